@@ -1,0 +1,480 @@
+//! One database (`SELECT n`): its keys, their values and their expiry times. Pure data: no
+//! locks, no sockets, no commands; `Keyspace` guards it and the command handlers use it.
+//!
+//! # Shards
+//! The keys live in [`SHARDS`] hash maps, chosen by a hash of the key, instead of one big map:
+//! - `SCAN` must return every key that exists for the whole scan, while writes continue between
+//!   calls. std's `HashMap` reorders everything when it grows, so a cursor into one big map would
+//!   skip keys. A cursor over shards cannot: a key never changes shard, so "every shard before
+//!   the cursor has been returned whole" is a guarantee.
+//! - Growth happens one small map at a time, so a SET never stalls behind a rehash of the whole
+//!   database (Redis rehashes incrementally for the same reason).
+//!
+//! # Expiry
+//! Expiry times (Unix milliseconds) are kept apart from the values, in a second map per shard,
+//! as Redis keeps its `expires` dict: keys without a TTL pay nothing, and the active-expiry sweep
+//! visits only keys that have one. An expired key is *absent* to every reader from the moment it
+//! expires ([`Db::get`] does not see it), but it is only *removed* by a writer or the sweep,
+//! because readers hold a shared lock.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+use super::bytes::Bytes;
+use super::value::{Entry, Value};
+use crate::random::Rng;
+
+const SHARD_BITS: u32 = 10;
+/// How many maps one database is split into.
+pub const SHARDS: usize = 1 << SHARD_BITS;
+
+#[derive(Default)]
+struct Shard {
+    entries: HashMap<Bytes, Entry>,
+    /// When keys expire, in Unix milliseconds. Only keys with a TTL appear here.
+    expires: HashMap<Bytes, i64>,
+}
+
+impl Shard {
+    /// Redis's `keyIsExpired`: a key is still alive in the millisecond it expires at.
+    fn is_expired(&self, key: &[u8], now_ms: i64) -> bool {
+        !self.expires.is_empty() && self.expires.get(key).is_some_and(|&at| now_ms > at)
+    }
+}
+
+/// What `Db::set` does with the key's time to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ttl {
+    /// Remove it: a plain SET makes the key persistent.
+    Clear,
+    /// Leave it as it is (`SET ... KEEPTTL`, `APPEND`, `INCR`).
+    Keep,
+    /// Expire at this Unix time in milliseconds.
+    At(i64),
+}
+
+pub struct Db {
+    /// Empty until the first key arrives, so the unused databases of 16 cost nothing.
+    shards: Vec<Shard>,
+    len: usize,
+    volatile: usize,
+    /// Picks a key's shard. Seeded randomly per process, as the maps inside are, so a client
+    /// cannot aim many keys at one shard.
+    router: RandomState,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Db::new()
+    }
+}
+
+impl Db {
+    pub fn new() -> Db {
+        Db {
+            shards: Vec::new(),
+            len: 0,
+            volatile: 0,
+            router: RandomState::new(),
+        }
+    }
+
+    /// Keys stored, including expired ones not yet reclaimed (what `DBSIZE` reports, as Redis).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Keys with a time to live.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    fn shard_index(&self, key: &[u8]) -> usize {
+        (self.router.hash_one(key) >> (64 - SHARD_BITS)) as usize
+    }
+
+    fn shard(&self, key: &[u8]) -> Option<&Shard> {
+        if self.shards.is_empty() {
+            None
+        } else {
+            Some(&self.shards[self.shard_index(key)])
+        }
+    }
+
+    fn shard_mut(&mut self, key: &[u8]) -> &mut Shard {
+        if self.shards.is_empty() {
+            self.shards.resize_with(SHARDS, Shard::default);
+        }
+        let index = self.shard_index(key);
+        &mut self.shards[index]
+    }
+
+    /// The entry under `key`, unless it is missing or expired. Never deletes anything, so it
+    /// works under the shared lock (as Redis's `expireIfNeeded` on a replica).
+    pub fn get(&self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        let shard = self.shard(key)?;
+        let entry = shard.entries.get(key)?;
+        if shard.is_expired(key, now_ms) {
+            None
+        } else {
+            Some(entry)
+        }
+    }
+
+    pub fn contains(&self, key: &[u8], now_ms: i64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Removes `key` if it exists but has expired. Returns whether it did, so the writer can count
+    /// the expiry. Writers call this before they look a key up.
+    pub fn remove_if_expired(&mut self, key: &[u8], now_ms: i64) -> bool {
+        let expired = self
+            .shard(key)
+            .is_some_and(|shard| shard.is_expired(key, now_ms));
+        if expired {
+            self.remove(key);
+        }
+        expired
+    }
+
+    /// The entry under `key`, expired or not: callers run [`Db::remove_if_expired`] first.
+    pub fn get_mut_unchecked(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        if self.shards.is_empty() {
+            return None;
+        }
+        self.shard_mut(key).entries.get_mut(key)
+    }
+
+    /// Stores `value` under `key`, creating or overwriting it, and applies `ttl`.
+    pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now_ms: i64) {
+        let shard = self.shard_mut(key);
+        let created = match shard.entries.get_mut(key) {
+            // Overwrite in place: no new key allocation, and the map does not move.
+            Some(entry) => {
+                *entry = Entry::new(value, now_ms);
+                false
+            }
+            None => {
+                shard
+                    .entries
+                    .insert(Bytes::new(key), Entry::new(value, now_ms));
+                true
+            }
+        };
+        let volatile_change = match ttl {
+            Ttl::Keep => 0,
+            Ttl::Clear if shard.expires.is_empty() => 0,
+            Ttl::Clear => -(shard.expires.remove(key).is_some() as isize),
+            Ttl::At(at) => match shard.expires.get_mut(key) {
+                Some(existing) => {
+                    *existing = at;
+                    0
+                }
+                None => {
+                    shard.expires.insert(Bytes::new(key), at);
+                    1
+                }
+            },
+        };
+        self.len += created as usize;
+        self.volatile = self.volatile.wrapping_add_signed(volatile_change);
+    }
+
+    /// Removes `key` and its TTL. Returns the value (expired or not).
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
+        self.take(key).map(|(entry, _)| entry.into_value())
+    }
+
+    /// Removes `key` and returns its entry and expiry time, for moving it elsewhere (`RENAME`,
+    /// `MOVE`).
+    pub fn take(&mut self, key: &[u8]) -> Option<(Entry, Option<i64>)> {
+        if self.shards.is_empty() {
+            return None;
+        }
+        let shard = self.shard_mut(key);
+        let entry = shard.entries.remove(key)?;
+        let expires = if shard.expires.is_empty() {
+            None
+        } else {
+            shard.expires.remove(key)
+        };
+        self.len -= 1;
+        self.volatile -= expires.is_some() as usize;
+        Some((entry, expires))
+    }
+
+    /// Inserts an entry taken from elsewhere, replacing whatever `key` held.
+    pub fn put(&mut self, key: &[u8], entry: Entry, expires: Option<i64>) {
+        self.remove(key);
+        let shard = self.shard_mut(key);
+        shard.entries.insert(Bytes::new(key), entry);
+        if let Some(at) = expires {
+            shard.expires.insert(Bytes::new(key), at);
+        }
+        self.len += 1;
+        self.volatile += expires.is_some() as usize;
+    }
+
+    /// When `key` expires, if it has a TTL.
+    pub fn expires_at(&self, key: &[u8]) -> Option<i64> {
+        let shard = self.shard(key)?;
+        if shard.expires.is_empty() {
+            None
+        } else {
+            shard.expires.get(key).copied()
+        }
+    }
+
+    /// Sets the expiry time of an existing key. Returns false if the key does not exist.
+    pub fn set_expire(&mut self, key: &[u8], at_ms: i64) -> bool {
+        if self.shards.is_empty() {
+            return false;
+        }
+        let shard = self.shard_mut(key);
+        if !shard.entries.contains_key(key) {
+            return false;
+        }
+        if shard.expires.insert(Bytes::new(key), at_ms).is_none() {
+            self.volatile += 1;
+        }
+        true
+    }
+
+    /// Removes the TTL of `key`. Returns whether it had one.
+    pub fn persist(&mut self, key: &[u8]) -> bool {
+        if self.shards.is_empty() {
+            return false;
+        }
+        let shard = self.shard_mut(key);
+        let removed = !shard.expires.is_empty() && shard.expires.remove(key).is_some();
+        self.volatile -= removed as usize;
+        removed
+    }
+
+    /// Drops every key (FLUSHDB), and the shards with them.
+    pub fn clear(&mut self) {
+        *self = Db {
+            router: std::mem::take(&mut self.router),
+            ..Db::new()
+        };
+    }
+
+    /// Every key that has not expired, with its entry, in no particular order.
+    pub fn live_entries(&self, now_ms: i64) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
+        self.shards.iter().flat_map(move |shard| {
+            shard
+                .entries
+                .iter()
+                .filter(move |(key, _)| !shard.is_expired(key, now_ms))
+        })
+    }
+
+    /// Visits live keys shard by shard from `cursor`, for `SCAN`. Stops after the shard in which
+    /// at least `count` keys have been visited, or after `10 * count` shards (Redis's bound on
+    /// the work one call may do), and returns the cursor to continue from: 0 once every shard has
+    /// been visited.
+    ///
+    /// Whole shards are visited, never part of one, which is what makes the guarantee hold: a
+    /// key present from the first call to the last lives in one shard and is returned when that
+    /// shard is visited. Keys added or removed meanwhile may or may not be returned, as in Redis.
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        now_ms: i64,
+        mut visit: impl FnMut(&'a Bytes, &'a Entry),
+    ) -> u64 {
+        let mut shard = cursor as usize;
+        if self.shards.is_empty() || shard >= SHARDS {
+            return 0;
+        }
+        let (mut visited, mut budget) = (0, count.saturating_mul(10).max(1));
+        while shard < SHARDS && visited < count && budget > 0 {
+            let current = &self.shards[shard];
+            for (key, entry) in &current.entries {
+                if !current.is_expired(key, now_ms) {
+                    visit(key, entry);
+                    visited += 1;
+                }
+            }
+            shard += 1;
+            budget -= 1;
+        }
+        if shard >= SHARDS { 0 } else { shard as u64 }
+    }
+
+    /// A random live key (`RANDOMKEY`). Picks a random shard, then a random key in it; skips
+    /// expired keys, and when the database may hold nothing but expired keys, falls back to a
+    /// full search rather than looping forever.
+    pub fn random_key(&self, now_ms: i64, rng: &mut Rng) -> Option<&Bytes> {
+        if self.len == 0 {
+            return None;
+        }
+        for _ in 0..100 {
+            let shard = &self.shards[rng.below(SHARDS as u64) as usize];
+            if shard.entries.is_empty() {
+                continue;
+            }
+            let pick = rng.below(shard.entries.len() as u64) as usize;
+            if let Some((key, _)) = shard.entries.iter().nth(pick) {
+                if !shard.is_expired(key, now_ms) {
+                    return Some(key);
+                }
+            }
+        }
+        self.live_entries(now_ms).map(|(key, _)| key).next()
+    }
+
+    /// Collects expired keys for the active-expiry sweep, examining the TTL keys of whole shards
+    /// from `*cursor` on until at least `examine` keys with a TTL have been looked at. Advances
+    /// the cursor (wrapping around) and returns the expired keys and how many were examined.
+    pub fn collect_expired(
+        &self,
+        cursor: &mut usize,
+        examine: usize,
+        now_ms: i64,
+    ) -> (Vec<Bytes>, usize) {
+        let mut expired = Vec::new();
+        let mut examined = 0;
+        if self.volatile == 0 {
+            return (expired, 0);
+        }
+        for _ in 0..SHARDS {
+            let shard = &self.shards[*cursor % SHARDS];
+            *cursor = (*cursor + 1) % SHARDS;
+            for (key, &at) in &shard.expires {
+                examined += 1;
+                if now_ms > at {
+                    expired.push(key.clone());
+                }
+            }
+            if examined >= examine {
+                break;
+            }
+        }
+        (expired, examined)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_with(keys: &[&str]) -> Db {
+        let mut db = Db::new();
+        for key in keys {
+            db.set(key.as_bytes(), Value::string(b"v"), Ttl::Clear, 0);
+        }
+        db
+    }
+
+    #[test]
+    fn expired_keys_are_invisible_but_stay_until_removed() {
+        let mut db = db_with(&["a"]);
+        db.set(b"b", Value::string(b"v"), Ttl::At(1000), 0);
+        assert!(db.contains(b"b", 1000), "alive in its last millisecond");
+        assert!(!db.contains(b"b", 1001));
+        assert_eq!(db.len(), 2);
+        assert!(db.remove_if_expired(b"b", 1001));
+        assert!(!db.remove_if_expired(b"a", 1001));
+        assert_eq!((db.len(), db.volatile_len()), (1, 0));
+    }
+
+    #[test]
+    fn set_clears_or_keeps_the_ttl() {
+        let mut db = db_with(&[]);
+        db.set(b"k", Value::string(b"1"), Ttl::At(5000), 0);
+        db.set(b"k", Value::string(b"2"), Ttl::Keep, 0);
+        assert_eq!(db.expires_at(b"k"), Some(5000));
+        db.set(b"k", Value::string(b"3"), Ttl::Clear, 0);
+        assert_eq!(db.expires_at(b"k"), None);
+        assert_eq!((db.len(), db.volatile_len()), (1, 0));
+    }
+
+    #[test]
+    fn take_and_put_move_the_ttl_along() {
+        let mut db = db_with(&[]);
+        db.set(b"from", Value::string(b"v"), Ttl::At(9000), 0);
+        let (entry, expires) = db.take(b"from").unwrap();
+        db.put(b"to", entry, expires);
+        assert_eq!(db.expires_at(b"to"), Some(9000));
+        assert!(db.get(b"from", 0).is_none());
+        assert_eq!((db.len(), db.volatile_len()), (1, 1));
+    }
+
+    #[test]
+    fn a_scan_returns_every_key_despite_writes_between_calls() {
+        let originals: Vec<String> = (0..5000).map(|i| format!("key:{i}")).collect();
+        let mut db = db_with(&originals.iter().map(String::as_str).collect::<Vec<_>>());
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        let mut round = 0;
+        loop {
+            cursor = db.scan(cursor, 10, 0, |key, _| {
+                seen.insert(key.to_vec());
+            });
+            // Grow the database between calls: every map reallocates several times.
+            for i in 0..200 {
+                db.set(
+                    format!("new:{round}:{i}").as_bytes(),
+                    Value::string(b"v"),
+                    Ttl::Clear,
+                    0,
+                );
+            }
+            round += 1;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert!(originals.iter().all(|key| seen.contains(key.as_bytes())));
+    }
+
+    #[test]
+    fn random_key_skips_expired_keys() {
+        let mut db = db_with(&["live"]);
+        for i in 0..50 {
+            db.set(
+                format!("dead{i}").as_bytes(),
+                Value::string(b"v"),
+                Ttl::At(10),
+                0,
+            );
+        }
+        let mut rng = Rng::seeded(7);
+        for _ in 0..20 {
+            assert_eq!(
+                db.random_key(100, &mut rng).map(|k| k.to_vec()),
+                Some(b"live".to_vec())
+            );
+        }
+        db.remove(b"live");
+        assert!(db.random_key(100, &mut rng).is_none());
+    }
+
+    #[test]
+    fn collect_expired_walks_the_shards_round_robin() {
+        let mut db = db_with(&[]);
+        for i in 0..100 {
+            db.set(
+                format!("k{i}").as_bytes(),
+                Value::string(b"v"),
+                Ttl::At(if i % 2 == 0 { 10 } else { 10_000 }),
+                0,
+            );
+        }
+        let mut cursor = 0;
+        let mut expired = std::collections::HashSet::new();
+        let mut examined = 0;
+        while examined < 100 {
+            let (keys, n) = db.collect_expired(&mut cursor, 20, 100);
+            examined += n;
+            expired.extend(keys);
+        }
+        assert_eq!(expired.len(), 50);
+    }
+}
