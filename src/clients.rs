@@ -1,0 +1,206 @@
+//! The client registry: one [`ClientInfo`] per open connection, shared between the connection's
+//! own thread and everyone who needs to see or stop it (`CLIENT LIST`, `CLIENT KILL`, `INFO
+//! clients`, idle timeouts, `maxclients`). (Stage 4: several clients at once.)
+//!
+//! `ClientInfo` owns the connection's only `TcpStream`: the connection thread reads and writes
+//! through `&TcpStream` (which implements `Read` and `Write`), and another thread stops it with
+//! [`ClientInfo::kill`], whose `shutdown` wakes the thread from its blocking `read`. One file
+//! descriptor per client, no `try_clone`.
+//!
+//! The per-connection state the connection thread changes (selected database, protocol, last
+//! command) is *published* here in atomics, so a reader never blocks the connection.
+
+use std::collections::BTreeMap;
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::clock;
+use crate::commands;
+
+/// What a client has told us about itself (`CLIENT SETNAME`, `CLIENT SETINFO`).
+#[derive(Default, Clone)]
+pub struct ClientNames {
+    pub name: Vec<u8>,
+    pub lib_name: Vec<u8>,
+    pub lib_ver: Vec<u8>,
+}
+
+pub struct ClientInfo {
+    pub id: u64,
+    pub stream: TcpStream,
+    pub peer: SocketAddr,
+    pub local: SocketAddr,
+    created_ms: i64,
+    last_interaction_ms: AtomicI64,
+    db: AtomicUsize,
+    resp: AtomicUsize,
+    /// `commands::all_commands()` index of the last command, plus one (0: none yet).
+    last_command: AtomicUsize,
+    no_evict: AtomicBool,
+    no_touch: AtomicBool,
+    killed: AtomicBool,
+    names: Mutex<ClientNames>,
+}
+
+impl ClientInfo {
+    /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
+    pub fn touch(&self, now_ms: i64) {
+        self.last_interaction_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    pub fn idle_ms(&self, now_ms: i64) -> i64 {
+        now_ms - self.last_interaction_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_db(&self, db: usize) {
+        self.db.store(db, Ordering::Relaxed);
+    }
+
+    pub fn set_resp(&self, resp: usize) {
+        self.resp.store(resp, Ordering::Relaxed);
+    }
+
+    pub fn set_last_command(&self, id: usize) {
+        self.last_command.store(id + 1, Ordering::Relaxed);
+    }
+
+    pub fn set_no_evict(&self, on: bool) {
+        self.no_evict.store(on, Ordering::Relaxed);
+    }
+
+    pub fn set_no_touch(&self, on: bool) {
+        self.no_touch.store(on, Ordering::Relaxed);
+    }
+
+    pub fn names(&self) -> ClientNames {
+        self.names
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn update_names(&self, update: impl FnOnce(&mut ClientNames)) {
+        update(&mut self.names.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Closes the connection from any thread: its thread wakes from `read` and exits.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Relaxed);
+        // The socket may already be closed by the peer; nothing more to do then.
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// `ip:port` of the peer, as Redis prints it (IPv6 without brackets).
+    pub fn addr(&self) -> String {
+        format_addr(&self.peer)
+    }
+
+    pub fn laddr(&self) -> String {
+        format_addr(&self.local)
+    }
+
+    /// One line of `CLIENT LIST` / `CLIENT INFO`, fields in Redis 7's order. Buffer sizes live in
+    /// the connection thread's private memory and are not shared, so they read 0.
+    pub fn describe(&self, now_ms: i64) -> String {
+        let names = self.names();
+        let mut flags = String::new();
+        if self.no_evict.load(Ordering::Relaxed) {
+            flags.push('e');
+        }
+        if self.no_touch.load(Ordering::Relaxed) {
+            flags.push('T');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let command = match self.last_command.load(Ordering::Relaxed) {
+            0 => "NULL".to_string(),
+            id => commands::all_commands()[id - 1].full_name().into_owned(),
+        };
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 \
+             argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
+             lib-name={} lib-ver={}",
+            self.id,
+            self.addr(),
+            self.laddr(),
+            self.stream.as_raw_fd(),
+            String::from_utf8_lossy(&names.name),
+            (now_ms - self.created_ms) / 1000,
+            self.idle_ms(now_ms) / 1000,
+            flags,
+            self.db.load(Ordering::Relaxed),
+            command,
+            self.resp.load(Ordering::Relaxed),
+            String::from_utf8_lossy(&names.lib_name),
+            String::from_utf8_lossy(&names.lib_ver),
+        )
+    }
+}
+
+fn format_addr(addr: &SocketAddr) -> String {
+    format!("{}:{}", addr.ip(), addr.port())
+}
+
+#[derive(Default)]
+pub struct Clients {
+    next_id: AtomicU64,
+    by_id: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
+}
+
+impl Clients {
+    /// Adds a new connection and gives it the next id (ids start at 1 and are never reused).
+    pub fn register(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> Arc<ClientInfo> {
+        let now_ms = clock::now_ms();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let info = Arc::new(ClientInfo {
+            id,
+            stream,
+            peer,
+            local,
+            created_ms: now_ms,
+            last_interaction_ms: AtomicI64::new(now_ms),
+            db: AtomicUsize::new(0),
+            resp: AtomicUsize::new(2),
+            last_command: AtomicUsize::new(0),
+            no_evict: AtomicBool::new(false),
+            no_touch: AtomicBool::new(false),
+            killed: AtomicBool::new(false),
+            names: Mutex::new(ClientNames::default()),
+        });
+        self.lock().insert(id, Arc::clone(&info));
+        info
+    }
+
+    pub fn unregister(&self, id: u64) {
+        self.lock().remove(&id);
+    }
+
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn get(&self, id: u64) -> Option<Arc<ClientInfo>> {
+        self.lock().get(&id).cloned()
+    }
+
+    /// Every connected client, oldest first.
+    pub fn all(&self) -> Vec<Arc<ClientInfo>> {
+        self.lock().values().cloned().collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<ClientInfo>>> {
+        self.by_id.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

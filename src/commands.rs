@@ -1,0 +1,699 @@
+//! Commands: what a row of the command table holds, how a request is matched to its row, and the
+//! one [`execute`] function every request goes through. (Stage 2 onwards: PING is the first row.)
+//!
+//! # The table is the single source of truth
+//! [`table::COMMANDS`] declares each command once, as data: name, arity, flags, which keys it
+//! touches, documentation, and a handler. Everything generic is driven by that row, in
+//! [`execute`]: unknown-command and arity errors, subcommand lookup, which lock to take, the write
+//! path, statistics, and the replies to `COMMAND INFO` and `COMMAND DOCS`. Adding a command is one
+//! row plus one function in its family's file (`strings.rs` for string commands, and so on).
+//!
+//! # What a handler may do
+//! The kind of [`Handler`] decides the locking, so a handler cannot get it wrong:
+//! - [`Handler::Plain`] runs without the keyspace (PING, CLIENT, CONFIG);
+//! - [`Handler::Read`] runs under the shared lock;
+//! - [`Handler::Write`] runs inside [`Keyspace::write`](crate::keyspace::Keyspace::write), the
+//!   one write path, and is what makes a command a "write" command (`COMMAND INFO` derives the
+//!   `write` flag from it).
+//!
+//! A handler parses its arguments, does its work, and appends its reply to `ctx.reply`. It does
+//! no I/O. If it returns an error, anything it already appended is rolled back and the error
+//! is sent instead, so handlers may check arguments lazily.
+
+pub mod client;
+pub mod config;
+pub mod connection;
+pub mod debug;
+pub mod expire;
+pub mod info;
+pub mod introspection;
+pub mod keys;
+pub mod server;
+pub mod strings;
+mod table;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use crate::config::DebugAccess;
+use crate::connection::Session;
+use crate::keyspace::{Databases, Db, Entry, Writer, WrongType};
+use crate::number;
+use crate::protocol::{Reply, Request};
+use crate::server::Server;
+
+pub use table::COMMANDS;
+
+/// A request's arguments; `args.arg(0)` is the command name.
+pub type Args = Request;
+
+pub type CommandResult = Result<(), CommandError>;
+
+/// Everything a handler may use while it runs.
+pub struct Ctx<'a> {
+    pub server: &'a Server,
+    /// This connection's state: selected database, protocol, name...
+    pub session: &'a mut Session,
+    pub reply: Reply<'a>,
+    /// Unix time in milliseconds, read once per command (Redis caches `mstime()` per call too).
+    pub now_ms: i64,
+}
+
+impl Ctx<'_> {
+    /// Looks a key up for reading, as Redis's `lookupKeyRead`: counts a keyspace hit or miss and
+    /// records the access (unless the client asked for `CLIENT NO-TOUCH`).
+    pub fn read_key<'d>(&self, db: &'d Db, key: &[u8]) -> Option<&'d Entry> {
+        let entry = db.get(key, self.now_ms);
+        self.server.stats.record_lookup(entry.is_some());
+        if let Some(entry) = entry {
+            if !self.session.no_touch {
+                entry.touch(self.now_ms);
+            }
+        }
+        entry
+    }
+
+    /// Looks a key up for inspection (`TYPE`, `TTL`, `OBJECT`, `EXISTS`): counts a hit or miss
+    /// but leaves the access time alone, as Redis's `LOOKUP_NOTOUCH`.
+    pub fn inspect_key<'d>(&self, db: &'d Db, key: &[u8]) -> Option<&'d Entry> {
+        let entry = db.get(key, self.now_ms);
+        self.server.stats.record_lookup(entry.is_some());
+        entry
+    }
+
+    /// Parses a database index argument (`SELECT`, `MOVE`, `COPY ... DB`, `SWAPDB`): a C `int`,
+    /// else `not_int`; below `databases`, else `DB index is out of range`.
+    pub fn db_index(&self, arg: &[u8], not_int: CommandError) -> Result<usize, CommandError> {
+        let index = number::parse_i64(arg)
+            .filter(|&n| i32::try_from(n).is_ok())
+            .ok_or(not_int)?;
+        usize::try_from(index)
+            .ok()
+            .filter(|&i| i < self.server.config.databases())
+            .ok_or(CommandError::DbIndexOutOfRange)
+    }
+
+    /// The client's selected database, for reading.
+    pub fn db<'d>(&self, databases: &'d Databases) -> &'d Db {
+        databases.db(self.session.db)
+    }
+}
+
+pub enum Handler {
+    /// Runs without touching the keyspace.
+    Plain(fn(&mut Ctx, &Args) -> CommandResult),
+    /// Runs under the keyspace's shared lock.
+    Read(fn(&mut Ctx, &Args, &Databases) -> CommandResult),
+    /// Runs on the write path, under the exclusive lock.
+    Write(fn(&mut Ctx, &Args, &mut Writer) -> CommandResult),
+    /// Has no handler of its own: the second argument names a subcommand.
+    Container,
+}
+
+/// Policy flags, as in Redis's command table. They are reported by `COMMAND INFO` and read by
+/// dispatch; `write` is not among them because it follows from [`Handler::Write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags(u32);
+
+impl Flags {
+    pub const NONE: Flags = Flags(0);
+    pub const READONLY: Flags = Flags(1);
+    /// May grow memory use (Redis refuses these past `maxmemory`).
+    pub const DENYOOM: Flags = Flags(1 << 1);
+    pub const ADMIN: Flags = Flags(1 << 2);
+    pub const PUBSUB: Flags = Flags(1 << 3);
+    pub const NOSCRIPT: Flags = Flags(1 << 4);
+    pub const BLOCKING: Flags = Flags(1 << 5);
+    /// Allowed while the dataset is loading.
+    pub const LOADING: Flags = Flags(1 << 6);
+    /// Allowed on a replica with a broken link to its master.
+    pub const STALE: Flags = Flags(1 << 7);
+    /// O(1) or O(log N): never slow.
+    pub const FAST: Flags = Flags(1 << 8);
+    /// Allowed before authentication.
+    pub const NO_AUTH: Flags = Flags(1 << 9);
+    pub const MAY_REPLICATE: Flags = Flags(1 << 10);
+    pub const NO_MULTI: Flags = Flags(1 << 11);
+    pub const ALLOW_BUSY: Flags = Flags(1 << 12);
+    pub const SKIP_SLOWLOG: Flags = Flags(1 << 13);
+    pub const SKIP_MONITOR: Flags = Flags(1 << 14);
+    pub const SENTINEL: Flags = Flags(1 << 15);
+    /// Dangerous enough to be refused unless a configuration option allows it (`DEBUG`, behind
+    /// `enable-debug-command`).
+    pub const PROTECTED: Flags = Flags(1 << 16);
+
+    /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
+    /// `sentinel` and `protected` on purpose.
+    const NAMES: [(Flags, &'static str); 14] = [
+        (Flags::READONLY, "readonly"),
+        (Flags::DENYOOM, "denyoom"),
+        (Flags::ADMIN, "admin"),
+        (Flags::PUBSUB, "pubsub"),
+        (Flags::NOSCRIPT, "noscript"),
+        (Flags::BLOCKING, "blocking"),
+        (Flags::LOADING, "loading"),
+        (Flags::STALE, "stale"),
+        (Flags::SKIP_MONITOR, "skip_monitor"),
+        (Flags::SKIP_SLOWLOG, "skip_slowlog"),
+        (Flags::FAST, "fast"),
+        (Flags::NO_AUTH, "no_auth"),
+        (Flags::NO_MULTI, "no_multi"),
+        (Flags::ALLOW_BUSY, "allow_busy"),
+    ];
+
+    pub const fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Flags::NAMES
+            .into_iter()
+            .filter(move |(flag, _)| self.contains(*flag))
+            .map(|(_, name)| name)
+    }
+}
+
+impl std::ops::BitOr for Flags {
+    type Output = Flags;
+    fn bitor(self, other: Flags) -> Flags {
+        self.union(other)
+    }
+}
+
+/// Where a command's key arguments are (Redis's legacy `first_key`, `last_key`, `step`): `last`
+/// negative counts from the end, 0 everywhere means no keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keys {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+}
+
+impl Keys {
+    pub const NONE: Keys = Keys {
+        first: 0,
+        last: 0,
+        step: 0,
+    };
+
+    /// The positions of the keys in a request with `argc` arguments.
+    pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let argc = argc as i32;
+        let last = if self.last < 0 {
+            argc + self.last
+        } else {
+            self.last.min(argc - 1)
+        };
+        let (first, step) = (self.first, self.step.max(1));
+        (0..)
+            .map(move |i| first + i * step)
+            .take_while(move |&pos| self.first > 0 && pos <= last)
+            .map(|pos| pos as usize)
+    }
+}
+
+/// The group a command is listed under in `COMMAND DOCS` (and redis-cli's `help @group`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Generic,
+    String,
+    Connection,
+    Server,
+    Scripting,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Generic => "generic",
+            Group::String => "string",
+            Group::Connection => "connection",
+            Group::Server => "server",
+            Group::Scripting => "scripting",
+        }
+    }
+}
+
+/// One row of the command table.
+pub struct Command {
+    /// Lowercase, as Redis lists it. For a subcommand, the part after the `|`.
+    pub name: &'static str,
+    /// Arguments including the name: `n` means exactly n, `-n` at least n.
+    pub arity: i32,
+    pub flags: Flags,
+    pub keys: Keys,
+    pub group: Group,
+    /// The Redis version that introduced it (reported by `COMMAND DOCS`).
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub handler: Handler,
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    pub fn is_write(&self) -> bool {
+        matches!(self.handler, Handler::Write(_))
+    }
+
+    fn arity_accepts(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+}
+
+/// A command resolved from a request: the row to run, its parent if it is a subcommand, and its
+/// position in [`all_commands`] (which indexes the statistics).
+#[derive(Clone, Copy)]
+pub struct Resolved {
+    pub command: &'static Command,
+    pub parent: Option<&'static Command>,
+    pub id: usize,
+}
+
+impl Resolved {
+    /// `get`, or `config|get` for a subcommand, as Redis names commands in errors and stats.
+    pub fn full_name(&self) -> Cow<'static, str> {
+        match self.parent {
+            Some(parent) => Cow::Owned(format!("{}|{}", parent.name, self.command.name)),
+            None => Cow::Borrowed(self.command.name),
+        }
+    }
+}
+
+struct Index {
+    /// Top-level name → id.
+    by_name: HashMap<&'static str, usize>,
+    /// Every command and subcommand, in table order, parents before their subcommands.
+    all: Vec<Resolved>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut all = Vec::new();
+        let mut by_name = HashMap::new();
+        for command in COMMANDS {
+            by_name.insert(command.name, all.len());
+            all.push(Resolved {
+                command,
+                parent: None,
+                id: all.len(),
+            });
+            for sub in command.subcommands {
+                all.push(Resolved {
+                    command: sub,
+                    parent: Some(command),
+                    id: all.len(),
+                });
+            }
+        }
+        Index { by_name, all }
+    })
+}
+
+/// Every command and subcommand, each with a stable id (for per-command statistics).
+pub fn all_commands() -> &'static [Resolved] {
+    &index().all
+}
+
+/// Finds a top-level command by name, whatever its case, without allocating: the name is
+/// lowercased into a stack buffer. Names longer than any command cannot match.
+pub fn lookup(name: &[u8]) -> Option<Resolved> {
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    let name = std::str::from_utf8(lower).ok()?;
+    let index = index();
+    index.by_name.get(name).map(|&id| index.all[id])
+}
+
+/// Finds `name` among `parent`'s subcommands.
+pub fn lookup_subcommand(parent: Resolved, name: &[u8]) -> Option<Resolved> {
+    let position = parent
+        .command
+        .subcommands
+        .iter()
+        .position(|sub| sub.name.as_bytes().eq_ignore_ascii_case(name))?;
+    Some(index().all[parent.id + 1 + position])
+}
+
+/// Matches a request to a table row and checks its arity. The errors are Redis's
+/// `processCommand` texts, word for word.
+pub fn resolve(request: &Request) -> Result<Resolved, CommandError> {
+    let name = request.arg(0);
+    let Some(mut resolved) = lookup(name) else {
+        return Err(CommandError::UnknownCommand(unknown_command_message(
+            request,
+        )));
+    };
+    if !resolved.command.subcommands.is_empty() && request.len() >= 2 {
+        resolved = match lookup_subcommand(resolved, request.arg(1)) {
+            Some(sub) => sub,
+            None => {
+                let message = format!(
+                    "ERR unknown subcommand '{}'. Try {} HELP.",
+                    String::from_utf8_lossy(truncated(request.arg(1), 128)),
+                    resolved.command.name.to_ascii_uppercase()
+                );
+                return Err(CommandError::Rejected(message));
+            }
+        };
+    }
+    if !resolved.command.arity_accepts(request.len()) {
+        return Err(CommandError::WrongArity(resolved.full_name().into_owned()));
+    }
+    Ok(resolved)
+}
+
+/// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `: the name and the arguments are
+/// cut at 128 bytes (and at a NUL byte, since Redis formats them with `%s`).
+fn unknown_command_message(request: &Request) -> Vec<u8> {
+    let mut message = b"ERR unknown command '".to_vec();
+    message.extend_from_slice(truncated(request.arg(0), 128));
+    message.extend_from_slice(b"', with args beginning with: ");
+    let mut args = Vec::new();
+    for arg in request.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        args.push(b'\'');
+        args.extend_from_slice(truncated(arg, 128 - args.len() + 1));
+        args.extend_from_slice(b"' ");
+    }
+    message.extend_from_slice(&args);
+    message
+}
+
+/// At most `max` bytes of `text`, and nothing from a NUL byte on.
+fn truncated(text: &[u8], max: usize) -> &[u8] {
+    let text = &text[..text.len().min(max)];
+    match text.iter().position(|&b| b == 0) {
+        Some(nul) => &text[..nul],
+        None => text,
+    }
+}
+
+/// Runs one request: resolve, check, run the handler under the right lock, reply, count.
+pub fn execute(ctx: &mut Ctx, request: &Request) {
+    let resolved = match resolve(request) {
+        Ok(resolved) => resolved,
+        Err(error) => {
+            ctx.server
+                .stats
+                .record_rejected(lookup(request.arg(0)).map(|r| r.id));
+            reply_error(ctx, &error);
+            return;
+        }
+    };
+    if resolved.command.flags.contains(Flags::PROTECTED) && !debug_allowed(ctx) {
+        ctx.server.stats.record_rejected(Some(resolved.id));
+        let error = CommandError::Rejected(format!(
+            "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            resolved.command.name.to_ascii_uppercase()
+        ));
+        reply_error(ctx, &error);
+        return;
+    }
+    ctx.session.info.set_last_command(resolved.id);
+
+    let mark = ctx.reply.mark();
+    let started = Instant::now();
+    let result = match resolved.command.handler {
+        Handler::Plain(run) => run(ctx, request),
+        Handler::Read(run) => {
+            let databases = ctx.server.keyspace.read();
+            run(ctx, request, &databases)
+        }
+        Handler::Write(run) => {
+            let (keyspace, db, now_ms) = (&ctx.server.keyspace, ctx.session.db, ctx.now_ms);
+            keyspace.write(db, now_ms, |writer| run(ctx, request, writer))
+        }
+        Handler::Container => {
+            unreachable!("resolve() returns a subcommand or an arity error for containers")
+        }
+    };
+    ctx.server
+        .stats
+        .record_call(resolved.id, started.elapsed(), result.is_err());
+    if let Err(error) = result {
+        ctx.reply.truncate(mark);
+        reply_error(ctx, &error);
+    }
+}
+
+/// `enable-debug-command`: `yes`, or `local` for a client on the loopback interface.
+fn debug_allowed(ctx: &Ctx) -> bool {
+    match crate::config::read(&ctx.server.config.enable_debug_command) {
+        DebugAccess::Yes => true,
+        DebugAccess::Local => ctx.session.info.peer.ip().is_loopback(),
+        DebugAccess::No => false,
+    }
+}
+
+fn reply_error(ctx: &mut Ctx, error: &CommandError) {
+    let message = error.message();
+    ctx.server.stats.record_error(&message);
+    ctx.reply.error(&message);
+}
+
+/// A command's failure, displayed as the exact error line Redis sends (code first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandError {
+    WrongType,
+    NotInteger,
+    NotFloat,
+    Overflow,
+    Syntax,
+    NoSuchKey,
+    DbIndexOutOfRange,
+    /// `invalid expire time in '<command>' command`.
+    InvalidExpireTime(&'static str),
+    /// Carries the full command name (`config|get`).
+    WrongArity(String),
+    UnknownCommand(Vec<u8>),
+    /// Refused before running (an unknown subcommand): a complete error line.
+    Rejected(String),
+    /// Any other error: a complete error line, code included (`ERR ...`).
+    Message(Cow<'static, str>),
+}
+
+impl CommandError {
+    /// `ERR <text>`.
+    pub fn err(text: impl Into<Cow<'static, str>>) -> CommandError {
+        let text = text.into();
+        CommandError::Message(Cow::Owned(format!("ERR {text}")))
+    }
+
+    /// An error whose text already starts with its code (`NOPROTO ...`).
+    pub fn coded(line: impl Into<Cow<'static, str>>) -> CommandError {
+        CommandError::Message(line.into())
+    }
+
+    /// The line sent to the client, without the leading `-`.
+    pub fn message(&self) -> Vec<u8> {
+        let text: Cow<str> = match self {
+            CommandError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
+            }
+            CommandError::NotInteger => "ERR value is not an integer or out of range".into(),
+            CommandError::NotFloat => "ERR value is not a valid float".into(),
+            CommandError::Overflow => "ERR increment or decrement would overflow".into(),
+            CommandError::Syntax => "ERR syntax error".into(),
+            CommandError::NoSuchKey => "ERR no such key".into(),
+            CommandError::DbIndexOutOfRange => "ERR DB index is out of range".into(),
+            CommandError::InvalidExpireTime(command) => {
+                format!("ERR invalid expire time in '{command}' command").into()
+            }
+            CommandError::WrongArity(name) => {
+                format!("ERR wrong number of arguments for '{name}' command").into()
+            }
+            CommandError::UnknownCommand(line) => return line.clone(),
+            CommandError::Rejected(line) => line.as_str().into(),
+            CommandError::Message(line) => line.as_ref().into(),
+        };
+        text.into_owned().into_bytes()
+    }
+}
+
+impl From<WrongType> for CommandError {
+    fn from(_: WrongType) -> Self {
+        CommandError::WrongType
+    }
+}
+
+/// An integer argument (Redis's `getLongLongFromObjectOrReply`).
+pub fn parse_int(arg: &[u8]) -> Result<i64, CommandError> {
+    number::parse_i64(arg).ok_or(CommandError::NotInteger)
+}
+
+/// A floating-point argument (Redis's `getLongDoubleFromObjectOrReply`).
+pub fn parse_float(arg: &[u8]) -> Result<f64, CommandError> {
+    number::parse_f64(arg).ok_or(CommandError::NotFloat)
+}
+
+/// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).
+pub fn is_option(arg: &[u8], name: &str) -> bool {
+    arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// Writes an array of status lines (the reply to `CONFIG HELP` and friends), headed as Redis's
+/// `addReplyHelp` heads it.
+pub fn reply_help(reply: &mut Reply, command: &str, lines: &[&str]) {
+    reply.array(lines.len() + 3);
+    reply.simple(&format!(
+        "{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for line in lines {
+        reply.simple(line);
+    }
+    reply.simple("HELP");
+    reply.simple("    Print this help.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_row_is_well_formed() {
+        for resolved in all_commands() {
+            let command = resolved.command;
+            assert_eq!(
+                command.name,
+                command.name.to_ascii_lowercase(),
+                "names are lowercase"
+            );
+            assert!(
+                command.arity != 0,
+                "{}: arity 0 is meaningless",
+                command.name
+            );
+            if matches!(command.handler, Handler::Container) {
+                assert!(
+                    !command.subcommands.is_empty(),
+                    "{}: a container needs subcommands",
+                    command.name
+                );
+                assert!(
+                    command.arity <= -2,
+                    "{}: a container needs a subcommand argument",
+                    command.name
+                );
+            }
+            assert!(
+                !command.summary.is_empty() && !command.since.is_empty(),
+                "{} needs docs",
+                command.name
+            );
+            assert!(
+                !(command.is_write() && command.flags.contains(Flags::READONLY)),
+                "{} is both write and readonly",
+                command.name
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_case_and_resolves_subcommands() {
+        assert_eq!(lookup(b"GeT").unwrap().command.name, "get");
+        assert!(lookup(b"nosuchcommand").is_none());
+        assert!(lookup(&[b'a'; 100]).is_none());
+        let resolved = resolve(&Request::from_args(&["config", "GET", "port"])).unwrap();
+        assert_eq!(resolved.full_name(), "config|get");
+    }
+
+    #[test]
+    fn resolve_reports_redis_errors() {
+        let error = |args: &[&str]| {
+            String::from_utf8(resolve(&Request::from_args(args)).err().unwrap().message()).unwrap()
+        };
+        assert_eq!(
+            error(&["foobar1"]),
+            "ERR unknown command 'foobar1', with args beginning with: "
+        );
+        assert_eq!(
+            error(&["foo", "a", "b"]),
+            "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+        );
+        assert_eq!(
+            error(&["get"]),
+            "ERR wrong number of arguments for 'get' command"
+        );
+        assert_eq!(
+            error(&["config"]),
+            "ERR wrong number of arguments for 'config' command"
+        );
+        assert_eq!(
+            error(&["config", "get"]),
+            "ERR wrong number of arguments for 'config|get' command"
+        );
+        assert_eq!(
+            error(&["config", "nope"]),
+            "ERR unknown subcommand 'nope'. Try CONFIG HELP."
+        );
+    }
+
+    #[test]
+    fn long_arguments_are_cut_in_unknown_command_errors() {
+        let long = "x".repeat(300);
+        let message =
+            unknown_command_message(&Request::from_args(&[long.as_str(), long.as_str(), "b"]));
+        let text = String::from_utf8(message).unwrap();
+        assert!(text.starts_with(&format!("ERR unknown command '{}'", "x".repeat(128))));
+        assert!(
+            !text.contains("'b'"),
+            "arguments stop once 128 bytes are shown: {text}"
+        );
+    }
+
+    #[test]
+    fn key_positions_follow_first_last_step() {
+        let keys = |spec: Keys, argc| spec.positions(argc).collect::<Vec<_>>();
+        assert_eq!(
+            keys(
+                Keys {
+                    first: 1,
+                    last: 1,
+                    step: 1
+                },
+                3
+            ),
+            [1]
+        );
+        assert_eq!(
+            keys(
+                Keys {
+                    first: 1,
+                    last: -1,
+                    step: 1
+                },
+                4
+            ),
+            [1, 2, 3]
+        );
+        assert_eq!(
+            keys(
+                Keys {
+                    first: 1,
+                    last: -1,
+                    step: 2
+                },
+                5
+            ),
+            [1, 3]
+        );
+        assert_eq!(keys(Keys::NONE, 3), Vec::<usize>::new());
+    }
+}

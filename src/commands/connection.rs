@@ -1,0 +1,101 @@
+//! Connection commands: PING (stages 2–4), ECHO (stage 5), QUIT, SELECT and HELLO, the
+//! handshake with which current clients choose RESP2 or RESP3.
+
+use super::{Args, CommandError, CommandResult, Ctx, is_option};
+use crate::REDIS_VERSION;
+use crate::commands::client::validate_name;
+
+/// `PING [message]`: `+PONG`, or the message as a bulk string.
+pub fn ping(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    match args.len() {
+        1 => ctx.reply.simple("PONG"),
+        2 => ctx.reply.bulk(args.arg(1)),
+        _ => return Err(CommandError::WrongArity("ping".into())),
+    }
+    Ok(())
+}
+
+/// `ECHO message`
+pub fn echo(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    ctx.reply.bulk(args.arg(1));
+    Ok(())
+}
+
+/// `QUIT`: `+OK`, then the connection closes; whatever the client sent after it is ignored.
+pub fn quit(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    ctx.reply.ok();
+    ctx.session.close_after_reply = true;
+    Ok(())
+}
+
+/// `SELECT index`
+pub fn select(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let index = ctx.db_index(args.arg(1), CommandError::NotInteger)?;
+    ctx.session.select(index);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`: switches the protocol and
+/// replies with a map describing the server (a flat array in RESP2).
+///
+/// There are no passwords yet, so `AUTH` accepts the `default` user with any password, as Redis
+/// does for a `nopass` default user, and refuses every other user name.
+pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let mut next = 1;
+    let mut version = None;
+    if args.len() >= 2 {
+        let requested = super::parse_int(args.arg(1))
+            .map_err(|_| CommandError::err("Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&requested) {
+            return Err(CommandError::coded("NOPROTO unsupported protocol version"));
+        }
+        version = Some(requested);
+        next = 2;
+    }
+    while next < args.len() {
+        let more = args.len() - 1 - next;
+        let option = args.arg(next);
+        if is_option(option, "auth") && more >= 2 {
+            if !args.arg(next + 1).eq_ignore_ascii_case(b"default") {
+                return Err(CommandError::coded(
+                    "WRONGPASS invalid username-password pair or user is disabled.",
+                ));
+            }
+            next += 3;
+        } else if is_option(option, "setname") && more >= 1 {
+            let name = args.arg(next + 1);
+            validate_name(name)?;
+            ctx.session
+                .info
+                .update_names(|names| names.name = name.to_vec());
+            next += 2;
+        } else {
+            return Err(CommandError::err(format!(
+                "Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(option)
+            )));
+        }
+    }
+    if let Some(version) = version {
+        ctx.session.set_resp3(version == 3);
+        ctx.reply.set_resp3(version == 3);
+    }
+    let reply = &mut ctx.reply;
+    reply.map(7);
+    reply.bulk(b"server");
+    reply.bulk(b"redis");
+    reply.bulk(b"version");
+    reply.bulk(REDIS_VERSION.as_bytes());
+    reply.bulk(b"proto");
+    reply.integer(if ctx.session.resp3 { 3 } else { 2 });
+    reply.bulk(b"id");
+    reply.integer(ctx.session.info.id as i64);
+    reply.bulk(b"mode");
+    reply.bulk(b"standalone");
+    reply.bulk(b"role");
+    reply.bulk(b"master");
+    reply.bulk(b"modules");
+    reply.array(0);
+    Ok(())
+}

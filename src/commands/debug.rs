@@ -1,0 +1,120 @@
+//! `DEBUG`: the subcommands test suites rely on. Like Redis, refused unless
+//! `enable-debug-command` allows it (the `PROTECTED` flag on its table row).
+
+use std::time::Duration;
+
+use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
+use crate::keyspace::Value;
+use crate::{log, number};
+
+/// `DEBUG SLEEP seconds`, `DEBUG SET-ACTIVE-EXPIRE 0|1`, `DEBUG OBJECT key`, `DEBUG LOG message`,
+/// `DEBUG HELP`.
+pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let sub = args.arg(1);
+    match args.len() {
+        2 if is_option(sub, "help") => help(ctx),
+        3 if is_option(sub, "sleep") => sleep(ctx, args.arg(2)),
+        3 if is_option(sub, "set-active-expire") => {
+            let enabled = number::parse_i64(args.arg(2)).unwrap_or(0) != 0;
+            ctx.server
+                .active_expire
+                .store(enabled, std::sync::atomic::Ordering::Relaxed);
+            ctx.reply.ok();
+            Ok(())
+        }
+        3 if is_option(sub, "object") => object(ctx, args.arg(2)),
+        3 if is_option(sub, "log") => {
+            log!(
+                Warning,
+                "DEBUG LOG: {}",
+                String::from_utf8_lossy(args.arg(2))
+            );
+            ctx.reply.ok();
+            Ok(())
+        }
+        _ => Err(CommandError::err(format!(
+            "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(sub)
+        ))),
+    }
+}
+
+/// `DEBUG SLEEP`: Redis's single thread sleeps, so every client waits. thredis holds the
+/// keyspace's write lock for the duration, which stalls every command that touches data, the
+/// same effect for all a test can observe.
+fn sleep(ctx: &mut Ctx, seconds: &[u8]) -> CommandResult {
+    // Redis reads it with strtod and no error check: garbage means 0.
+    let seconds = number::parse_f64(seconds).unwrap_or(0.0).max(0.0);
+    let duration = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
+    ctx.server
+        .keyspace
+        .write(ctx.session.db, ctx.now_ms, |_| std::thread::sleep(duration));
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `DEBUG OBJECT key`: a status line about the value. The serialized length is what an RDB file
+/// would hold without compression.
+fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
+    let databases = ctx.server.keyspace.read();
+    let entry = databases
+        .db(ctx.session.db)
+        .get(key, ctx.now_ms)
+        .ok_or(CommandError::NoSuchKey)?;
+    let idle = entry.idle_seconds(ctx.now_ms);
+    let line = format!(
+        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
+        entry.value(),
+        entry.value().encoding(),
+        serialized_length(entry.value()),
+        ((ctx.now_ms / 1000) as u64).wrapping_sub(u64::from(idle)) & 0xFF_FFFF,
+        idle
+    );
+    drop(databases);
+    ctx.reply.simple(&line);
+    Ok(())
+}
+
+/// The size of a value in an RDB file (Redis's `rdbSavedObjectLen`), before compression.
+fn serialized_length(value: &Value) -> usize {
+    match value {
+        Value::String(s) => match s.to_i64() {
+            Some(n) if i8::try_from(n).is_ok() => 2,
+            Some(n) if i16::try_from(n).is_ok() => 3,
+            Some(n) if i32::try_from(n).is_ok() => 5,
+            _ => {
+                let len = s.len();
+                let prefix = if len < 1 << 6 {
+                    1
+                } else if len < 1 << 14 {
+                    2
+                } else if len <= u32::MAX as usize {
+                    5
+                } else {
+                    9
+                };
+                prefix + len
+            }
+        },
+    }
+}
+
+fn help(ctx: &mut Ctx) -> CommandResult {
+    reply_help(
+        &mut ctx.reply,
+        "DEBUG",
+        &[
+            "LOG <message>",
+            "    Write <message> to the server log.",
+            "OBJECT <key>",
+            "    Show low level info about the `key` and associated value.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+        ],
+    );
+    Ok(())
+}

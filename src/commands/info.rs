@@ -1,0 +1,360 @@
+//! `INFO [section ...]`: the server's state as `field:value` lines in `# Section`s, in Redis's
+//! format, which monitoring tools and client libraries parse (ioredis refuses to connect when it
+//! cannot read `loading:0`). The replication INFO stage (`role:master`) reads it too.
+//!
+//! Every field reports something true about thredis. Where thredis has no such thing (forks,
+//! defragmentation, cluster), the field reads 0 as it does on an idle Redis. `used_memory` is the
+//! process's resident size: without a counting allocator, that is the honest figure.
+
+use std::fmt::Write as _;
+
+use super::{Args, CommandResult, Ctx, all_commands};
+use crate::keyspace::Databases;
+use crate::server::Server;
+use crate::stats::get;
+use crate::{REDIS_VERSION, VERSION, clock, config};
+
+const DEFAULT: [&str; 11] = [
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "module_list",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// `INFO`, `INFO section ...`, `INFO all`, `INFO everything`.
+pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let requested: Vec<String> = args
+        .iter()
+        .skip(1)
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
+    let mut sections: Vec<&str> = Vec::new();
+    if requested.is_empty() {
+        sections.extend(DEFAULT);
+    }
+    for name in &requested {
+        match name.as_str() {
+            "default" => sections.extend(DEFAULT),
+            "all" | "everything" => {
+                sections.extend(DEFAULT.iter().copied().chain(["commandstats"]))
+            }
+            other => sections.push(other),
+        }
+    }
+    let text = render(ctx.server, &sections);
+    ctx.reply.verbatim(text.as_bytes());
+    Ok(())
+}
+
+/// Builds the text of the requested sections, each once, in Redis's order.
+pub fn render(server: &Server, sections: &[&str]) -> String {
+    const ORDER: [&str; 12] = [
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "module_list",
+        "commandstats",
+        "errorstats",
+        "cluster",
+        "keyspace",
+    ];
+    let mut text = String::new();
+    for &name in ORDER.iter().filter(|name| sections.contains(name)) {
+        let body = match name {
+            "server" => server_section(server),
+            "clients" => clients_section(server),
+            "memory" => memory_section(),
+            "persistence" => persistence_section(&server.keyspace.read(), server),
+            "stats" => stats_section(server),
+            "replication" => replication_section(server),
+            "cpu" => cpu_section(),
+            "module_list" => String::new(),
+            "commandstats" => commandstats_section(server),
+            "errorstats" => errorstats_section(server),
+            "cluster" => "cluster_enabled:0\r\n".to_string(),
+            _ => keyspace_section(&server.keyspace.read()),
+        };
+        let title = match name {
+            "module_list" => "Modules".to_string(),
+            "cpu" => "CPU".to_string(),
+            other => capitalize(other),
+        };
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        let _ = write!(text, "# {title}\r\n{body}");
+    }
+    text
+}
+
+fn capitalize(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// Appends `name:value\r\n` lines.
+macro_rules! fields {
+    ($($name:literal => $value:expr),* $(,)?) => {{
+        let mut text = String::new();
+        $( let _ = write!(text, concat!($name, ":{}\r\n"), $value); )*
+        text
+    }};
+}
+
+fn server_section(server: &Server) -> String {
+    let uptime = server.started.elapsed().as_secs();
+    let os = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|release| format!("Linux {}", release.trim()))
+        .unwrap_or_else(|_| std::env::consts::OS.to_string());
+    fields! {
+        "redis_version" => REDIS_VERSION,
+        "thredis_version" => VERSION,
+        "redis_git_sha1" => "00000000",
+        "redis_git_dirty" => 0,
+        "redis_build_id" => "0",
+        "redis_mode" => "standalone",
+        "os" => format!("{os} {}", std::env::consts::ARCH),
+        "arch_bits" => 64,
+        "monotonic_clock" => "POSIX clock_gettime",
+        "multiplexing_api" => "thread-per-connection",
+        "atomicvar_api" => "c11-builtin",
+        "gcc_version" => "0.0.0",
+        "process_id" => std::process::id(),
+        "process_supervised" => "no",
+        "run_id" => server.run_id,
+        "tcp_port" => config::Config::get(&server.config.port),
+        "server_time_usec" => clock::now_us(),
+        "uptime_in_seconds" => uptime,
+        "uptime_in_days" => uptime / 86_400,
+        "hz" => server.config.hz(),
+        "configured_hz" => server.config.hz(),
+        "lru_clock" => (clock::now_ms() / 1000) & 0xFF_FFFF,
+        "executable" => std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        "config_file" => server.config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+        "io_threads_active" => 0,
+    }
+}
+
+fn clients_section(server: &Server) -> String {
+    fields! {
+        "connected_clients" => server.clients.count(),
+        "cluster_connections" => 0,
+        "maxclients" => server.config.maxclients(),
+        "client_recent_max_input_buffer" => 0,
+        "client_recent_max_output_buffer" => 0,
+        "blocked_clients" => 0,
+        "tracking_clients" => 0,
+        "clients_in_timeout_table" => 0,
+    }
+}
+
+/// A field of /proc/self/status in bytes (`VmRSS`, `VmHWM`), or 0 off Linux.
+fn proc_status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// `1.50M`, as Redis's `bytesToHuman`.
+fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    match bytes {
+        0..1024 => format!("{bytes}B"),
+        1024..1_048_576 => format!("{:.2}K", b / 1024.0),
+        1_048_576..1_073_741_824 => format!("{:.2}M", b / 1_048_576.0),
+        _ => format!("{:.2}G", b / 1_073_741_824.0),
+    }
+}
+
+fn memory_section() -> String {
+    let (rss, peak) = (proc_status_bytes("VmRSS"), proc_status_bytes("VmHWM"));
+    fields! {
+        "used_memory" => rss,
+        "used_memory_human" => human(rss),
+        "used_memory_rss" => rss,
+        "used_memory_rss_human" => human(rss),
+        "used_memory_peak" => peak,
+        "used_memory_peak_human" => human(peak),
+        "maxmemory" => 0,
+        "maxmemory_human" => "0B",
+        "maxmemory_policy" => "noeviction",
+        "mem_allocator" => "libc",
+    }
+}
+
+fn persistence_section(databases: &Databases, server: &Server) -> String {
+    fields! {
+        "loading" => 0,
+        "async_loading" => 0,
+        "current_cow_peak" => 0,
+        "current_cow_size" => 0,
+        "current_fork_perc" => "0.00",
+        "current_save_keys_processed" => 0,
+        "current_save_keys_total" => 0,
+        "rdb_changes_since_last_save" => databases.dirty,
+        "rdb_bgsave_in_progress" => 0,
+        "rdb_last_save_time" => server.started_ms / 1000,
+        "rdb_last_bgsave_status" => "ok",
+        "rdb_last_bgsave_time_sec" => -1,
+        "rdb_current_bgsave_time_sec" => -1,
+        "rdb_saves" => 0,
+        "aof_enabled" => 0,
+        "aof_rewrite_in_progress" => 0,
+        "aof_rewrite_scheduled" => 0,
+        "aof_last_rewrite_time_sec" => -1,
+        "aof_current_rewrite_time_sec" => -1,
+        "aof_last_bgrewrite_status" => "ok",
+        "aof_rewrites" => 0,
+        "aof_last_write_status" => "ok",
+        "module_fork_in_progress" => 0,
+        "module_fork_last_cow_size" => 0,
+    }
+}
+
+fn stats_section(server: &Server) -> String {
+    let stats = &server.stats;
+    let (ops, input, output) = stats.rates();
+    let expired = server.keyspace.read().expired_keys;
+    fields! {
+        "total_connections_received" => get(&stats.connections_received),
+        "total_commands_processed" => get(&stats.commands_processed),
+        "instantaneous_ops_per_sec" => ops,
+        "total_net_input_bytes" => get(&stats.net_input_bytes),
+        "total_net_output_bytes" => get(&stats.net_output_bytes),
+        "total_net_repl_input_bytes" => 0,
+        "total_net_repl_output_bytes" => 0,
+        "instantaneous_input_kbps" => format!("{:.2}", input as f64 / 1024.0),
+        "instantaneous_output_kbps" => format!("{:.2}", output as f64 / 1024.0),
+        "instantaneous_input_repl_kbps" => "0.00",
+        "instantaneous_output_repl_kbps" => "0.00",
+        "rejected_connections" => get(&stats.rejected_connections),
+        "sync_full" => 0,
+        "sync_partial_ok" => 0,
+        "sync_partial_err" => 0,
+        "expired_keys" => expired,
+        "expired_stale_perc" => "0.00",
+        "expired_time_cap_reached_count" => 0,
+        "evicted_keys" => 0,
+        "evicted_clients" => 0,
+        "keyspace_hits" => get(&stats.keyspace_hits),
+        "keyspace_misses" => get(&stats.keyspace_misses),
+        "pubsub_channels" => 0,
+        "pubsub_patterns" => 0,
+        "pubsubshard_channels" => 0,
+        "latest_fork_usec" => 0,
+        "total_forks" => 0,
+        "unexpected_error_replies" => 0,
+        "total_error_replies" => get(&stats.error_replies),
+        "total_reads_processed" => get(&stats.reads_processed),
+        "total_writes_processed" => get(&stats.writes_processed),
+    }
+}
+
+fn replication_section(server: &Server) -> String {
+    fields! {
+        "role" => "master",
+        "connected_slaves" => 0,
+        "master_failover_state" => "no-failover",
+        "master_replid" => server.run_id,
+        "master_replid2" => "0000000000000000000000000000000000000000",
+        "master_repl_offset" => 0,
+        "second_repl_offset" => -1,
+        "repl_backlog_active" => 0,
+        "repl_backlog_size" => 1_048_576,
+        "repl_backlog_first_byte_offset" => 0,
+        "repl_backlog_histlen" => 0,
+    }
+}
+
+/// User and system CPU seconds of the process, from /proc/self/stat (ticks of 1/100 s).
+fn cpu_section() -> String {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 100.0
+    };
+    let (user, system) = (ticks(11), ticks(12));
+    fields! {
+        "used_cpu_sys" => format!("{system:.6}"),
+        "used_cpu_user" => format!("{user:.6}"),
+        "used_cpu_sys_children" => "0.000000",
+        "used_cpu_user_children" => "0.000000",
+    }
+}
+
+fn commandstats_section(server: &Server) -> String {
+    let mut text = String::new();
+    for resolved in all_commands() {
+        let stats = server.stats.command(resolved.id);
+        let (calls, usec, rejected, failed) = (
+            get(&stats.calls),
+            get(&stats.usec),
+            get(&stats.rejected),
+            get(&stats.failed),
+        );
+        if calls == 0 && rejected == 0 && failed == 0 {
+            continue;
+        }
+        let per_call = if calls == 0 {
+            0.0
+        } else {
+            usec as f64 / calls as f64
+        };
+        let _ = write!(
+            text,
+            "cmdstat_{}:calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls={rejected},failed_calls={failed}\r\n",
+            resolved.full_name()
+        );
+    }
+    text
+}
+
+fn errorstats_section(server: &Server) -> String {
+    server
+        .stats
+        .errors()
+        .iter()
+        .map(|(code, count)| format!("errorstat_{code}:count={count}\r\n"))
+        .collect()
+}
+
+fn keyspace_section(databases: &Databases) -> String {
+    let mut text = String::new();
+    for (index, db) in databases
+        .iter()
+        .enumerate()
+        .filter(|(_, db)| !db.is_empty())
+    {
+        let _ = write!(
+            text,
+            "db{index}:keys={},expires={},avg_ttl=0\r\n",
+            db.len(),
+            db.volatile_len()
+        );
+    }
+    text
+}

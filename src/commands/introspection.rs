@@ -1,0 +1,277 @@
+//! `COMMAND` and its subcommands, answered from the command table: the table is the single
+//! source of truth for arity, flags, keys and documentation. redis-cli sends `COMMAND DOCS` when
+//! it starts, for its hints and `help` texts.
+
+use super::{
+    Args, Command, CommandError, CommandResult, Ctx, Group, Handler, Resolved, all_commands,
+    is_option, lookup, lookup_subcommand, reply_help, resolve,
+};
+use crate::glob;
+use crate::protocol::{Reply, Request};
+
+/// `COMMAND`: information about every command.
+pub fn command(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    let top: Vec<&Resolved> = all_commands()
+        .iter()
+        .filter(|r| r.parent.is_none())
+        .collect();
+    ctx.reply.array(top.len());
+    for resolved in top {
+        reply_info(&mut ctx.reply, resolved);
+    }
+    Ok(())
+}
+
+/// `COMMAND COUNT`
+pub fn count(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    ctx.reply
+        .integer(all_commands().iter().filter(|r| r.parent.is_none()).count() as i64);
+    Ok(())
+}
+
+/// Finds `name` or `parent|sub`, as `COMMAND INFO` and `COMMAND DOCS` accept them.
+fn find(name: &[u8]) -> Option<Resolved> {
+    match name.iter().position(|&b| b == b'|') {
+        Some(bar) => lookup_subcommand(lookup(&name[..bar])?, &name[bar + 1..]),
+        None => lookup(name),
+    }
+}
+
+/// `COMMAND INFO [command-name ...]`: a null for each unknown name.
+pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    if args.len() == 2 {
+        return command(ctx, args);
+    }
+    ctx.reply.array(args.len() - 2);
+    for name in args.iter().skip(2) {
+        match find(name) {
+            Some(resolved) => reply_info(&mut ctx.reply, &resolved),
+            None => ctx.reply.null(),
+        }
+    }
+    Ok(())
+}
+
+/// One command's entry: name, arity, flags, first key, last key, key step, ACL categories,
+/// tips, key specifications and subcommands (Redis 7's ten fields).
+fn reply_info(reply: &mut Reply, resolved: &Resolved) {
+    let command = resolved.command;
+    let flags = flag_names(command);
+    let keys = command.keys;
+    reply.array(10);
+    reply.bulk(resolved.full_name().as_bytes());
+    reply.integer(i64::from(command.arity));
+    reply.set(flags.len());
+    for flag in flags {
+        reply.simple(flag);
+    }
+    reply.integer(i64::from(keys.first));
+    reply.integer(i64::from(keys.last));
+    reply.integer(i64::from(keys.step));
+    let categories = categories(command);
+    reply.set(categories.len());
+    for category in categories {
+        reply.simple(category);
+    }
+    reply.array(0);
+    reply_key_specs(reply, command);
+    reply.array(command.subcommands.len());
+    for (position, _) in command.subcommands.iter().enumerate() {
+        reply_info(reply, &all_commands()[resolved.id + 1 + position]);
+    }
+}
+
+fn flag_names(command: &Command) -> Vec<&'static str> {
+    let write = command.is_write().then_some("write");
+    write.into_iter().chain(command.flags.names()).collect()
+}
+
+/// ACL categories, derived as Redis derives its implicit ones, plus the command's data type.
+fn categories(command: &Command) -> Vec<&'static str> {
+    use super::Flags;
+    let mut categories = Vec::new();
+    let mut add = |on: bool, name| {
+        if on {
+            categories.push(name);
+        }
+    };
+    add(command.is_write(), "@write");
+    add(command.flags.contains(Flags::READONLY), "@read");
+    add(
+        command.group == Group::Generic && command.keys.first > 0,
+        "@keyspace",
+    );
+    add(command.group == Group::String, "@string");
+    add(command.group == Group::Connection, "@connection");
+    add(command.group == Group::Scripting, "@scripting");
+    add(command.flags.contains(Flags::ADMIN), "@admin");
+    add(command.flags.contains(Flags::ADMIN), "@dangerous");
+    add(command.flags.contains(Flags::FAST), "@fast");
+    add(!command.flags.contains(Flags::FAST), "@slow");
+    categories
+}
+
+/// Redis 7 key specifications, from the legacy first/last/step triple.
+fn reply_key_specs(reply: &mut Reply, command: &Command) {
+    let keys = command.keys;
+    if keys.first == 0 {
+        reply.array(0);
+        return;
+    }
+    reply.array(1);
+    reply.map(3);
+    reply.bulk(b"flags");
+    reply.set(1);
+    reply.simple(if command.is_write() { "RW" } else { "RO" });
+    reply.bulk(b"begin_search");
+    reply.map(2);
+    reply.bulk(b"type");
+    reply.bulk(b"index");
+    reply.bulk(b"spec");
+    reply.map(1);
+    reply.bulk(b"index");
+    reply.integer(i64::from(keys.first));
+    reply.bulk(b"find_keys");
+    reply.map(2);
+    reply.bulk(b"type");
+    reply.bulk(b"range");
+    reply.bulk(b"spec");
+    reply.map(3);
+    reply.bulk(b"lastkey");
+    reply.integer(i64::from(if keys.last < 0 {
+        keys.last
+    } else {
+        keys.last - keys.first
+    }));
+    reply.bulk(b"keystep");
+    reply.integer(i64::from(keys.step));
+    reply.bulk(b"limit");
+    reply.integer(0);
+}
+
+/// `COMMAND DOCS [command-name ...]`: a map from name to summary, version and group (and the
+/// subcommands' docs), which is what redis-cli reads for its help.
+pub fn docs(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let selected: Vec<Resolved> = if args.len() == 2 {
+        all_commands()
+            .iter()
+            .filter(|r| r.parent.is_none())
+            .copied()
+            .collect()
+    } else {
+        args.iter().skip(2).filter_map(find).collect()
+    };
+    ctx.reply.map(selected.len());
+    for resolved in selected {
+        ctx.reply.bulk(resolved.full_name().as_bytes());
+        reply_docs(&mut ctx.reply, &resolved);
+    }
+    Ok(())
+}
+
+fn reply_docs(reply: &mut Reply, resolved: &Resolved) {
+    let command = resolved.command;
+    let has_subcommands = !command.subcommands.is_empty();
+    reply.map(3 + has_subcommands as usize);
+    reply.bulk(b"summary");
+    reply.bulk(command.summary.as_bytes());
+    reply.bulk(b"since");
+    reply.bulk(command.since.as_bytes());
+    reply.bulk(b"group");
+    reply.bulk(command.group.name().as_bytes());
+    if has_subcommands {
+        reply.bulk(b"subcommands");
+        reply.map(command.subcommands.len());
+        for position in 0..command.subcommands.len() {
+            let sub = &all_commands()[resolved.id + 1 + position];
+            reply.bulk(sub.full_name().as_bytes());
+            reply_docs(reply, sub);
+        }
+    }
+}
+
+/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`: names, with
+/// subcommands as `parent|sub`.
+pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let filter: Box<dyn Fn(&Resolved) -> bool> = match args.len() {
+        2 => Box::new(|_| true),
+        5 if is_option(args.arg(2), "filterby") => {
+            let value = args.arg(4).to_vec();
+            let kind = args.arg(3);
+            if is_option(kind, "module") {
+                Box::new(|_| false)
+            } else if is_option(kind, "aclcat") {
+                Box::new(move |r| {
+                    categories(r.command)
+                        .iter()
+                        .any(|c| c.as_bytes()[1..].eq_ignore_ascii_case(&value))
+                })
+            } else if is_option(kind, "pattern") {
+                Box::new(move |r| glob::matches(&value, r.full_name().as_bytes(), true))
+            } else {
+                return Err(CommandError::Syntax);
+            }
+        }
+        _ => return Err(CommandError::Syntax),
+    };
+    let names: Vec<String> = all_commands()
+        .iter()
+        .filter(|r| filter(r))
+        .map(|r| r.full_name().into_owned())
+        .collect();
+    ctx.reply.array(names.len());
+    for name in names {
+        ctx.reply.bulk(name.as_bytes());
+    }
+    Ok(())
+}
+
+/// `COMMAND GETKEYS command [arg ...]`: which arguments of that command are keys.
+pub fn getkeys(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let inner: Vec<&[u8]> = args.iter().skip(2).collect();
+    let request = Request::from_args(&inner);
+    let resolved = match resolve(&request) {
+        Ok(resolved) => resolved,
+        Err(CommandError::WrongArity(_)) => {
+            return Err(CommandError::err(
+                "Invalid number of arguments specified for command",
+            ));
+        }
+        Err(_) => return Err(CommandError::err("Invalid command specified")),
+    };
+    if matches!(resolved.command.handler, Handler::Container) || resolved.command.keys.first == 0 {
+        return Err(CommandError::err("The command has no key arguments"));
+    }
+    let positions: Vec<usize> = resolved.command.keys.positions(request.len()).collect();
+    ctx.reply.array(positions.len());
+    for position in positions {
+        ctx.reply.bulk(request.arg(position));
+    }
+    Ok(())
+}
+
+pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    reply_help(
+        &mut ctx.reply,
+        "COMMAND",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+        ],
+    );
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! Commands on keys whatever their type (Redis's db.c): DEL, EXISTS, TYPE (the streams extension
+//! starts with it), KEYS (the RDB stages list keys with it), SCAN, RANDOMKEY, RENAME, COPY, MOVE,
+//! TOUCH and OBJECT.
+
+use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, reply_help};
+use crate::glob;
+use crate::keyspace::{Databases, Writer};
+
+/// `DEL key [key ...]` and `UNLINK key [key ...]`: how many keys were removed. (UNLINK frees in
+/// the background in Redis; here memory is freed when the value is dropped, which for strings is
+/// immediate and cheap.)
+pub fn del(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let removed = args
+        .iter()
+        .skip(1)
+        .filter(|key| w.remove(key).is_some())
+        .count();
+    ctx.reply.integer(removed as i64);
+    Ok(())
+}
+
+/// `EXISTS key [key ...]`: how many of the keys exist; a key named twice counts twice.
+pub fn exists(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let db = ctx.db(databases);
+    let count = args
+        .iter()
+        .skip(1)
+        .filter(|key| ctx.inspect_key(db, key).is_some())
+        .count();
+    ctx.reply.integer(count as i64);
+    Ok(())
+}
+
+/// `TYPE key`: `+string`, ..., or `+none`.
+pub fn type_(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let name = ctx
+        .inspect_key(ctx.db(databases), args.arg(1))
+        .map_or("none", |entry| entry.value().type_name());
+    ctx.reply.simple(name);
+    Ok(())
+}
+
+/// `KEYS pattern`: every live key matching a glob pattern.
+pub fn keys(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let pattern = args.arg(1);
+    let every_key = pattern == b"*";
+    let matching: Vec<&[u8]> = ctx
+        .db(databases)
+        .live_entries(ctx.now_ms)
+        .map(|(key, _)| key.as_slice())
+        .filter(|key| every_key || glob::matches(pattern, key, false))
+        .collect();
+    ctx.reply.array(matching.len());
+    for key in matching {
+        ctx.reply.bulk(key);
+    }
+    Ok(())
+}
+
+/// A SCAN cursor as Redis's `parseScanCursorOrReply` reads it (C's `strtoul`).
+fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
+    let invalid = || CommandError::err("invalid cursor");
+    let text = std::str::from_utf8(arg).map_err(|_| invalid())?;
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let value: u64 = digits.parse().map_err(|_| invalid())?;
+    // strtoul negates in unsigned arithmetic: "-1" is the largest cursor.
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: a batch of keys and the cursor for
+/// the next call (0 when the iteration is complete). Every key that exists for the whole
+/// iteration is returned at least once; see `Db::scan` for why.
+pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let cursor = parse_cursor(args.arg(1))?;
+    let (mut pattern, mut count, mut type_name) = (None, 10usize, None);
+    let mut i = 2;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return Err(CommandError::Syntax);
+        }
+        let (option, value) = (args.arg(i), args.arg(i + 1));
+        if is_option(option, "count") {
+            let n = parse_int(value)?;
+            if n < 1 {
+                return Err(CommandError::Syntax);
+            }
+            count = n as usize;
+        } else if is_option(option, "match") {
+            pattern = Some(value).filter(|p| *p != b"*");
+        } else if is_option(option, "type") {
+            type_name = Some(value);
+        } else {
+            return Err(CommandError::Syntax);
+        }
+        i += 2;
+    }
+    let mut found = Vec::new();
+    let next = ctx
+        .db(databases)
+        .scan(cursor, count, ctx.now_ms, |key, entry| {
+            let wanted = pattern.is_none_or(|p| glob::matches(p, key, false))
+                && type_name
+                    .is_none_or(|t| t.eq_ignore_ascii_case(entry.value().type_name().as_bytes()));
+            if wanted {
+                found.push(key.as_slice());
+            }
+        });
+    ctx.reply.array(2);
+    ctx.reply.bulk(next.to_string().as_bytes());
+    ctx.reply.array(found.len());
+    for key in found {
+        ctx.reply.bulk(key);
+    }
+    Ok(())
+}
+
+/// `RANDOMKEY`: a random live key, or null.
+pub fn randomkey(ctx: &mut Ctx, _: &Args, databases: &Databases) -> CommandResult {
+    let db = ctx.db(databases);
+    match db.random_key(ctx.now_ms, &mut ctx.session.rng) {
+        Some(key) => ctx.reply.bulk(key),
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+/// `RENAME key newkey`: moves the value and its TTL, replacing whatever `newkey` held.
+pub fn rename(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    rename_key(args, w, false)?;
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `RENAMENX key newkey`: `:1` if renamed, `:0` if `newkey` exists.
+pub fn renamenx(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let renamed = rename_key(args, w, true)?;
+    ctx.reply.integer(renamed as i64);
+    Ok(())
+}
+
+/// Redis's `renameGenericCommand`. Returns whether the key was renamed (false only with `nx`).
+fn rename_key(args: &Args, w: &mut Writer, nx: bool) -> Result<bool, CommandError> {
+    let (from, to) = (args.arg(1), args.arg(2));
+    if !w.exists(from) {
+        return Err(CommandError::NoSuchKey);
+    }
+    if from == to {
+        return Ok(!nx);
+    }
+    if nx && w.exists(to) {
+        return Ok(false);
+    }
+    let db = w.selected();
+    let (entry, expires) = w
+        .remove_in(db, from)
+        .expect("checked above that the key exists");
+    w.put_in(db, to, entry, expires);
+    Ok(true)
+}
+
+/// `COPY source destination [DB destination-db] [REPLACE]`: `:1` if copied.
+pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let (source, destination) = (args.arg(1), args.arg(2));
+    let (mut target_db, mut replace) = (w.selected(), false);
+    let mut i = 3;
+    while i < args.len() {
+        if is_option(args.arg(i), "replace") {
+            replace = true;
+        } else if is_option(args.arg(i), "db") && i + 1 < args.len() {
+            // A long here, not an int: any number beyond the databases is "out of range".
+            let index = parse_int(args.arg(i + 1))?;
+            target_db = usize::try_from(index)
+                .ok()
+                .filter(|&index| index < ctx.server.config.databases())
+                .ok_or(CommandError::DbIndexOutOfRange)?;
+            i += 1;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+        i += 1;
+    }
+    if target_db == w.selected() && source == destination {
+        return Err(CommandError::err(
+            "source and destination objects are the same",
+        ));
+    }
+    let now_ms = w.now_ms();
+    let Some(entry) = w.get(source) else {
+        ctx.reply.integer(0);
+        return Ok(());
+    };
+    let copy = entry.duplicate(now_ms);
+    let expires = w.expires_at(source);
+    if w.get_in(target_db, destination).is_some() {
+        if !replace {
+            ctx.reply.integer(0);
+            return Ok(());
+        }
+        w.remove_in(target_db, destination);
+    }
+    w.put_in(target_db, destination, copy, expires);
+    ctx.reply.integer(1);
+    Ok(())
+}
+
+/// `MOVE key db`: `:1` if moved, `:0` if the key is missing here or exists there.
+pub fn move_(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let key = args.arg(1);
+    let target = ctx.db_index(args.arg(2), CommandError::NotInteger)?;
+    let source = w.selected();
+    if target == source {
+        return Err(CommandError::err(
+            "source and destination objects are the same",
+        ));
+    }
+    if !w.exists(key) || w.get_in(target, key).is_some() {
+        ctx.reply.integer(0);
+        return Ok(());
+    }
+    let (entry, expires) = w
+        .remove_in(source, key)
+        .expect("checked above that the key exists");
+    w.put_in(target, key, entry, expires);
+    ctx.reply.integer(1);
+    Ok(())
+}
+
+/// `TOUCH key [key ...]`: updates the access time of the keys that exist and counts them. It
+/// touches even in `CLIENT NO-TOUCH` mode: touching is its whole point (Redis 7.2).
+pub fn touch(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let db = ctx.db(databases);
+    let mut count = 0;
+    for key in args.iter().skip(1) {
+        if let Some(entry) = ctx.inspect_key(db, key) {
+            entry.touch(ctx.now_ms);
+            count += 1;
+        }
+    }
+    ctx.reply.integer(count);
+    Ok(())
+}
+
+/// Runs `answer` on the key named by `OBJECT <subcommand> key`, or replies null if it is missing.
+fn object_lookup(
+    ctx: &mut Ctx,
+    args: &Args,
+    databases: &Databases,
+    answer: impl FnOnce(&mut Ctx, &crate::keyspace::Entry) -> CommandResult,
+) -> CommandResult {
+    match ctx.inspect_key(ctx.db(databases), args.arg(2)) {
+        Some(entry) => answer(ctx, entry),
+        None => {
+            ctx.reply.null();
+            Ok(())
+        }
+    }
+}
+
+/// `OBJECT ENCODING key`: `int`, `embstr` or `raw` for strings, as Redis would store them.
+pub fn object_encoding(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    object_lookup(ctx, args, databases, |ctx, entry| {
+        ctx.reply.bulk(entry.value().encoding().as_bytes());
+        Ok(())
+    })
+}
+
+/// `OBJECT REFCOUNT key`: always 1. thredis never shares values between keys (Redis shares small
+/// integers and reports a huge count for them).
+pub fn object_refcount(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    object_lookup(ctx, args, databases, |ctx, _| {
+        ctx.reply.integer(1);
+        Ok(())
+    })
+}
+
+/// `OBJECT IDLETIME key`: seconds since the key was last read or written.
+pub fn object_idletime(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    object_lookup(ctx, args, databases, |ctx, entry| {
+        ctx.reply.integer(i64::from(entry.idle_seconds(ctx.now_ms)));
+        Ok(())
+    })
+}
+
+/// `OBJECT FREQ key`: access frequency is tracked only under an LFU eviction policy, which
+/// thredis does not have; Redis answers this error under its default policy too.
+pub fn object_freq(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    object_lookup(ctx, args, databases, |_, _| {
+        Err(CommandError::err(
+            "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ))
+    })
+}
+
+pub fn object_help(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    reply_help(
+        &mut ctx.reply,
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
+    Ok(())
+}

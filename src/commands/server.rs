@@ -1,0 +1,154 @@
+//! Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, SHUTDOWN, and FUNCTION FLUSH
+//! (thredis has no functions; the Redis test suite's harness flushes them before every test).
+
+use std::thread;
+
+use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
+use crate::clock;
+use crate::keyspace::{Databases, Db, Writer};
+use crate::log;
+
+/// `DBSIZE`: keys in the selected database.
+pub fn dbsize(ctx: &mut Ctx, _: &Args, databases: &Databases) -> CommandResult {
+    ctx.reply.integer(ctx.db(databases).len() as i64);
+    Ok(())
+}
+
+/// The `[ASYNC|SYNC]` argument of FLUSHDB and FLUSHALL: true for ASYNC.
+fn flush_mode(args: &Args) -> Result<bool, CommandError> {
+    match args.len() {
+        1 => Ok(false),
+        2 if is_option(args.arg(1), "sync") => Ok(false),
+        2 if is_option(args.arg(1), "async") => Ok(true),
+        _ => Err(CommandError::Syntax),
+    }
+}
+
+/// Drops emptied databases. With ASYNC, a background thread frees their memory, so a client
+/// flushing millions of keys does not hold the write lock while they are freed.
+fn release(old: Vec<Db>, asynchronous: bool) {
+    if asynchronous && old.iter().any(|db| !db.is_empty()) {
+        let spawned = thread::Builder::new()
+            .name("lazyfree".into())
+            .spawn(move || drop(old));
+        if let Err(error) = spawned {
+            log!(Warning, "Freeing flushed data in the foreground: {error}");
+        }
+    }
+}
+
+/// `FLUSHDB [ASYNC|SYNC]`
+pub fn flushdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let asynchronous = flush_mode(args)?;
+    let db = w.selected();
+    let old = std::mem::take(w.databases().db_mut(db));
+    w.changed(old.len() as u64);
+    release(vec![old], asynchronous);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `FLUSHALL [ASYNC|SYNC]`
+pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let asynchronous = flush_mode(args)?;
+    let databases = w.databases();
+    let old: Vec<Db> = (0..databases.count())
+        .map(|i| std::mem::take(databases.db_mut(i)))
+        .collect();
+    // Redis counts a flush as at least one change even when there was nothing to remove.
+    w.changed(old.iter().map(|db| db.len() as u64).sum::<u64>().max(1));
+    release(old, asynchronous);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `SWAPDB index1 index2`: clients on one database now see the other's keys.
+pub fn swapdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    let first = ctx.db_index(args.arg(1), CommandError::err("invalid first DB index"))?;
+    let second = ctx.db_index(args.arg(2), CommandError::err("invalid second DB index"))?;
+    w.databases().swap(first, second);
+    w.changed(1);
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `TIME`: [seconds, microseconds] as bulk strings.
+pub fn time(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    let now = clock::now_us();
+    ctx.reply.array(2);
+    ctx.reply.bulk_integer(now / 1_000_000);
+    ctx.reply.bulk_integer(now % 1_000_000);
+    Ok(())
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: exits without a reply. There is nothing to
+/// save yet, so `SAVE` fails the way a failed save makes Redis's SHUTDOWN fail.
+pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    for option in args.iter().skip(1) {
+        if is_option(option, "nosave") {
+            nosave = true;
+        } else if is_option(option, "save") {
+            save = true;
+        } else if is_option(option, "now") || is_option(option, "force") {
+            other = true;
+        } else if is_option(option, "abort") {
+            abort = true;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CommandError::Syntax);
+    }
+    if abort {
+        return Err(CommandError::err("No shutdown in progress."));
+    }
+    if save {
+        log!(
+            Warning,
+            "Error trying to save the DB, can't exit: thredis cannot write RDB files yet."
+        );
+        return Err(CommandError::err("Errors trying to SHUTDOWN. Check logs."));
+    }
+    ctx.server.shutdown()
+}
+
+/// `FUNCTION FLUSH [ASYNC|SYNC]`: there are no functions to delete.
+pub fn function_flush(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    match args.len() {
+        2 => {}
+        3 if is_option(args.arg(2), "sync") || is_option(args.arg(2), "async") => {}
+        3 => {
+            return Err(CommandError::err(
+                "FUNCTION FLUSH only supports SYNC|ASYNC option",
+            ));
+        }
+        _ => {
+            return Err(CommandError::err(format!(
+                "unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+                String::from_utf8_lossy(args.arg(1))
+            )));
+        }
+    }
+    // A flush is a write even with nothing to flush: Redis counts it, and it will be replicated.
+    w.changed(1);
+    ctx.reply.ok();
+    Ok(())
+}
+
+pub fn function_help(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    reply_help(
+        &mut ctx.reply,
+        "FUNCTION",
+        &[
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+        ],
+    );
+    Ok(())
+}

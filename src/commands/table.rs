@@ -1,0 +1,410 @@
+//! THE command table: every command thredis knows, declared once. Name, arity and flags follow
+//! Redis 7's command definitions, so `COMMAND INFO` and arity errors match Redis.
+//!
+//! A row reads: `cmd(name, arity, flags, handler)`, then `.keys(first, last, step)` if it takes
+//! keys, then `.doc(group, since, summary)`. The handler's kind sets the locking (see
+//! `commands.rs`): `Write(..)` rows are the write commands.
+
+use super::Group::{Connection, Generic, Scripting, Server, String};
+use super::Handler::{Container, Plain, Read, Write};
+use super::{Command, Flags, Group, Handler, Keys};
+use super::{client, config, connection, debug, expire, introspection, keys, server, strings};
+
+const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
+    Command {
+        name,
+        arity,
+        flags,
+        keys: Keys::NONE,
+        group: Generic,
+        since: "",
+        summary: "",
+        handler,
+        subcommands: &[],
+    }
+}
+
+impl Command {
+    const fn keys(self, first: i32, last: i32, step: i32) -> Command {
+        Command {
+            keys: Keys { first, last, step },
+            ..self
+        }
+    }
+
+    const fn doc(self, group: Group, since: &'static str, summary: &'static str) -> Command {
+        Command {
+            group,
+            since,
+            summary,
+            ..self
+        }
+    }
+
+    const fn subcommands(self, subcommands: &'static [Command]) -> Command {
+        Command {
+            subcommands,
+            ..self
+        }
+    }
+}
+
+/// Combines flags in a `const` context.
+const fn f(flags: &[Flags]) -> Flags {
+    let mut all = Flags::NONE;
+    let mut i = 0;
+    while i < flags.len() {
+        all = all.union(flags[i]);
+        i += 1;
+    }
+    all
+}
+
+const NONE: Flags = Flags::NONE;
+const READONLY: Flags = Flags::READONLY;
+const FAST: Flags = Flags::FAST;
+const DENYOOM: Flags = Flags::DENYOOM;
+const ADMIN: Flags = Flags::ADMIN;
+const NOSCRIPT: Flags = Flags::NOSCRIPT;
+const LOADING: Flags = Flags::LOADING;
+const STALE: Flags = Flags::STALE;
+const NO_AUTH: Flags = Flags::NO_AUTH;
+const SENTINEL: Flags = Flags::SENTINEL;
+const ALLOW_BUSY: Flags = Flags::ALLOW_BUSY;
+const NO_MULTI: Flags = Flags::NO_MULTI;
+const PROTECTED: Flags = Flags::PROTECTED;
+
+pub static COMMANDS: &[Command] = &[
+    // ---------------------------------------------------------------- connection (stages 2–5)
+    cmd("ping", -1, f(&[FAST, SENTINEL]), Plain(connection::ping)).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
+    cmd("echo", 2, FAST, Plain(connection::echo)).doc(Connection, "1.0.0", "Returns the given string."),
+    cmd("quit", -1, f(&[ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH]), Plain(connection::quit)).doc(
+        Connection,
+        "1.0.0",
+        "Closes the connection.",
+    ),
+    cmd("select", 2, f(&[LOADING, STALE, FAST]), Plain(connection::select)).doc(Connection, "1.0.0", "Changes the selected database."),
+    cmd("hello", -1, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, SENTINEL, ALLOW_BUSY]), Plain(connection::hello)).doc(
+        Connection,
+        "6.0.0",
+        "Handshakes with the server, choosing the protocol version.",
+    ),
+    cmd("client", -2, SENTINEL, Container).doc(Connection, "2.4.0", "A container for client connection commands.").subcommands(&[
+        cmd("id", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::id)).doc(
+            Connection,
+            "5.0.0",
+            "Returns the unique client ID of the connection.",
+        ),
+        cmd("setname", 3, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::setname)).doc(Connection, "2.6.9", "Sets the connection name."),
+        cmd("getname", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::getname)).doc(
+            Connection,
+            "2.6.9",
+            "Returns the name of the connection.",
+        ),
+        cmd("setinfo", 4, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::setinfo)).doc(
+            Connection,
+            "7.2.0",
+            "Sets information specific to the client or connection.",
+        ),
+        cmd("list", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::list)).doc(Connection, "2.4.0", "Lists open connections."),
+        cmd("info", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::info)).doc(
+            Connection,
+            "6.2.0",
+            "Returns information about the connection.",
+        ),
+        cmd("kill", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::kill)).doc(
+            Connection,
+            "2.4.0",
+            "Terminates open connections.",
+        ),
+        cmd("no-evict", 3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::no_evict)).doc(
+            Connection,
+            "7.0.0",
+            "Sets the client eviction mode of the connection.",
+        ),
+        cmd("no-touch", 3, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::no_touch)).doc(
+            Connection,
+            "7.2.0",
+            "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+        ),
+        cmd("reply", 3, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::reply)).doc(
+            Connection,
+            "3.2.0",
+            "Instructs the server whether to reply to commands.",
+        ),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(client::help)).doc(
+            Connection,
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
+    ]),
+    // ---------------------------------------------------------------- strings (stages 6–7)
+    cmd("get", 2, f(&[READONLY, FAST]), Read(strings::get)).keys(1, 1, 1).doc(String, "1.0.0", "Returns the string value of a key."),
+    cmd("set", -3, DENYOOM, Write(strings::set)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
+    ),
+    cmd("getdel", 2, FAST, Write(strings::getdel)).keys(1, 1, 1).doc(
+        String,
+        "6.2.0",
+        "Returns the string value of a key after deleting the key.",
+    ),
+    cmd("getex", -2, FAST, Write(strings::getex)).keys(1, 1, 1).doc(
+        String,
+        "6.2.0",
+        "Returns the string value of a key after setting its expiration time.",
+    ),
+    cmd("getset", 3, f(&[DENYOOM, FAST]), Write(strings::getset)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Returns the previous string value of a key after setting it to a new value.",
+    ),
+    cmd("setnx", 3, f(&[DENYOOM, FAST]), Write(strings::setnx)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Set the string value of a key only when the key doesn't exist.",
+    ),
+    cmd("setex", 4, DENYOOM, Write(strings::setex)).keys(1, 1, 1).doc(
+        String,
+        "2.0.0",
+        "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
+    ),
+    cmd("psetex", 4, DENYOOM, Write(strings::psetex)).keys(1, 1, 1).doc(
+        String,
+        "2.6.0",
+        "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
+    ),
+    cmd("mget", -2, f(&[READONLY, FAST]), Read(strings::mget)).keys(1, -1, 1).doc(
+        String,
+        "1.0.0",
+        "Atomically returns the string values of one or more keys.",
+    ),
+    cmd("mset", -3, DENYOOM, Write(strings::mset)).keys(1, -1, 2).doc(
+        String,
+        "1.0.1",
+        "Atomically creates or modifies the string values of one or more keys.",
+    ),
+    cmd("msetnx", -3, DENYOOM, Write(strings::msetnx)).keys(1, -1, 2).doc(
+        String,
+        "1.0.1",
+        "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+    ),
+    cmd("append", 3, f(&[DENYOOM, FAST]), Write(strings::append)).keys(1, 1, 1).doc(
+        String,
+        "2.0.0",
+        "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+    ),
+    cmd("strlen", 2, f(&[READONLY, FAST]), Read(strings::strlen)).keys(1, 1, 1).doc(
+        String,
+        "2.2.0",
+        "Returns the length of a string value.",
+    ),
+    cmd("getrange", 4, READONLY, Read(strings::getrange)).keys(1, 1, 1).doc(
+        String,
+        "2.4.0",
+        "Returns a substring of the string stored at a key.",
+    ),
+    cmd("substr", 4, READONLY, Read(strings::getrange)).keys(1, 1, 1).doc(String, "1.0.0", "Returns a substring from a string value."),
+    cmd("setrange", 4, DENYOOM, Write(strings::setrange)).keys(1, 1, 1).doc(
+        String,
+        "2.2.0",
+        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+    ),
+    cmd("incr", 2, f(&[DENYOOM, FAST]), Write(strings::incr)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+    ),
+    cmd("decr", 2, f(&[DENYOOM, FAST]), Write(strings::decr)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+    ),
+    cmd("incrby", 3, f(&[DENYOOM, FAST]), Write(strings::incrby)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    ),
+    cmd("decrby", 3, f(&[DENYOOM, FAST]), Write(strings::decrby)).keys(1, 1, 1).doc(
+        String,
+        "1.0.0",
+        "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+    ),
+    cmd("incrbyfloat", 3, f(&[DENYOOM, FAST]), Write(strings::incrbyfloat)).keys(1, 1, 1).doc(
+        String,
+        "2.6.0",
+        "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+    ),
+    // ---------------------------------------------------------------- keys (generic)
+    cmd("del", -2, NONE, Write(keys::del)).keys(1, -1, 1).doc(Generic, "1.0.0", "Deletes one or more keys."),
+    cmd("unlink", -2, FAST, Write(keys::del)).keys(1, -1, 1).doc(Generic, "4.0.0", "Asynchronously deletes one or more keys."),
+    cmd("exists", -2, f(&[READONLY, FAST]), Read(keys::exists)).keys(1, -1, 1).doc(
+        Generic,
+        "1.0.0",
+        "Determines whether one or more keys exist.",
+    ),
+    cmd("type", 2, f(&[READONLY, FAST]), Read(keys::type_)).keys(1, 1, 1).doc(
+        Generic,
+        "1.0.0",
+        "Determines the type of value stored at a key.",
+    ),
+    cmd("keys", 2, READONLY, Read(keys::keys)).doc(Generic, "1.0.0", "Returns all key names that match a pattern."),
+    cmd("scan", -2, READONLY, Read(keys::scan)).doc(Generic, "2.8.0", "Iterates over the key names in the database."),
+    cmd("randomkey", 1, READONLY, Read(keys::randomkey)).doc(Generic, "1.0.0", "Returns a random key name from the database."),
+    cmd("rename", 3, NONE, Write(keys::rename)).keys(1, 2, 1).doc(Generic, "1.0.0", "Renames a key and overwrites the destination."),
+    cmd("renamenx", 3, FAST, Write(keys::renamenx)).keys(1, 2, 1).doc(
+        Generic,
+        "1.0.0",
+        "Renames a key only when the target key name doesn't exist.",
+    ),
+    cmd("copy", -3, DENYOOM, Write(keys::copy)).keys(1, 2, 1).doc(Generic, "6.2.0", "Copies the value of a key to a new key."),
+    cmd("move", 3, FAST, Write(keys::move_)).keys(1, 1, 1).doc(Generic, "1.0.0", "Moves a key to another database."),
+    cmd("touch", -2, f(&[READONLY, FAST]), Read(keys::touch)).keys(1, -1, 1).doc(
+        Generic,
+        "3.2.1",
+        "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
+    ),
+    cmd("object", -2, NONE, Container).doc(Generic, "2.2.3", "A container for object introspection commands.").subcommands(&[
+        cmd("encoding", 3, READONLY, Read(keys::object_encoding)).keys(2, 2, 1).doc(
+            Generic,
+            "2.2.3",
+            "Returns the internal encoding of a Redis object.",
+        ),
+        cmd("refcount", 3, READONLY, Read(keys::object_refcount)).keys(2, 2, 1).doc(
+            Generic,
+            "2.2.3",
+            "Returns the reference count of a value of a key.",
+        ),
+        cmd("idletime", 3, READONLY, Read(keys::object_idletime)).keys(2, 2, 1).doc(
+            Generic,
+            "2.2.3",
+            "Returns the time since the last access to a Redis object.",
+        ),
+        cmd("freq", 3, READONLY, Read(keys::object_freq)).keys(2, 2, 1).doc(
+            Generic,
+            "4.0.0",
+            "Returns the logarithmic access frequency counter of a Redis object.",
+        ),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(keys::object_help)).doc(
+            Generic,
+            "6.2.0",
+            "Returns helpful text about the different subcommands.",
+        ),
+    ]),
+    // ---------------------------------------------------------------- expiry (stage 7)
+    cmd("expire", -3, FAST, Write(expire::expire)).keys(1, 1, 1).doc(Generic, "1.0.0", "Sets the expiration time of a key in seconds."),
+    cmd("pexpire", -3, FAST, Write(expire::pexpire)).keys(1, 1, 1).doc(
+        Generic,
+        "2.6.0",
+        "Sets the expiration time of a key in milliseconds.",
+    ),
+    cmd("expireat", -3, FAST, Write(expire::expireat)).keys(1, 1, 1).doc(
+        Generic,
+        "1.2.0",
+        "Sets the expiration time of a key to a Unix timestamp.",
+    ),
+    cmd("pexpireat", -3, FAST, Write(expire::pexpireat)).keys(1, 1, 1).doc(
+        Generic,
+        "2.6.0",
+        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+    ),
+    cmd("ttl", 2, f(&[READONLY, FAST]), Read(expire::ttl)).keys(1, 1, 1).doc(
+        Generic,
+        "1.0.0",
+        "Returns the expiration time in seconds of a key.",
+    ),
+    cmd("pttl", 2, f(&[READONLY, FAST]), Read(expire::pttl)).keys(1, 1, 1).doc(
+        Generic,
+        "2.6.0",
+        "Returns the expiration time in milliseconds of a key.",
+    ),
+    cmd("expiretime", 2, f(&[READONLY, FAST]), Read(expire::expiretime)).keys(1, 1, 1).doc(
+        Generic,
+        "7.0.0",
+        "Returns the expiration time of a key as a Unix timestamp.",
+    ),
+    cmd("pexpiretime", 2, f(&[READONLY, FAST]), Read(expire::pexpiretime)).keys(1, 1, 1).doc(
+        Generic,
+        "7.0.0",
+        "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+    ),
+    cmd("persist", 2, FAST, Write(expire::persist)).keys(1, 1, 1).doc(Generic, "2.2.0", "Removes the expiration time of a key."),
+    // ---------------------------------------------------------------- server
+    cmd("dbsize", 1, f(&[READONLY, FAST]), Read(server::dbsize)).doc(Server, "1.0.0", "Returns the number of keys in the database."),
+    cmd("flushdb", -1, NONE, Write(server::flushdb)).doc(Server, "1.0.0", "Removes all keys from the current database."),
+    cmd("flushall", -1, NONE, Write(server::flushall)).doc(Server, "1.0.0", "Removes all keys from all databases."),
+    cmd("swapdb", 3, FAST, Write(server::swapdb)).doc(Server, "4.0.0", "Swaps two Redis databases."),
+    cmd("time", 1, f(&[LOADING, STALE, FAST]), Plain(server::time)).doc(Server, "2.6.0", "Returns the server time."),
+    cmd("info", -1, f(&[LOADING, STALE, SENTINEL]), Plain(super::info::info)).doc(
+        Server,
+        "1.0.0",
+        "Returns information and statistics about the server.",
+    ),
+    cmd("config", -2, NONE, Container).doc(Server, "2.0.0", "A container for server configuration commands.").subcommands(&[
+        cmd("get", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::get)).doc(
+            Server,
+            "2.0.0",
+            "Returns the effective values of configuration parameters.",
+        ),
+        cmd("set", -4, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::set)).doc(
+            Server,
+            "2.0.0",
+            "Sets configuration parameters in-flight.",
+        ),
+        cmd("resetstat", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::resetstat)).doc(
+            Server,
+            "2.0.0",
+            "Resets the server's statistics.",
+        ),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(config::help)).doc(
+            Server,
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
+    ]),
+    cmd("command", -1, f(&[LOADING, STALE, SENTINEL]), Plain(introspection::command))
+        .doc(Server, "2.8.13", "Returns detailed information about all commands.")
+        .subcommands(&[
+            cmd("count", 2, f(&[LOADING, STALE]), Plain(introspection::count)).doc(Server, "2.8.13", "Returns a count of commands."),
+            cmd("docs", -2, f(&[LOADING, STALE]), Plain(introspection::docs)).doc(
+                Server,
+                "7.0.0",
+                "Returns documentary information about one, multiple or all commands.",
+            ),
+            cmd("info", -2, f(&[LOADING, STALE]), Plain(introspection::info)).doc(
+                Server,
+                "2.8.13",
+                "Returns information about one, multiple or all commands.",
+            ),
+            cmd("list", -2, f(&[LOADING, STALE]), Plain(introspection::list)).doc(Server, "7.0.0", "Returns a list of command names."),
+            cmd("getkeys", -3, f(&[LOADING, STALE]), Plain(introspection::getkeys)).doc(
+                Server,
+                "2.8.13",
+                "Extracts the key names from an arbitrary command.",
+            ),
+            cmd("help", 2, f(&[LOADING, STALE]), Plain(introspection::help)).doc(
+                Server,
+                "5.0.0",
+                "Returns helpful text about the different subcommands.",
+            ),
+        ]),
+    cmd("debug", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE, PROTECTED]), Plain(debug::debug)).doc(
+        Server,
+        "1.0.0",
+        "A container for debugging commands.",
+    ),
+    cmd("shutdown", -1, f(&[ADMIN, NOSCRIPT, LOADING, STALE, NO_MULTI, SENTINEL, ALLOW_BUSY]), Plain(server::shutdown)).doc(
+        Server,
+        "1.0.0",
+        "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+    ),
+    cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands.").subcommands(&[
+        cmd("flush", -2, NOSCRIPT, Write(server::function_flush)).doc(Scripting, "7.0.0", "Deletes all libraries and functions."),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(server::function_help)).doc(
+            Scripting,
+            "7.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
+    ]),
+];

@@ -1,0 +1,458 @@
+//! The parameters `CONFIG GET`/`CONFIG SET` and the configuration file know, one row each: name,
+//! whether it may change at runtime, and how to read and write it. The validation rules and
+//! messages are Redis 7.0's (config.c), so `CONFIG SET maxclients 0` fails the same way.
+//!
+//! Only parameters thredis honours are listed. Asking for any other gives Redis's error for an
+//! unknown parameter, rather than pretending to accept it.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use super::{APPENDFSYNC, Config, DebugAccess, read, write};
+use crate::log;
+
+pub struct Param {
+    pub name: &'static str,
+    /// Another name for the same setting (`slaveof` for `replicaof`).
+    pub alias: Option<&'static str>,
+    pub mutable: bool,
+    /// Takes several words in a configuration file (`save 3600 1 300 100`).
+    pub multi_arg: bool,
+    pub get: fn(&Config) -> String,
+    /// Sets from the text `CONFIG SET` received (words of a multi-word line joined by spaces).
+    /// The error is the part after `CONFIG SET failed (possibly related to argument '...') - `.
+    pub set: fn(&Config, &str) -> Result<(), String>,
+}
+
+/// Finds a parameter by name or alias, ignoring case.
+pub fn find(name: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| {
+        p.name.eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.eq_ignore_ascii_case(name))
+    })
+}
+
+const fn param(
+    name: &'static str,
+    get: fn(&Config) -> String,
+    set: fn(&Config, &str) -> Result<(), String>,
+) -> Param {
+    Param {
+        name,
+        alias: None,
+        mutable: true,
+        multi_arg: false,
+        get,
+        set,
+    }
+}
+
+impl Param {
+    const fn immutable(self) -> Param {
+        Param {
+            mutable: false,
+            ..self
+        }
+    }
+
+    const fn multi_arg(self) -> Param {
+        Param {
+            multi_arg: true,
+            ..self
+        }
+    }
+
+    const fn alias(self, alias: &'static str) -> Param {
+        Param {
+            alias: Some(alias),
+            ..self
+        }
+    }
+}
+
+pub static PARAMS: &[Param] = &[
+    param(
+        "port",
+        |c| int(&c.port),
+        |c, v| set_int(&c.port, v, 0, 65535),
+    )
+    .immutable(),
+    param("bind", |c| read(&c.bind).join(" "), set_bind)
+        .immutable()
+        .multi_arg(),
+    param(
+        "protected-mode",
+        |c| yes_no(&c.protected_mode),
+        |c, v| set_bool(&c.protected_mode, v),
+    ),
+    param(
+        "databases",
+        |c| int(&c.databases),
+        |c, v| set_int(&c.databases, v, 1, i32::MAX as i64),
+    )
+    .immutable(),
+    param(
+        "maxclients",
+        |c| int(&c.maxclients),
+        |c, v| set_int(&c.maxclients, v, 1, u32::MAX as i64),
+    ),
+    param(
+        "timeout",
+        |c| int(&c.timeout),
+        |c, v| set_int(&c.timeout, v, 0, i32::MAX as i64),
+    ),
+    param(
+        "proto-max-bulk-len",
+        |c| int(&c.proto_max_bulk_len),
+        |c, v| set_memory(&c.proto_max_bulk_len, v, 1024 * 1024),
+    ),
+    param(
+        "client-query-buffer-limit",
+        |c| int(&c.client_query_buffer_limit),
+        |c, v| set_memory(&c.client_query_buffer_limit, v, 1024 * 1024),
+    ),
+    param(
+        "hz",
+        |c| int(&c.hz),
+        |c, v| set_int(&c.hz, v, 0, i32::MAX as i64),
+    ),
+    param("dir", |c| c.dir(), set_dir),
+    param(
+        "dbfilename",
+        |c| read(&c.dbfilename),
+        |c, v| {
+            if v.contains('/') {
+                return Err("dbfilename can't be a path, just a filename".into());
+            }
+            write(&c.dbfilename, v.to_string());
+            Ok(())
+        },
+    ),
+    param("save", format_save, |c, v| {
+        parse_save(v).map(|points| write(&c.save, points))
+    })
+    .multi_arg(),
+    param(
+        "appendonly",
+        |c| yes_no(&c.appendonly),
+        |c, v| {
+            if parse_bool(v)? {
+                return Err("the append-only file is not implemented yet".into());
+            }
+            c.appendonly.store(false, Ordering::Relaxed);
+            Ok(())
+        },
+    ),
+    param(
+        "appendfsync",
+        |c| APPENDFSYNC[c.appendfsync.load(Ordering::Relaxed) as usize].into(),
+        |c, v| {
+            let index = parse_enum(v, &APPENDFSYNC)?;
+            c.appendfsync.store(index as u8, Ordering::Relaxed);
+            Ok(())
+        },
+    ),
+    param(
+        "appenddirname",
+        |c| read(&c.appenddirname),
+        |c, v| {
+            if v.contains('/') {
+                return Err("appenddirname can't be a path, just a dirname".into());
+            }
+            write(&c.appenddirname, v.to_string());
+            Ok(())
+        },
+    )
+    .immutable(),
+    param(
+        "appendfilename",
+        |c| read(&c.appendfilename),
+        |c, v| {
+            if v.contains('/') {
+                return Err("appendfilename can't be a path, just a filename".into());
+            }
+            write(&c.appendfilename, v.to_string());
+            Ok(())
+        },
+    )
+    .immutable(),
+    param(
+        "loglevel",
+        |_| log::Level::NAMES[log::level() as usize].into(),
+        |_, v| {
+            let index = parse_enum(v, &log::Level::NAMES)?;
+            log::set_level(
+                [
+                    log::Level::Debug,
+                    log::Level::Verbose,
+                    log::Level::Notice,
+                    log::Level::Warning,
+                ][index],
+            );
+            Ok(())
+        },
+    ),
+    param(
+        "logfile",
+        |c| read(&c.logfile),
+        |c, v| {
+            log::set_file(v).map_err(|e| format!("Can't open the log file: {e}"))?;
+            write(&c.logfile, v.to_string());
+            Ok(())
+        },
+    )
+    .immutable(),
+    param(
+        "enable-debug-command",
+        |c| {
+            match read(&c.enable_debug_command) {
+                DebugAccess::No => "no",
+                DebugAccess::Yes => "yes",
+                DebugAccess::Local => "local",
+            }
+            .into()
+        },
+        |c, v| {
+            let access = [DebugAccess::No, DebugAccess::Yes, DebugAccess::Local]
+                [parse_enum(v, &["no", "yes", "local"])?];
+            write(&c.enable_debug_command, access);
+            Ok(())
+        },
+    )
+    .immutable(),
+    param(
+        "replicaof",
+        |c| {
+            read(&c.replicaof)
+                .map(|(host, port)| format!("{host} {port}"))
+                .unwrap_or_default()
+        },
+        set_replicaof,
+    )
+    .alias("slaveof")
+    .immutable()
+    .multi_arg(),
+];
+
+fn int(field: &AtomicI64) -> String {
+    field.load(Ordering::Relaxed).to_string()
+}
+
+fn yes_no(field: &AtomicBool) -> String {
+    if field.load(Ordering::Relaxed) {
+        "yes"
+    } else {
+        "no"
+    }
+    .into()
+}
+
+fn set_int(field: &AtomicI64, value: &str, min: i64, max: i64) -> Result<(), String> {
+    let n = crate::number::parse_i64(value.as_bytes())
+        .ok_or("argument couldn't be parsed into an integer")?;
+    store_bounded(field, n, min, max)
+}
+
+fn store_bounded(field: &AtomicI64, n: i64, min: i64, max: i64) -> Result<(), String> {
+    if n < min || n > max {
+        return Err(format!(
+            "argument must be between {min} and {max} inclusive"
+        ));
+    }
+    field.store(n, Ordering::Relaxed);
+    Ok(())
+}
+
+/// A size with an optional unit, as Redis's `memtoull`: `b`, `k` (1000), `kb` (1024), `m`, `mb`,
+/// `g`, `gb`, in any case.
+fn set_memory(field: &AtomicI64, value: &str, min: i64) -> Result<(), String> {
+    let n = parse_memory(value).ok_or("argument must be a memory value")?;
+    store_bounded(field, n, min, i64::MAX)
+}
+
+pub fn parse_memory(value: &str) -> Option<i64> {
+    let digits_end = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (digits, unit) = value.split_at(digits_end);
+    let multiplier: i64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    let n: i64 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().ok()?
+    };
+    n.checked_mul(multiplier)
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+fn set_bool(field: &AtomicBool, value: &str) -> Result<(), String> {
+    field.store(parse_bool(value)?, Ordering::Relaxed);
+    Ok(())
+}
+
+fn parse_enum(value: &str, names: &[&str]) -> Result<usize, String> {
+    names
+        .iter()
+        .position(|name| name.eq_ignore_ascii_case(value))
+        .ok_or_else(|| {
+            format!(
+                "argument(s) must be one of the following: {}",
+                names.join(", ")
+            )
+        })
+}
+
+fn set_bind(config: &Config, value: &str) -> Result<(), String> {
+    let addresses: Vec<String> = value.split_ascii_whitespace().map(str::to_string).collect();
+    if addresses.is_empty() {
+        return Err("Too many bind addresses specified.".into());
+    }
+    write(&config.bind, addresses);
+    Ok(())
+}
+
+/// `dir`: Redis changes its working directory, so relative file names (the RDB, the AOF
+/// directory) are found there. thredis does the same.
+fn set_dir(_: &Config, value: &str) -> Result<(), String> {
+    std::env::set_current_dir(value).map_err(|e| os_error_text(&e))
+}
+
+/// The C library's wording for an OS error (`No such file or directory`), as Redis prints it.
+fn os_error_text(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
+/// `save "3600 1 300 100"`: pairs of (seconds, changes); `""` means never.
+pub fn parse_save(value: &str) -> Result<Vec<(i64, i64)>, String> {
+    let words: Vec<&str> = value.split_ascii_whitespace().collect();
+    if words.len() % 2 != 0 {
+        return Err("Invalid save parameters".into());
+    }
+    words
+        .chunks(2)
+        .map(|pair| {
+            let seconds: i64 = pair[0].parse().map_err(|_| "Invalid save parameters")?;
+            let changes: i64 = pair[1].parse().map_err(|_| "Invalid save parameters")?;
+            if seconds < 1 || changes < 0 {
+                return Err("Invalid save parameters".to_string());
+            }
+            Ok((seconds, changes))
+        })
+        .collect()
+}
+
+fn format_save(config: &Config) -> String {
+    read(&config.save)
+        .iter()
+        .map(|(seconds, changes)| format!("{seconds} {changes}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn set_replicaof(config: &Config, value: &str) -> Result<(), String> {
+    let words: Vec<&str> = value.split_ascii_whitespace().collect();
+    match words.as_slice() {
+        [] => {
+            write(&config.replicaof, None);
+            Ok(())
+        }
+        [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => {
+            write(&config.replicaof, None);
+            Ok(())
+        }
+        [host, port] => {
+            let port: u16 = port.parse().map_err(|_| "Invalid master port")?;
+            write(&config.replicaof, Some((host.to_string(), port)));
+            Ok(())
+        }
+        _ => Err("wrong number of arguments".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_lowercase() {
+        for (i, p) in PARAMS.iter().enumerate() {
+            assert_eq!(p.name, p.name.to_ascii_lowercase());
+            assert!(
+                PARAMS[i + 1..].iter().all(|q| q.name != p.name),
+                "{} twice",
+                p.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_parameter_accepts_its_own_value() {
+        let config = Config::default();
+        for p in PARAMS
+            .iter()
+            .filter(|p| p.name != "dir" && p.name != "logfile")
+        {
+            let value = (p.get)(&config);
+            (p.set)(&config, &value).unwrap_or_else(|e| panic!("{} = {value:?}: {e}", p.name));
+            assert_eq!((p.get)(&config), value);
+        }
+    }
+
+    #[test]
+    fn values_are_validated_as_redis_does() {
+        let config = Config::default();
+        let set = |name: &str, value: &str| (find(name).unwrap().set)(&config, value);
+        assert_eq!(
+            set("maxclients", "0").unwrap_err(),
+            "argument must be between 1 and 4294967295 inclusive"
+        );
+        assert_eq!(
+            set("timeout", "x").unwrap_err(),
+            "argument couldn't be parsed into an integer"
+        );
+        assert_eq!(
+            set("protected-mode", "maybe").unwrap_err(),
+            "argument must be 'yes' or 'no'"
+        );
+        assert_eq!(
+            set("appendfsync", "sometimes").unwrap_err(),
+            "argument(s) must be one of the following: always, everysec, no"
+        );
+        assert_eq!(
+            set("proto-max-bulk-len", "1k").unwrap_err(),
+            "argument must be between 1048576 and 9223372036854775807 inclusive"
+        );
+        assert_eq!(set("save", "100").unwrap_err(), "Invalid save parameters");
+        assert_eq!(
+            set("dbfilename", "a/b").unwrap_err(),
+            "dbfilename can't be a path, just a filename"
+        );
+    }
+
+    #[test]
+    fn memory_units() {
+        assert_eq!(parse_memory("512mb"), Some(512 * 1024 * 1024));
+        assert_eq!(parse_memory("1K"), Some(1000));
+        assert_eq!(parse_memory("100"), Some(100));
+        assert_eq!(parse_memory("1tb"), None);
+        assert_eq!(parse_memory("-1"), None);
+    }
+}

@@ -1,0 +1,52 @@
+//! The background thread: Redis's `serverCron`, `hz` times a second. It reclaims expired keys
+//! nobody reads (active expiry), closes clients idle past `timeout`, and samples the rates INFO
+//! reports. It takes the keyspace lock only briefly and never while it sleeps.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::Duration;
+
+use crate::keyspace::expire::{self, ExpireCursor};
+use crate::server::Server;
+use crate::{clock, log};
+
+pub fn start(server: Arc<Server>) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name("cron".into())
+        .spawn(move || run(&server))?;
+    Ok(())
+}
+
+fn run(server: &Server) {
+    let mut cursor = ExpireCursor::default();
+    let mut last_timeout_check = 0;
+    loop {
+        let period = Duration::from_millis(1000 / server.config.hz() as u64);
+        thread::sleep(period);
+        let now_ms = clock::now_ms();
+        if server.active_expire.load(Ordering::Relaxed) {
+            // A quarter of each period at most, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
+            expire::active_expire_cycle(&server.keyspace, &mut cursor, now_ms, period / 4);
+        }
+        if now_ms - last_timeout_check >= 1000 {
+            close_idle_clients(server, now_ms);
+            last_timeout_check = now_ms;
+        }
+        server.stats.sample_rates(now_ms);
+    }
+}
+
+/// Closes clients that sent nothing for `timeout` seconds. Redis closes them silently.
+fn close_idle_clients(server: &Server, now_ms: i64) {
+    let timeout = server.config.timeout();
+    if timeout == 0 {
+        return;
+    }
+    for client in server.clients.all() {
+        if client.idle_ms(now_ms) > timeout * 1000 {
+            log!(Verbose, "Closing idle client");
+            client.kill();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! thredis: a Redis 7-compatible server built from Rust's standard library alone.
+//!
+//! # The shape
+//! One thread per client connection, blocking I/O, a hand-written RESP parser, and one
+//! `RwLock`-guarded keyspace. No async runtime, no event loop, no dependencies.
+//!
+//! # The life of a request, through the modules
+//! 1. [`server`] accepts the connection and starts a thread for it.
+//! 2. [`connection`] owns that thread: it reads requests through one `BufReader` for the whole
+//!    connection and writes replies back, batching them while more requests are waiting.
+//! 3. [`protocol::request`] turns bytes into a request's arguments (RESP arrays or inline
+//!    commands), with Redis's limits and error messages.
+//! 4. [`commands`] finds the command's row in the table ([`commands::COMMANDS`]), checks its
+//!    arity, takes the keyspace lock the row asks for and runs its handler.
+//! 5. A handler in `commands/*.rs` (`strings.rs` for GET and SET...) reads or changes the data in
+//!    [`keyspace`]; every write goes through [`keyspace::Keyspace::write`], the one write path.
+//! 6. The handler's reply is encoded by [`protocol::reply`] as RESP2 or RESP3.
+//!
+//! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
+//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`sys`] (the few libc
+//! calls std lacks: signals and file limits).
+
+pub mod clients;
+pub mod clock;
+pub mod commands;
+pub mod config;
+pub mod connection;
+pub mod cron;
+pub mod glob;
+pub mod keyspace;
+pub mod log;
+pub mod number;
+pub mod protocol;
+pub mod random;
+pub mod server;
+pub mod stats;
+pub mod sys;
+
+pub use config::Config;
+pub use server::{Listening, Server};
+
+/// thredis's own version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The Redis version whose behaviour thredis reproduces, reported where Redis reports its own
+/// (`INFO`, `HELLO`): clients use it to decide which commands they may send.
+pub const REDIS_VERSION: &str = "7.0.15";

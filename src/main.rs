@@ -1,0 +1,80 @@
+//! `thredis [config-file] [--name value ...]`: parse the configuration, bind, serve.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+
+use thredis::{Config, Server, sys};
+
+fn main() -> ExitCode {
+    // Before any other thread exists, so that every thread inherits the blocked mask and the
+    // signals reach only the thread that waits for them.
+    sys::block_termination_signals();
+
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("-v" | "--version") => {
+            println!(
+                "thredis v={} (Redis {} compatible)",
+                thredis::VERSION,
+                thredis::REDIS_VERSION
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some("-h" | "--help") => {
+            println!(
+                "Usage: thredis [/path/to/redis.conf] [--port 6379] [--dir /path] [--option value ...]"
+            );
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let config = match Config::from_args(&args) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listening = match Server::bind(config) {
+        Ok(listening) => listening,
+        Err(error) => {
+            eprintln!("Failed to start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    // The one line on stdout, a contract with the tests: they start the server on port 0 and
+    // read the port from here.
+    for addr in listening.local_addrs() {
+        println!("listening on {addr}");
+    }
+    let _ = std::io::stdout().flush();
+
+    let server = Arc::clone(&listening.server);
+    let signals = thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            let signal = sys::wait_for_termination_signal();
+            let name = if signal == sys::SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            thredis::log!(Warning, "Received {name} scheduling shutdown...");
+            server.shutdown();
+        });
+    if let Err(error) = signals {
+        eprintln!("Failed to start: {error}");
+        return ExitCode::FAILURE;
+    }
+
+    match listening.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
