@@ -12,8 +12,14 @@
 //! - `*0` and negative counts are ignored, as are blank inline lines.
 //!
 //! Memory stays bounded by what the client actually sent: no buffer is sized from a count the
-//! client declared, header lines are capped at 64 KB while they are still arriving, and the whole
-//! request at `client-query-buffer-limit`.
+//! client declared, header lines are capped at 64 KB while they are still arriving, and each
+//! argument at `client-query-buffer-limit` (below).
+//!
+//! `client-query-buffer-limit` caps what Redis holds *unparsed*: a partial header line, or the one
+//! large argument being received (Redis reads an argument of 32 KB or more into a buffer of its
+//! own, and moves finished arguments out of the query buffer). So the limit applies to one
+//! argument plus its CRLF, not to the whole request: with a 1 MB limit, `MSET` with three 600 KB
+//! values is accepted. Redis notices only once more than the limit has actually arrived.
 
 use std::io::{self, BufRead, Read};
 
@@ -105,22 +111,32 @@ pub enum ProtocolError {
 }
 
 impl ProtocolError {
-    /// The error reply, without the leading `-` and trailing CRLF.
-    pub fn message(self) -> String {
-        format!("ERR Protocol error: {}", self.reason())
+    /// The error reply, without the leading `-` and trailing CRLF. Bytes, not a `String`: Redis
+    /// prints the offending byte with `%c`, so `got '\xff'` is that one raw byte on the wire.
+    pub fn message(self) -> Vec<u8> {
+        let mut message = b"ERR Protocol error: ".to_vec();
+        message.extend_from_slice(&self.reason_bytes());
+        message
     }
 
-    /// What went wrong, in Redis's words (`invalid bulk length`).
+    /// What went wrong, in Redis's words (`invalid bulk length`), for the log.
     pub fn reason(self) -> String {
-        match self {
-            ProtocolError::InvalidMultibulkLength => "invalid multibulk length".to_string(),
-            ProtocolError::InvalidBulkLength => "invalid bulk length".to_string(),
-            ProtocolError::ExpectedDollar(got) => format!("expected '$', got '{}'", got as char),
-            ProtocolError::TooBigMultibulkCount => "too big mbulk count string".to_string(),
-            ProtocolError::TooBigBulkCount => "too big bulk count string".to_string(),
-            ProtocolError::TooBigInline => "too big inline request".to_string(),
-            ProtocolError::UnbalancedQuotes => "unbalanced quotes in request".to_string(),
-        }
+        String::from_utf8_lossy(&self.reason_bytes()).into_owned()
+    }
+
+    fn reason_bytes(self) -> Vec<u8> {
+        let text = match self {
+            ProtocolError::ExpectedDollar(got) => {
+                return [&b"expected '$', got '"[..], &[got], b"'"].concat();
+            }
+            ProtocolError::InvalidMultibulkLength => "invalid multibulk length",
+            ProtocolError::InvalidBulkLength => "invalid bulk length",
+            ProtocolError::TooBigMultibulkCount => "too big mbulk count string",
+            ProtocolError::TooBigBulkCount => "too big bulk count string",
+            ProtocolError::TooBigInline => "too big inline request",
+            ProtocolError::UnbalancedQuotes => "unbalanced quotes in request",
+        };
+        text.as_bytes().to_vec()
     }
 }
 
@@ -153,7 +169,8 @@ impl From<io::Error> for ReadError {
 pub struct Limits {
     /// `proto-max-bulk-len`: the largest single argument.
     pub max_bulk_len: usize,
-    /// `client-query-buffer-limit`: the largest whole request.
+    /// `client-query-buffer-limit`: the most unparsed input held at once, which in practice
+    /// means the largest argument plus its CRLF.
     pub max_query_buffer: usize,
 }
 
@@ -241,10 +258,8 @@ impl<R: BufRead> RequestReader<R> {
         }
         let count = count as usize;
         request.ends.reserve(count.min(MAX_PREALLOCATED_ARGS));
-        let mut used = self.line.len();
         for _ in 0..count {
             self.read_line(Line::BulkCount)?;
-            used += self.line.len();
             // An empty line means the `\r` itself was where Redis expected the `$`.
             let first = self.line.first().copied().unwrap_or(b'\r');
             if first != b'$' {
@@ -254,8 +269,11 @@ impl<R: BufRead> RequestReader<R> {
                 Some(len) if len >= 0 && len as u64 <= limits.max_bulk_len as u64 => len as usize,
                 _ => return Err(ReadError::Protocol(ProtocolError::InvalidBulkLength)),
             };
-            used += len;
-            if used > limits.max_query_buffer {
+            // Redis holds a large argument and its CRLF in the query buffer until it is whole,
+            // and closes the client once that buffer has grown past the limit. Discard rather
+            // than store: those bytes can never become a command.
+            if len.saturating_add(2) > limits.max_query_buffer {
+                self.skip(limits.max_query_buffer.saturating_add(1))?;
                 return Err(ReadError::QueryBufferLimit);
             }
             self.read_bulk(request, len)?;
@@ -527,20 +545,75 @@ mod tests {
         assert_eq!(requests, [vec!["PING"], vec!["PING"]]);
     }
 
+    const SMALL_LIMITS: Limits = Limits {
+        max_bulk_len: 4 * 1024 * 1024,
+        max_query_buffer: 1024 * 1024,
+    };
+
+    fn read_one(input: &[u8], limits: Limits) -> Result<bool, ReadError> {
+        let mut reader = RequestReader::new(input);
+        reader.read_request(&mut Request::default(), limits)
+    }
+
     #[test]
     fn oversized_requests_hit_the_query_buffer_limit() {
-        let limits = Limits {
-            max_bulk_len: 4 * 1024 * 1024,
-            max_query_buffer: 1024 * 1024,
-        };
         let mut input = b"*2\r\n$3\r\nSET\r\n$2097152\r\n".to_vec();
         input.extend(vec![b'x'; 2 * 1024 * 1024]);
-        let mut reader = RequestReader::new(&input[..]);
-        let mut request = Request::default();
         assert!(matches!(
-            reader.read_request(&mut request, limits),
+            read_one(&input, SMALL_LIMITS),
             Err(ReadError::QueryBufferLimit)
         ));
+    }
+
+    #[test]
+    fn the_query_buffer_limit_is_noticed_only_once_exceeded() {
+        // As in Redis: with exactly the limit received the client is still waited for.
+        let limit = SMALL_LIMITS.max_query_buffer;
+        let mut input = b"*2\r\n$3\r\nSET\r\n$2097152\r\n".to_vec();
+        input.extend(vec![b'x'; limit]);
+        assert!(matches!(
+            read_one(&input, SMALL_LIMITS),
+            Err(ReadError::Closed)
+        ));
+        input.push(b'x');
+        assert!(matches!(
+            read_one(&input, SMALL_LIMITS),
+            Err(ReadError::QueryBufferLimit)
+        ));
+    }
+
+    #[test]
+    fn the_query_buffer_limit_applies_to_each_argument_not_the_request() {
+        // Three 600 KB arguments under a 1 MB limit: Redis accepts them, one at a time.
+        let mut input = b"*4\r\n$3\r\nSET\r\n".to_vec();
+        for _ in 0..3 {
+            input.extend_from_slice(b"$614400\r\n");
+            input.extend(vec![b'x'; 614_400]);
+            input.extend_from_slice(b"\r\n");
+        }
+        assert!(read_one(&input, SMALL_LIMITS).unwrap());
+        // An argument plus its CRLF of exactly the limit is fine; one byte more is not.
+        let limit = SMALL_LIMITS.max_query_buffer;
+        for (len, fits) in [(limit - 2, true), (limit - 1, false)] {
+            let mut input = format!("*1\r\n${len}\r\n").into_bytes();
+            input.extend(vec![b'x'; len]);
+            input.extend_from_slice(b"\r\n");
+            let result = read_one(&input, SMALL_LIMITS);
+            assert_eq!(result.is_ok(), fits, "{len}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn the_unexpected_byte_is_reported_raw() {
+        // Redis formats it with %c: one byte, whatever it is, not a UTF-8 encoding.
+        assert_eq!(
+            ProtocolError::ExpectedDollar(0xff).message(),
+            b"ERR Protocol error: expected '$', got '\xff'"
+        );
+        assert_eq!(
+            protocol_error(b"*1\r\n\xff\r\n"),
+            ProtocolError::ExpectedDollar(0xff)
+        );
     }
 
     #[test]

@@ -39,7 +39,9 @@ impl TestServer {
             .expect("the thredis binary starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         let mut line = String::new();
-        stdout.read_line(&mut line).expect("thredis prints its address");
+        stdout
+            .read_line(&mut line)
+            .expect("thredis prints its address");
         let port = line
             .trim()
             .strip_prefix("listening on 127.0.0.1:")
@@ -67,12 +69,18 @@ impl TestServer {
 
     /// A `redis` crate connection speaking RESP2 (the crate's default).
     pub fn client(&self) -> redis::Connection {
-        redis::Client::open(self.url()).unwrap().get_connection().expect("connects")
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .expect("connects")
     }
 
     /// A `redis` crate connection that opened with `HELLO 3`.
     pub fn client_resp3(&self) -> redis::Connection {
-        redis::Client::open(format!("{}?protocol=resp3", self.url())).unwrap().get_connection().expect("connects")
+        redis::Client::open(format!("{}?protocol=resp3", self.url()))
+            .unwrap()
+            .get_connection()
+            .expect("connects")
     }
 
     /// A raw TCP connection, for checking bytes on the wire.
@@ -141,8 +149,12 @@ pub struct Raw {
 impl Raw {
     pub fn connect(port: u16) -> Raw {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        Raw { reader: BufReader::new(stream) }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Raw {
+            reader: BufReader::new(stream),
+        }
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
@@ -173,15 +185,22 @@ impl Raw {
 
     fn read_value(&mut self, out: &mut Vec<u8>) {
         let start = out.len();
-        self.reader.read_until(b'\n', out).expect("reads a reply line");
-        assert!(out.len() > start, "connection closed while a reply was expected");
+        self.reader
+            .read_until(b'\n', out)
+            .expect("reads a reply line");
+        assert!(
+            out.len() > start,
+            "connection closed while a reply was expected"
+        );
         let line = String::from_utf8_lossy(&out[start..out.len() - 2]).into_owned();
         let (kind, rest) = line.split_at(1);
         let count: i64 = rest.parse().unwrap_or(0);
         match kind {
             "$" | "=" | "!" if count >= 0 => {
                 let mut payload = vec![0; count as usize + 2];
-                self.reader.read_exact(&mut payload).expect("reads a payload");
+                self.reader
+                    .read_exact(&mut payload)
+                    .expect("reads a payload");
                 out.extend_from_slice(&payload);
             }
             "*" | "~" | ">" if count > 0 => (0..count).for_each(|_| self.read_value(out)),
@@ -194,7 +213,9 @@ impl Raw {
     /// and discarding anything still in flight.
     pub fn is_closed(&mut self) -> bool {
         let stream = self.reader.get_ref();
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
         let mut buf = [0u8; 4096];
         loop {
             match self.reader.read(&mut buf) {
@@ -218,7 +239,10 @@ impl Raw {
         self.reader.get_ref().set_read_timeout(Some(wait)).unwrap();
         let mut buf = [0u8; 1];
         let silent = matches!(self.reader.read(&mut buf), Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut));
-        self.reader.get_ref().set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         silent
     }
 
