@@ -646,6 +646,20 @@ mod tests {
     }
 
     #[test]
+    fn errors_display_as_the_wire_text() {
+        let text = |e: CommandError| String::from_utf8(e.message()).unwrap();
+        assert_eq!(
+            text(CommandError::WrongType),
+            "WRONGTYPE Operation against a key holding the wrong kind of value"
+        );
+        assert_eq!(
+            text(CommandError::InvalidExpireTime("set")),
+            "ERR invalid expire time in 'set' command"
+        );
+        assert_eq!(text(CommandError::err("no such key")), "ERR no such key");
+    }
+
+    #[test]
     fn long_arguments_are_cut_in_unknown_command_errors() {
         let long = "x".repeat(300);
         let message =

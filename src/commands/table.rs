@@ -378,7 +378,7 @@ pub static COMMANDS: &[Command] = &[
                 "Returns information about one, multiple or all commands.",
             ),
             cmd("list", -2, f(&[LOADING, STALE]), Plain(introspection::list)).doc(Server, "7.0.0", "Returns a list of command names."),
-            cmd("getkeys", -3, f(&[LOADING, STALE]), Plain(introspection::getkeys)).doc(
+            cmd("getkeys", -4, f(&[LOADING, STALE]), Plain(introspection::getkeys)).doc(
                 Server,
                 "2.8.13",
                 "Extracts the key names from an arbitrary command.",

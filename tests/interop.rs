@@ -1,0 +1,466 @@
+//! thredis beside a real redis-server: the same bytes go to both, and the replies must be the
+//! same bytes. This is "Redis is the spec", checked mechanically: every error text, every nil
+//! versus empty, every integer versus bulk string.
+//!
+//! These tests need `redis-server` on the PATH, so they are `#[ignore]`d in a plain
+//! `cargo test`; `.ci/run` installs Redis 7.0 and runs them with `--include-ignored`.
+//!
+//! Replies that legitimately differ (server identity, timing, ids) are not compared; sets whose
+//! order Redis does not define are compared sorted.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Raw, TestServer, wait_until};
+
+/// A redis-server process in a scratch directory, stopped when dropped.
+struct RealRedis {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl RealRedis {
+    fn start() -> RealRedis {
+        // redis-server cannot pick its own port: borrow a free one from the OS.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("thredis-interop-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--enable-debug-command",
+                "yes",
+            ])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (run through .ci/run)");
+        assert!(
+            wait_until(Duration::from_secs(10), || TcpStream::connect((
+                "127.0.0.1",
+                port
+            ))
+            .is_ok()),
+            "redis-server did not start"
+        );
+        RealRedis { child, port, dir }
+    }
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One connection to each server, fed the same commands.
+struct Pair {
+    redis: Raw,
+    thredis: Raw,
+    _servers: (RealRedis, TestServer),
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let (redis, thredis) = (
+            RealRedis::start(),
+            TestServer::with_args(&["--enable-debug-command", "yes"]),
+        );
+        Pair {
+            redis: Raw::connect(redis.port),
+            thredis: thredis.raw(),
+            _servers: (redis, thredis),
+        }
+    }
+
+    /// Sends `args` to both and asserts identical reply bytes.
+    fn same(&mut self, args: &[&str]) {
+        let expected = self.redis.command(args);
+        let actual = self.thredis.command(args);
+        assert_eq!(
+            String::from_utf8_lossy(&actual),
+            String::from_utf8_lossy(&expected),
+            "replies differ for {args:?}"
+        );
+    }
+
+    /// Sends `args` to both and compares the replies as multisets of lines (for replies whose
+    /// order Redis leaves undefined, like KEYS).
+    fn same_unordered(&mut self, args: &[&str]) {
+        let sorted = |bytes: Vec<u8>| {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            lines.sort();
+            lines
+        };
+        let expected = sorted(self.redis.command(args));
+        let actual = sorted(self.thredis.command(args));
+        assert_eq!(actual, expected, "replies differ for {args:?}");
+    }
+
+    /// Sends raw bytes to both; compares everything each server sends back before it closes
+    /// the connection or goes quiet.
+    fn same_raw(&mut self, bytes: &[u8]) {
+        self.redis.send(bytes);
+        self.thredis.send(bytes);
+        let expected = self.redis.reply();
+        let actual = self.thredis.reply();
+        assert_eq!(
+            String::from_utf8_lossy(&actual),
+            String::from_utf8_lossy(&expected),
+            "replies differ for {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+
+    /// Runs every command on both servers and reports all the differences at once.
+    fn each(&mut self, commands: &[&[&str]]) {
+        let mut differences = Vec::new();
+        for args in commands {
+            let expected = String::from_utf8_lossy(&self.redis.command(args)).into_owned();
+            let actual = String::from_utf8_lossy(&self.thredis.command(args)).into_owned();
+            if actual != expected {
+                differences.push(format!(
+                    "{args:?}\n  redis:   {expected:?}\n  thredis: {actual:?}"
+                ));
+            }
+        }
+        assert!(
+            differences.is_empty(),
+            "replies differ:\n{}",
+            differences.join("\n")
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn string_commands_reply_like_redis() {
+    let mut pair = Pair::new();
+    pair.each(&[
+        &["SET", "k", "v"],
+        &["GET", "k"],
+        &["GET", "missing"],
+        &["SET", "k", "v", "NX"],
+        &["SET", "k", "v2", "XX", "GET"],
+        &["SET", "k", "v", "NX", "XX"],
+        &["SET", "k", "v", "EX", "0"],
+        &["SET", "k", "v", "EX", "-1"],
+        &["SET", "k", "v", "EX", "abc"],
+        &["SET", "k", "v", "PX", "100", "EX", "100"],
+        &["SET", "k", "v", "KEEPTTL", "EX", "10"],
+        &["SET", "k", "v", "EX", "9223372036854775807"],
+        &["SET", "k", "v", "PXAT", "99999999999999", "GET"],
+        &["SET", "k"],
+        &["SET", "k", "v", "BOGUS"],
+        &["GETDEL", "k"],
+        &["GETDEL", "k"],
+        &["SET", "n", "10"],
+        &["INCR", "n"],
+        &["DECR", "n"],
+        &["INCRBY", "n", "-20"],
+        &["DECRBY", "n", "5"],
+        &["INCRBY", "n", "abc"],
+        &["DECRBY", "n", "-9223372036854775808"],
+        &["SET", "big", "9223372036854775807"],
+        &["INCR", "big"],
+        &["SET", "s", " 1"],
+        &["INCR", "s"],
+        &["SET", "f", "10.5"],
+        &["INCRBYFLOAT", "f", "0.1"],
+        &["INCRBYFLOAT", "f", "2.5e1"],
+        &["INCRBYFLOAT", "f", "abc"],
+        &["INCRBYFLOAT", "f", "inf"],
+        &["INCRBYFLOAT", "newfloat", "-2.5"],
+        &["APPEND", "a", "hello"],
+        &["APPEND", "a", " world"],
+        &["STRLEN", "a"],
+        &["STRLEN", "missing"],
+        &["GETRANGE", "a", "0", "4"],
+        &["GETRANGE", "a", "-5", "-1"],
+        &["GETRANGE", "a", "5", "2"],
+        &["GETRANGE", "a", "-1", "-5"],
+        &["GETRANGE", "a", "0", "100"],
+        &["GETRANGE", "missing", "0", "1"],
+        &["SUBSTR", "a", "0", "2"],
+        &["SETRANGE", "a", "6", "W"],
+        &["SETRANGE", "pad", "5", "x"],
+        &["GET", "pad"],
+        &["SETRANGE", "a", "-1", "x"],
+        &["SETRANGE", "empty", "0", ""],
+        &["SETNX", "a", "x"],
+        &["SETNX", "b", "x"],
+        &["SETEX", "e", "100", "v"],
+        &["SETEX", "e", "0", "v"],
+        &["PSETEX", "e", "-5", "v"],
+        &["TTL", "e"],
+        &["GETSET", "e", "new"],
+        &["TTL", "e"],
+        &["MSET", "m1", "1", "m2", "2"],
+        &["MSET", "m1", "1", "m2"],
+        &["MGET", "m1", "missing", "m2"],
+        &["MSETNX", "m1", "x", "m3", "y"],
+        &["MSETNX", "m3", "x", "m4", "y"],
+        &["GETEX", "m1", "EX", "100"],
+        &["TTL", "m1"],
+        &["GETEX", "m1", "PERSIST"],
+        &["TTL", "m1"],
+        &["GETEX", "m1", "EX", "10", "PX", "10"],
+        &["GETEX", "missing", "EX", "abc"],
+        &["GETEX", "m1", "KEEPTTL"],
+    ]);
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn key_commands_reply_like_redis() {
+    let mut pair = Pair::new();
+    pair.each(&[
+        &["MSET", "a", "1", "b", "2", "c", "3"],
+        &["EXISTS", "a", "a", "missing"],
+        &["TYPE", "a"],
+        &["TYPE", "missing"],
+        &["DEL", "a", "missing", "a"],
+        &["UNLINK", "b"],
+        &["RENAME", "c", "d"],
+        &["RENAME", "missing", "d"],
+        &["RENAME", "d", "d"],
+        &["SET", "e", "5"],
+        &["RENAMENX", "d", "e"],
+        &["RENAMENX", "d", "f"],
+        &["COPY", "f", "g"],
+        &["COPY", "f", "g"],
+        &["COPY", "f", "g", "REPLACE"],
+        &["COPY", "f", "f"],
+        &["COPY", "f", "h", "DB", "99"],
+        &["COPY", "f", "h", "DB", "1"],
+        &["COPY", "f", "h", "BOGUS"],
+        &["MOVE", "f", "0"],
+        &["MOVE", "f", "2"],
+        &["MOVE", "f", "2"],
+        &["MOVE", "f", "x"],
+        &["MOVE", "g", "16"],
+        &["EXPIRE", "g", "100"],
+        &["TTL", "g"],
+        &["EXPIRE", "g", "50", "GT"],
+        &["EXPIRE", "g", "500", "GT"],
+        &["EXPIRE", "g", "50", "LT"],
+        &["EXPIRE", "g", "50", "NX"],
+        &["EXPIRE", "g", "50", "XX"],
+        &["EXPIRE", "g", "50", "NX", "XX"],
+        &["EXPIRE", "g", "50", "GT", "LT"],
+        &["EXPIRE", "g", "50", "FOO"],
+        &["EXPIRE", "g", "9223372036854775807"],
+        &["EXPIRE", "missing", "10"],
+        &["PERSIST", "g"],
+        &["PERSIST", "g"],
+        &["TTL", "g"],
+        &["PTTL", "missing"],
+        &["EXPIRETIME", "g"],
+        &["PEXPIRETIME", "missing"],
+        &["EXPIREAT", "g", "1"],
+        &["EXISTS", "g"],
+        &["SET", "t", "v"],
+        &["PEXPIREAT", "t", "99999999999999"],
+        &["PEXPIRETIME", "t"],
+        &["EXPIRETIME", "t"],
+        &["EXPIRE", "t", "-1"],
+        &["EXISTS", "t"],
+        &["TOUCH", "e", "missing", "e"],
+        &["OBJECT", "ENCODING", "e"],
+        &["SET", "str", "hello"],
+        &["OBJECT", "ENCODING", "str"],
+        &[
+            "SET",
+            "long",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ],
+        &["OBJECT", "ENCODING", "long"],
+        &["APPEND", "str", "!"],
+        &["OBJECT", "ENCODING", "str"],
+        &["OBJECT", "ENCODING", "missing"],
+        &["OBJECT", "FREQ", "str"],
+        &["OBJECT", "BOGUS"],
+        &["OBJECT"],
+        &["SCAN", "0", "COUNT", "0"],
+        &["SCAN", "abc"],
+        &["SCAN", "0", "MATCH"],
+        &["DBSIZE"],
+        &["FLUSHDB"],
+        &["RANDOMKEY"],
+        &["SET", "only", "1"],
+        &["RANDOMKEY"],
+        &["DEL", "only"],
+        &["SCAN", "0"],
+        &["KEYS", "*"],
+    ]);
+    pair.same(&[
+        "MSET", "hello", "1", "hallo", "2", "hxllo", "3", "hllo", "4", "heeeello", "5", "h*llo",
+        "6",
+    ]);
+    for pattern in [
+        "h?llo",
+        "h*llo",
+        "h[ae]llo",
+        "h[^e]llo",
+        "h[a-b]llo",
+        "h\\*llo",
+        "*",
+        "nomatch*",
+    ] {
+        pair.same_unordered(&["KEYS", pattern]);
+    }
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn connection_and_server_commands_reply_like_redis() {
+    let mut pair = Pair::new();
+    pair.each(&[
+        &["PING"],
+        &["PING", "hi"],
+        &["PING", "a", "b"],
+        &["ECHO", "hi"],
+        &["ECHO"],
+        &["SELECT", "1"],
+        &["SELECT", "16"],
+        &["SELECT", "-1"],
+        &["SELECT", "abc"],
+        &["SELECT", "0"],
+        &["NOSUCHCOMMAND", "a", "b"],
+        &["GET"],
+        &["CONFIG", "GET"],
+        &["CONFIG", "NOPE"],
+        &["CONFIG", "SET", "maxclients"],
+        &["CONFIG", "SET", "maxclients", "100", "timeout"],
+        &["CONFIG", "SET", "nosuchparam", "1"],
+        &["CONFIG", "SET", "databases", "4"],
+        &["CONFIG", "SET", "maxclients", "0"],
+        &["CONFIG", "SET", "timeout", "abc"],
+        &["CONFIG", "SET", "protected-mode", "maybe"],
+        &["CONFIG", "SET", "appendfsync", "sometimes"],
+        &["CONFIG", "SET", "timeout", "1", "timeout", "2"],
+        &["CONFIG", "SET", "timeout", "0"],
+        &["CONFIG", "GET", "timeout"],
+        &["CONFIG", "GET", "nosuchparam"],
+        &["CONFIG", "GET", "maxclients", "timeout"],
+        &["CONFIG", "GET", "appendfilename"],
+        &["CONFIG", "GET", "appenddirname"],
+        &["CONFIG", "GET", "dbfilename"],
+        &["CONFIG", "RESETSTAT"],
+        &["CLIENT", "SETNAME", "has space"],
+        &["CLIENT", "SETNAME", "ok"],
+        &["CLIENT", "GETNAME"],
+        &["CLIENT", "SETNAME", ""],
+        &["CLIENT", "GETNAME"],
+        &["CLIENT", "NO-EVICT", "maybe"],
+        &["CLIENT", "NO-EVICT", "on"],
+        &["CLIENT", "KILL", "1.2.3.4:5"],
+        &["CLIENT", "KILL", "ID", "0"],
+        &["CLIENT", "KILL", "ID", "99999"],
+        &["CLIENT", "KILL", "TYPE", "bogus"],
+        &["CLIENT", "LIST", "TYPE", "bogus"],
+        &["CLIENT", "LIST", "BOGUS"],
+        &["CLIENT", "REPLY", "BOGUS"],
+        &["DEBUG", "BOGUS"],
+        &["DEBUG", "SLEEP", "0"],
+        &["DEBUG", "SET-ACTIVE-EXPIRE", "1"],
+        &["DEBUG", "OBJECT", "missing"],
+        &["DBSIZE"],
+        &["FLUSHDB", "BOGUS"],
+        &["FLUSHALL", "SYNC"],
+        &["FLUSHALL", "ASYNC"],
+        &["SWAPDB", "0", "1"],
+        &["SWAPDB", "0", "x"],
+        &["SWAPDB", "x", "0"],
+        &["SWAPDB", "0", "16"],
+        &["FUNCTION", "FLUSH"],
+        &["FUNCTION", "FLUSH", "BOGUS"],
+        &["COMMAND", "INFO", "get", "nosuchcommand"],
+        &["COMMAND", "GETKEYS", "GET", "k"],
+        &["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"],
+        &["COMMAND", "GETKEYS", "PING"],
+        &["COMMAND", "GETKEYS", "NOSUCH"],
+        &["COMMAND", "GETKEYS", "GET"],
+        &["SHUTDOWN", "ABORT"],
+        &["SHUTDOWN", "BOGUS"],
+        &["SHUTDOWN", "SAVE", "NOSAVE"],
+        &["HELLO", "4"],
+        &["HELLO", "x"],
+        &["HELLO", "3", "BOGUS"],
+        &["HELLO", "3", "AUTH", "alice", "pw"],
+        &["HELLO", "2", "SETNAME", "bad name"],
+    ]);
+    for name in [
+        "get",
+        "set",
+        "mset",
+        "ping",
+        "config|get",
+        "object|encoding",
+        "expire",
+    ] {
+        pair.same(&["COMMAND", "INFO", name]);
+    }
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn resp3_replies_match_redis() {
+    let mut pair = Pair::new();
+    pair.redis.command(&["HELLO", "3"]);
+    pair.thredis.command(&["HELLO", "3"]);
+    pair.each(&[
+        &["GET", "missing"],
+        &["SET", "k", "v"],
+        &["MGET", "k", "missing"],
+        &["SET", "k", "v", "GET"],
+        &["CONFIG", "GET", "timeout"],
+        &["CONFIG", "GET", "nosuchparam"],
+        &["CLIENT", "GETNAME"],
+        &["OBJECT", "ENCODING", "missing"],
+        &["RANDOMKEY"],
+        &["GETEX", "missing"],
+        &["INCRBYFLOAT", "f", "1.5"],
+        &["TIME", "extra"],
+    ]);
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn protocol_errors_reply_like_redis() {
+    for bytes in [
+        &b"*3000000000\r\n"[..],
+        b"*abc\r\n",
+        b"*1\r\nfoo\r\n",
+        b"*1\r\n$-1\r\n",
+        b"*1\r\n$blabla\r\n",
+        b"*1\r\n$536870913\r\n",
+        b"set \"\"\"test-key\"\"\" v\r\n",
+        b"SET k 'abc\r\n",
+        b"%1\r\n",
+        b"+PING\r\n",
+        b"*1\r\n$4\r\nPINGXX",
+    ] {
+        let mut pair = Pair::new();
+        pair.same_raw(bytes);
+    }
+}
