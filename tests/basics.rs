@@ -66,7 +66,10 @@ fn ping_with_a_message_echoes_it() {
     let server = TestServer::start();
     let mut client = server.raw();
     assert_eq!(client.command(&["PING", "hello"]), b"$5\r\nhello\r\n");
-    assert_eq!(client.cmd(&["PING", "a", "b"]), "-ERR wrong number of arguments for 'ping' command\r\n");
+    assert_eq!(
+        client.cmd(&["PING", "a", "b"]),
+        "-ERR wrong number of arguments for 'ping' command\r\n"
+    );
 }
 
 #[test]
@@ -90,8 +93,14 @@ fn command_names_ignore_case() {
 fn unknown_command_keeps_the_connection_open() {
     let server = TestServer::start();
     let mut client = server.raw();
-    assert_eq!(client.cmd(&["FOOBAR1"]), "-ERR unknown command 'FOOBAR1', with args beginning with: \r\n");
-    assert_eq!(client.cmd(&["foo", "a", "b"]), "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n");
+    assert_eq!(
+        client.cmd(&["FOOBAR1"]),
+        "-ERR unknown command 'FOOBAR1', with args beginning with: \r\n"
+    );
+    assert_eq!(
+        client.cmd(&["foo", "a", "b"]),
+        "-ERR unknown command 'foo', with args beginning with: 'a' 'b' \r\n"
+    );
     assert_eq!(client.command(&["PING"]), b"+PONG\r\n");
 }
 
@@ -99,9 +108,18 @@ fn unknown_command_keeps_the_connection_open() {
 fn wrong_arity_names_the_command_in_lowercase() {
     let server = TestServer::start();
     let mut client = server.raw();
-    assert_eq!(client.cmd(&["GET"]), "-ERR wrong number of arguments for 'get' command\r\n");
-    assert_eq!(client.cmd(&["CONFIG", "GET"]), "-ERR wrong number of arguments for 'config|get' command\r\n");
-    assert_eq!(client.cmd(&["CONFIG", "BOGUS"]), "-ERR unknown subcommand 'BOGUS'. Try CONFIG HELP.\r\n");
+    assert_eq!(
+        client.cmd(&["GET"]),
+        "-ERR wrong number of arguments for 'get' command\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET"]),
+        "-ERR wrong number of arguments for 'config|get' command\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "BOGUS"]),
+        "-ERR unknown subcommand 'BOGUS'. Try CONFIG HELP.\r\n"
+    );
 }
 
 #[test]
@@ -117,7 +135,10 @@ fn a_thousand_pipelined_commands_get_their_replies_in_order() {
     for i in 0..1000 {
         assert_eq!(client.reply(), b"+OK\r\n");
         let value = i.to_string();
-        assert_eq!(client.reply(), format!("${}\r\n{value}\r\n", value.len()).as_bytes());
+        assert_eq!(
+            client.reply(),
+            format!("${}\r\n{value}\r\n", value.len()).as_bytes()
+        );
     }
 }
 
@@ -161,8 +182,14 @@ fn select_switches_between_sixteen_databases() {
     client.command(&["SET", "k", "zero"]);
     assert_eq!(client.cmd(&["SELECT", "15"]), "+OK\r\n");
     assert_eq!(client.cmd(&["GET", "k"]), "$-1\r\n");
-    assert_eq!(client.cmd(&["SELECT", "16"]), "-ERR DB index is out of range\r\n");
-    assert_eq!(client.cmd(&["SELECT", "x"]), "-ERR value is not an integer or out of range\r\n");
+    assert_eq!(
+        client.cmd(&["SELECT", "16"]),
+        "-ERR DB index is out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["SELECT", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
     assert_eq!(client.cmd(&["SELECT", "0"]), "+OK\r\n");
     assert_eq!(client.cmd(&["GET", "k"]), "$4\r\nzero\r\n");
 }
@@ -172,7 +199,10 @@ fn hello_3_switches_to_resp3_and_describes_the_server() {
     let server = TestServer::start();
     let mut client = server.raw();
     let reply = client.cmd(&["HELLO", "3"]);
-    assert!(reply.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n"), "{reply}");
+    assert!(
+        reply.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n"),
+        "{reply}"
+    );
     assert!(reply.contains("$5\r\nproto\r\n:3\r\n"), "{reply}");
     // RESP3 null, not $-1: redis-py hangs on the RESP2 form after HELLO 3.
     assert_eq!(client.cmd(&["GET", "missing"]), "_\r\n");
@@ -185,10 +215,22 @@ fn hello_3_switches_to_resp3_and_describes_the_server() {
 fn hello_rejects_unknown_versions_and_options() {
     let server = TestServer::start();
     let mut client = server.raw();
-    assert_eq!(client.cmd(&["HELLO", "4"]), "-NOPROTO unsupported protocol version\r\n");
-    assert_eq!(client.cmd(&["HELLO", "x"]), "-ERR Protocol version is not an integer or out of range\r\n");
-    assert_eq!(client.cmd(&["HELLO", "3", "FOO"]), "-ERR Syntax error in HELLO option 'FOO'\r\n");
-    assert_eq!(client.cmd(&["HELLO", "3", "AUTH", "alice", "pw"]), "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+    assert_eq!(
+        client.cmd(&["HELLO", "4"]),
+        "-NOPROTO unsupported protocol version\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["HELLO", "x"]),
+        "-ERR Protocol version is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["HELLO", "3", "FOO"]),
+        "-ERR Syntax error in HELLO option 'FOO'\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["HELLO", "3", "AUTH", "alice", "pw"]),
+        "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    );
     let reply = client.cmd(&["HELLO", "3", "AUTH", "default", "anything", "SETNAME", "me"]);
     assert!(reply.starts_with("%7\r\n"), "{reply}");
     assert_eq!(client.cmd(&["CLIENT", "GETNAME"]), "$2\r\nme\r\n");
@@ -198,10 +240,17 @@ fn hello_rejects_unknown_versions_and_options() {
 fn the_redis_crate_works_over_resp2_and_resp3() {
     let server = TestServer::start();
     for mut connection in [server.client(), server.client_resp3()] {
-        let _: () = redis::cmd("SET").arg("key").arg("value").query(&mut connection).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg("key")
+            .arg("value")
+            .query(&mut connection)
+            .unwrap();
         let value: String = redis::cmd("GET").arg("key").query(&mut connection).unwrap();
         assert_eq!(value, "value");
-        let missing: Option<String> = redis::cmd("GET").arg("nope").query(&mut connection).unwrap();
+        let missing: Option<String> = redis::cmd("GET")
+            .arg("nope")
+            .query(&mut connection)
+            .unwrap();
         assert_eq!(missing, None);
     }
 }
