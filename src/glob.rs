@@ -9,6 +9,12 @@
 
 /// Whether `text` matches `pattern`, optionally ignoring ASCII case.
 pub fn matches(pattern: &[u8], text: &[u8], nocase: bool) -> bool {
+    // Redis's loop runs only while there is text left, and a `*` tries only non-empty rests: the
+    // empty string matches the empty pattern and nothing else, not even `*` (`KEYS *` and
+    // `SCAN` without MATCH list the empty key through their match-everything shortcut).
+    if text.is_empty() {
+        return pattern.is_empty();
+    }
     let (mut p, mut t) = (0, 0);
     // Where to resume after the last `*`: the pattern position after it, and the text position
     // it currently swallows up to.
@@ -129,8 +135,15 @@ mod tests {
     }
 
     #[test]
+    fn the_empty_string_matches_only_the_empty_pattern() {
+        assert!(m("", ""));
+        assert!(!m("*", ""));
+        assert!(!m("**", ""));
+        assert!(!m("", "a"));
+    }
+
+    #[test]
     fn stars_and_question_marks() {
-        assert!(m("*", ""));
         assert!(m("*", "anything"));
         assert!(m("h?llo", "hello"));
         assert!(!m("h?llo", "hllo"));

@@ -60,6 +60,10 @@ pub fn keys(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult 
 /// A SCAN cursor as Redis's `parseScanCursorOrReply` reads it (C's `strtoul`).
 fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     let invalid = || CommandError::err("invalid cursor");
+    // strtoul reads nothing from an empty string and leaves nothing over: Redis takes it as 0.
+    if arg.is_empty() {
+        return Ok(0);
+    }
     let text = std::str::from_utf8(arg).map_err(|_| invalid())?;
     let (negative, digits) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
@@ -178,12 +182,7 @@ pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         if is_option(args.arg(i), "replace") {
             replace = true;
         } else if is_option(args.arg(i), "db") && i + 1 < args.len() {
-            // A long here, not an int: any number beyond the databases is "out of range".
-            let index = parse_int(args.arg(i + 1))?;
-            target_db = usize::try_from(index)
-                .ok()
-                .filter(|&index| index < ctx.server.config.databases())
-                .ok_or(CommandError::DbIndexOutOfRange)?;
+            target_db = db_argument(ctx, args.arg(i + 1))?;
             i += 1;
         } else {
             return Err(CommandError::Syntax);
@@ -214,10 +213,22 @@ pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     Ok(())
 }
 
+/// The database argument of `MOVE` and `COPY ... DB`, read as Redis reads it there
+/// (`getIntFromObjectOrReply` with no message of its own): not a number is "not an integer", a
+/// number beyond a C `int` is "out of range" with the bounds, anything else must name a database.
+fn db_argument(ctx: &Ctx, arg: &[u8]) -> Result<usize, CommandError> {
+    if parse_int(arg).is_ok_and(|n| i32::try_from(n).is_err()) {
+        return Err(CommandError::err(
+            "value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    ctx.db_index(arg, CommandError::NotInteger)
+}
+
 /// `MOVE key db`: `:1` if moved, `:0` if the key is missing here or exists there.
 pub fn move_(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let key = args.arg(1);
-    let target = ctx.db_index(args.arg(2), CommandError::NotInteger)?;
+    let target = db_argument(ctx, args.arg(2))?;
     let source = w.selected();
     if target == source {
         return Err(CommandError::err(
@@ -275,11 +286,11 @@ pub fn object_encoding(ctx: &mut Ctx, args: &Args, databases: &Databases) -> Com
     })
 }
 
-/// `OBJECT REFCOUNT key`: always 1. thredis never shares values between keys (Redis shares small
-/// integers and reports a huge count for them).
+/// `OBJECT REFCOUNT key`: what Redis would count (see `Value::refcount`); thredis itself never
+/// shares values between keys.
 pub fn object_refcount(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
-    object_lookup(ctx, args, databases, |ctx, _| {
-        ctx.reply.integer(1);
+    object_lookup(ctx, args, databases, |ctx, entry| {
+        ctx.reply.integer(entry.value().refcount());
         Ok(())
     })
 }

@@ -1,9 +1,9 @@
 //! String commands (Redis's t_string.c): SET and GET (stage 6), SET's expiry options (stage 7),
 //! INCR (the transactions extension starts with it) and the rest of the family.
 
-use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_float, parse_int};
+use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::keyspace::{Databases, Str, Ttl, Value, Writer};
-use crate::number;
+use crate::number::{self, LongDouble};
 
 /// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits.
 fn check_length(ctx: &Ctx, len: u64) -> CommandResult {
@@ -430,21 +430,21 @@ pub fn decrby(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     increment(ctx, args.arg(1), negated, w)
 }
 
-/// `INCRBYFLOAT key increment`: the new value as a bulk string.
+/// `INCRBYFLOAT key increment`: the new value as a bulk string. Computed in `long double`, as
+/// Redis does, so the 17 decimals it prints hide the binary rounding (`0.1 + 0.2` is `0.3`).
 pub fn incrbyfloat(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let key = args.arg(1);
     let current = match w.get(key) {
-        Some(entry) => number::parse_f64(entry.value().as_string()?.as_bytes())
+        Some(entry) => LongDouble::parse(entry.value().as_string()?.as_bytes())
             .ok_or(CommandError::NotFloat)?,
-        None => 0.0,
+        None => LongDouble::ZERO,
     };
-    let by = parse_float(args.arg(2))?;
-    let updated = current + by;
-    if !updated.is_finite() {
-        return Err(CommandError::err("increment would produce NaN or Infinity"));
-    }
-    let text = number::format_human_double(updated);
-    w.set(key, Value::string(text.as_bytes()), Ttl::Keep);
+    let by = LongDouble::parse(args.arg(2)).ok_or(CommandError::NotFloat)?;
+    let updated = current
+        .checked_add(by)
+        .ok_or_else(|| CommandError::err("increment would produce NaN or Infinity"))?;
+    let text = updated.to_human_string();
+    w.set(key, Value::float_string(text.as_bytes()), Ttl::Keep);
     ctx.reply.bulk(text.as_bytes());
     Ok(())
 }

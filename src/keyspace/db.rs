@@ -274,13 +274,18 @@ impl Db {
     }
 
     /// Visits live keys shard by shard from `cursor`, for `SCAN`. Stops after the shard in which
-    /// at least `count` keys have been visited, or after `10 * count` shards (Redis's bound on
-    /// the work one call may do), and returns the cursor to continue from: 0 once every shard has
-    /// been visited.
+    /// at least `count` keys have been visited, or after `10 * count` non-empty shards (Redis's
+    /// bound on the work one call may do), and returns the cursor to continue from: 0 once every
+    /// shard has been visited.
     ///
     /// Whole shards are visited, never part of one, which is what makes the guarantee hold: a
     /// key present from the first call to the last lives in one shard and is returned when that
     /// shard is visited. Keys added or removed meanwhile may or may not be returned, as in Redis.
+    ///
+    /// Empty shards cost nothing against the budget: skipping one is a length check. So a small
+    /// database is scanned whole in one call and an empty one answers cursor 0 at once, as
+    /// Redis's small hash tables do; otherwise a database that once held keys (its shards
+    /// allocated, now all empty) would make clients loop through a hundred empty batches.
     pub fn scan<'a>(
         &'a self,
         cursor: u64,
@@ -289,19 +294,22 @@ impl Db {
         mut visit: impl FnMut(&'a Bytes, &'a Entry),
     ) -> u64 {
         let mut shard = cursor as usize;
-        if self.shards.is_empty() || shard >= SHARDS {
+        if self.len == 0 || shard >= SHARDS {
             return 0;
         }
         let (mut visited, mut budget) = (0, count.saturating_mul(10).max(1));
         while shard < SHARDS && visited < count && budget > 0 {
             let current = &self.shards[shard];
+            shard += 1;
+            if current.entries.is_empty() {
+                continue;
+            }
             for (key, entry) in &current.entries {
                 if !current.is_expired(key, now_ms) {
                     visit(key, entry);
                     visited += 1;
                 }
             }
-            shard += 1;
             budget -= 1;
         }
         if shard >= SHARDS { 0 } else { shard as u64 }
@@ -432,6 +440,23 @@ mod tests {
             }
         }
         assert!(originals.iter().all(|key| seen.contains(key.as_bytes())));
+    }
+
+    #[test]
+    fn a_scan_of_an_emptied_database_ends_at_once() {
+        let mut db = db_with(&["x"]);
+        db.remove(b"x");
+        let mut visited = 0;
+        assert_eq!(db.scan(0, 10, 0, |_, _| visited += 1), 0);
+        assert_eq!(visited, 0);
+    }
+
+    #[test]
+    fn a_scan_of_a_small_database_takes_one_call() {
+        let db = db_with(&["a", "b", "c"]);
+        let mut visited = 0;
+        assert_eq!(db.scan(0, 10, 0, |_, _| visited += 1), 0);
+        assert_eq!(visited, 3);
     }
 
     #[test]

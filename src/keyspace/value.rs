@@ -34,6 +34,16 @@ impl Value {
         }
     }
 
+    /// The reference count `OBJECT REFCOUNT` reports, as Redis would. Redis keeps one shared
+    /// object for each integer in `0..10000` (`OBJ_SHARED_INTEGERS`) and stores it under every
+    /// key set to that number; shared objects report `INT_MAX`. Everything else has one owner.
+    pub fn refcount(&self) -> i64 {
+        match self {
+            Value::String(s) if s.is_shared_integer() => i64::from(i32::MAX),
+            Value::String(_) => 1,
+        }
+    }
+
     pub fn as_string(&self) -> Result<&Str, WrongType> {
         match self {
             Value::String(s) => Ok(s),
@@ -49,6 +59,11 @@ impl Value {
     pub fn string(content: &[u8]) -> Value {
         Value::String(Str::new(content))
     }
+
+    /// The text of a number `INCRBYFLOAT` computed (see [`Str::Float`]).
+    pub fn float_string(text: &[u8]) -> Value {
+        Value::String(Str::Float(text.into()))
+    }
 }
 
 /// A string value. Most strings are written whole (SET) and never grow, so they are stored as
@@ -59,6 +74,10 @@ impl Value {
 pub enum Str {
     Fixed(Bytes),
     Growable(Box<Vec<u8>>),
+    /// The text of a number `INCRBYFLOAT` computed. Redis stores it as it printed it and never
+    /// as an `int`, even when it reads as one (`5200`): `OBJECT ENCODING` says `embstr` and
+    /// `OBJECT REFCOUNT` 1, where a `SET` of the same text says `int` and shared.
+    Float(Box<[u8]>),
 }
 
 /// Redis keeps strings up to this length in one allocation with their header (`embstr`).
@@ -73,6 +92,7 @@ impl Str {
         match self {
             Str::Fixed(bytes) => bytes,
             Str::Growable(vec) => vec,
+            Str::Float(text) => text,
         }
     }
 
@@ -89,25 +109,31 @@ impl Str {
         number::parse_i64(self.as_bytes())
     }
 
-    /// `int` for canonical integers, `embstr` for short strings, `raw` for long ones and for any
-    /// string modified in place, as Redis reports them.
+    /// `int` for canonical integers (unless `INCRBYFLOAT` printed them), `embstr` for short
+    /// strings, `raw` for long ones and for any string modified in place, as Redis reports them.
     pub fn encoding(&self) -> &'static str {
         match self {
             Str::Growable(_) => "raw",
             Str::Fixed(bytes) if bytes.len() <= 20 && number::parse_i64(bytes).is_some() => "int",
-            Str::Fixed(bytes) if bytes.len() <= EMBSTR_MAX => "embstr",
-            Str::Fixed(_) => "raw",
+            Str::Fixed(_) | Str::Float(_) if self.len() <= EMBSTR_MAX => "embstr",
+            Str::Fixed(_) | Str::Float(_) => "raw",
         }
+    }
+
+    /// Whether Redis would store this string as one of its shared integers: `int`-encoded and in
+    /// `0..10000`.
+    fn is_shared_integer(&self) -> bool {
+        self.encoding() == "int" && self.to_i64().is_some_and(|n| (0..10_000).contains(&n))
     }
 
     /// Switches to the growable form, keeping the content, and returns it.
     fn growable(&mut self) -> &mut Vec<u8> {
-        if let Str::Fixed(bytes) = self {
-            *self = Str::Growable(Box::new(bytes.to_vec()));
+        if !matches!(self, Str::Growable(_)) {
+            *self = Str::Growable(Box::new(self.as_bytes().to_vec()));
         }
         match self {
             Str::Growable(vec) => vec,
-            Str::Fixed(_) => unreachable!("converted just above"),
+            Str::Fixed(_) | Str::Float(_) => unreachable!("converted just above"),
         }
     }
 
@@ -200,6 +226,28 @@ mod tests {
         appended.append(b"2");
         assert_eq!(appended.encoding(), "raw");
         assert_eq!(appended.as_bytes(), b"12");
+        let Value::String(float) = Value::float_string(b"5200");
+        assert_eq!(
+            float.encoding(),
+            "embstr",
+            "INCRBYFLOAT results are never int"
+        );
+        assert_eq!(Value::float_string(b"9").refcount(), 1);
+        assert_eq!(Str::Float(vec![b'1'; 45].into()).encoding(), "raw");
+    }
+
+    #[test]
+    fn small_non_negative_integers_count_as_shared() {
+        let refcount = |text: &[u8]| Value::string(text).refcount();
+        assert_eq!(refcount(b"0"), i64::from(i32::MAX));
+        assert_eq!(refcount(b"9999"), i64::from(i32::MAX));
+        assert_eq!(refcount(b"10000"), 1);
+        assert_eq!(refcount(b"-1"), 1);
+        assert_eq!(refcount(b"05"), 1);
+        assert_eq!(refcount(b"hello"), 1);
+        let mut appended = Value::string(b"5");
+        appended.as_string_mut().unwrap().append(b"");
+        assert_eq!(appended.refcount(), 1, "a string changed in place is raw");
     }
 
     #[test]
