@@ -218,6 +218,66 @@ impl Keys {
     }
 }
 
+/// A Redis 7 key specification: where one group of key arguments is (from index `begin`, up to
+/// `last` relative to it, or counted from the end when negative, every `step`) and what the
+/// command does with those keys. `COMMAND INFO` reports them; ACLs and cluster routing use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    pub begin: i32,
+    pub last: i32,
+    pub step: i32,
+    /// Redis's names, in Redis's order: `RO`/`RW`/`OW`/`RM`, then `access`, `update`, `insert`,
+    /// `delete`, `variable_flags`.
+    pub flags: &'static [&'static str],
+    /// Redis's remark on the flags, if it has one.
+    pub notes: &'static str,
+}
+
+impl KeySpec {
+    /// The legacy `first_key, last_key, step` triple Redis derives from a command's specs
+    /// (`populateCommandLegacyRangeSpec`): one spec as it is; several consecutive single-step
+    /// specs merged into one range.
+    pub const fn legacy(specs: &[KeySpec]) -> Keys {
+        if specs.is_empty() {
+            return Keys::NONE;
+        }
+        if specs.len() == 1 {
+            let spec = specs[0];
+            let last = if spec.last < 0 {
+                spec.last
+            } else {
+                spec.begin + spec.last
+            };
+            return Keys {
+                first: spec.begin,
+                last,
+                step: spec.step,
+            };
+        }
+        let (mut first, mut last, mut i) = (i32::MAX, 0, 0);
+        while i < specs.len() {
+            let spec = specs[i];
+            if spec.begin < first {
+                first = spec.begin;
+            }
+            let absolute = if spec.last < 0 {
+                spec.last
+            } else {
+                spec.begin + spec.last
+            };
+            if (absolute as u32) > (last as u32) {
+                last = absolute;
+            }
+            i += 1;
+        }
+        Keys {
+            first,
+            last,
+            step: 1,
+        }
+    }
+}
+
 /// The group a command is listed under in `COMMAND DOCS` (and redis-cli's `help @group`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -247,8 +307,15 @@ pub struct Command {
     /// Arguments including the name: `n` means exactly n, `-n` at least n.
     pub arity: i32,
     pub flags: Flags,
+    /// Where its keys are: `key_specs` as Redis 7 describes them, and the legacy triple derived
+    /// from them.
+    pub key_specs: &'static [KeySpec],
     pub keys: Keys,
     pub group: Group,
+    /// ACL categories beyond those its group and flags imply (`dangerous` for FLUSHALL...).
+    pub acl_categories: &'static [&'static str],
+    /// Redis's hints to clients and proxies (`nondeterministic_output`, `request_policy:...`).
+    pub tips: &'static [&'static str],
     /// The Redis version that introduced it (reported by `COMMAND DOCS`).
     pub since: &'static str,
     pub summary: &'static str,
@@ -538,11 +605,6 @@ pub fn parse_int(arg: &[u8]) -> Result<i64, CommandError> {
     number::parse_i64(arg).ok_or(CommandError::NotInteger)
 }
 
-/// A floating-point argument (Redis's `getLongDoubleFromObjectOrReply`).
-pub fn parse_float(arg: &[u8]) -> Result<f64, CommandError> {
-    number::parse_f64(arg).ok_or(CommandError::NotFloat)
-}
-
 /// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).
 pub fn is_option(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())
@@ -559,7 +621,7 @@ pub fn reply_help(reply: &mut Reply, command: &str, lines: &[&str]) {
         reply.simple(line);
     }
     reply.simple("HELP");
-    reply.simple("    Print this help.");
+    reply.simple("    Prints this help.");
 }
 
 #[cfg(test)]

@@ -409,17 +409,24 @@ fn connection_and_server_commands_reply_like_redis() {
         &["HELLO", "3", "AUTH", "alice", "pw"],
         &["HELLO", "2", "SETNAME", "bad name"],
     ]);
-    for name in [
-        "get",
-        "set",
-        "mset",
-        "ping",
-        "config|get",
-        "object|encoding",
-        "expire",
-    ] {
-        pair.same(&["COMMAND", "INFO", name]);
-    }
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn command_info_matches_redis_for_every_command() {
+    let mut pair = Pair::new();
+    // Every command and subcommand thredis has, except containers: Redis has subcommands that
+    // thredis does not, so a container's own entry differs in its list of subcommands.
+    let listed = String::from_utf8(pair.thredis.command(&["COMMAND", "LIST"])).unwrap();
+    let containers = ["client", "config", "command", "object", "function"];
+    let names: Vec<&str> = listed
+        .split("\r\n")
+        .filter(|line| !line.is_empty() && !line.starts_with(['*', '$']))
+        .filter(|name| !containers.contains(name))
+        .collect();
+    let commands: Vec<[&str; 3]> = names.iter().map(|name| ["COMMAND", "INFO", name]).collect();
+    let commands: Vec<&[&str]> = commands.iter().map(|c| &c[..]).collect();
+    pair.each(&commands);
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! THE command table: every command thredis knows, declared once. Name, arity and flags follow
 //! Redis 7's command definitions, so `COMMAND INFO` and arity errors match Redis.
 //!
-//! A row reads: `cmd(name, arity, flags, handler)`, then `.keys(first, last, step)` if it takes
-//! keys, then `.doc(group, since, summary)`. The handler's kind sets the locking (see
+//! A row reads: `cmd(name, arity, flags, handler)`, then `.keys(&[...])` with its Redis key
+//! specifications if it takes keys, then `.doc(group, since, summary)`. The handler's kind sets the locking (see
 //! `commands.rs`): `Write(..)` rows are the write commands.
 
 use super::Group::{Connection, Generic, Scripting, Server, String};
 use super::Handler::{Container, Plain, Read, Write};
-use super::{Command, Flags, Group, Handler, Keys};
+use super::{Command, Flags, Group, Handler, KeySpec, Keys};
 use super::{client, config, connection, debug, expire, introspection, keys, server, strings};
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
@@ -15,8 +15,11 @@ const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> 
         name,
         arity,
         flags,
+        key_specs: &[],
         keys: Keys::NONE,
         group: Generic,
+        acl_categories: &[],
+        tips: &[],
         since: "",
         summary: "",
         handler,
@@ -25,9 +28,11 @@ const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> 
 }
 
 impl Command {
-    const fn keys(self, first: i32, last: i32, step: i32) -> Command {
+    /// Declares where the command's keys are.
+    const fn keys(self, key_specs: &'static [KeySpec]) -> Command {
         Command {
-            keys: Keys { first, last, step },
+            key_specs,
+            keys: KeySpec::legacy(key_specs),
             ..self
         }
     }
@@ -39,6 +44,18 @@ impl Command {
             summary,
             ..self
         }
+    }
+
+    /// ACL categories beyond those implied by the group and flags.
+    const fn acl(self, acl_categories: &'static [&'static str]) -> Command {
+        Command {
+            acl_categories,
+            ..self
+        }
+    }
+
+    const fn tips(self, tips: &'static [&'static str]) -> Command {
+        Command { tips, ..self }
     }
 
     const fn subcommands(self, subcommands: &'static [Command]) -> Command {
@@ -74,10 +91,46 @@ const ALLOW_BUSY: Flags = Flags::ALLOW_BUSY;
 const NO_MULTI: Flags = Flags::NO_MULTI;
 const PROTECTED: Flags = Flags::PROTECTED;
 
+/// One key at `index`.
+const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        begin: index,
+        last: 0,
+        step: 1,
+        flags,
+        notes: "",
+    }
+}
+
+/// Every `step`th argument from `index` to the end.
+const fn all(index: i32, step: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        begin: index,
+        last: -1,
+        step,
+        flags,
+        notes: "",
+    }
+}
+
+const RO: &[&str] = &["RO"];
+const RO_ACCESS: &[&str] = &["RO", "access"];
+const RW_ACCESS_UPDATE: &[&str] = &["RW", "access", "update"];
+const RW_ACCESS_DELETE: &[&str] = &["RW", "access", "delete"];
+const RW_UPDATE: &[&str] = &["RW", "update"];
+const RW_INSERT: &[&str] = &["RW", "insert"];
+const OW_UPDATE: &[&str] = &["OW", "update"];
+const OW_INSERT: &[&str] = &["OW", "insert"];
+const RM_DELETE: &[&str] = &["RM", "delete"];
+const SET_KEY: KeySpec = KeySpec {
+    notes: "RW and ACCESS due to the optional `GET` argument",
+    ..one(1, &["RW", "access", "update", "variable_flags"])
+};
+
 pub static COMMANDS: &[Command] = &[
     // ---------------------------------------------------------------- connection (stages 2–5)
-    cmd("ping", -1, f(&[FAST, SENTINEL]), Plain(connection::ping)).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
-    cmd("echo", 2, FAST, Plain(connection::echo)).doc(Connection, "1.0.0", "Returns the given string."),
+    cmd("ping", -1, f(&[FAST, SENTINEL]), Plain(connection::ping)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
+    cmd("echo", 2, f(&[LOADING, STALE, FAST]), Plain(connection::echo)).doc(Connection, "1.0.0", "Returns the given string."),
     cmd("quit", -1, f(&[ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH]), Plain(connection::quit)).doc(
         Connection,
         "1.0.0",
@@ -106,8 +159,8 @@ pub static COMMANDS: &[Command] = &[
             "7.2.0",
             "Sets information specific to the client or connection.",
         ),
-        cmd("list", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::list)).doc(Connection, "2.4.0", "Lists open connections."),
-        cmd("info", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::info)).doc(
+        cmd("list", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::list)).tips(&["nondeterministic_output"]).doc(Connection, "2.4.0", "Lists open connections."),
+        cmd("info", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::info)).tips(&["nondeterministic_output"]).doc(
             Connection,
             "6.2.0",
             "Returns information about the connection.",
@@ -139,149 +192,149 @@ pub static COMMANDS: &[Command] = &[
         ),
     ]),
     // ---------------------------------------------------------------- strings (stages 6–7)
-    cmd("get", 2, f(&[READONLY, FAST]), Read(strings::get)).keys(1, 1, 1).doc(String, "1.0.0", "Returns the string value of a key."),
-    cmd("set", -3, DENYOOM, Write(strings::set)).keys(1, 1, 1).doc(
+    cmd("get", 2, f(&[READONLY, FAST]), Read(strings::get)).keys(&[one(1, RO_ACCESS)]).doc(String, "1.0.0", "Returns the string value of a key."),
+    cmd("set", -3, DENYOOM, Write(strings::set)).keys(&[SET_KEY]).doc(
         String,
         "1.0.0",
         "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
     ),
-    cmd("getdel", 2, FAST, Write(strings::getdel)).keys(1, 1, 1).doc(
+    cmd("getdel", 2, FAST, Write(strings::getdel)).keys(&[one(1, RW_ACCESS_DELETE)]).doc(
         String,
         "6.2.0",
         "Returns the string value of a key after deleting the key.",
     ),
-    cmd("getex", -2, FAST, Write(strings::getex)).keys(1, 1, 1).doc(
+    cmd("getex", -2, FAST, Write(strings::getex)).keys(&[KeySpec { notes: "RW and UPDATE because it changes the TTL", ..one(1, RW_ACCESS_UPDATE) }]).doc(
         String,
         "6.2.0",
         "Returns the string value of a key after setting its expiration time.",
     ),
-    cmd("getset", 3, f(&[DENYOOM, FAST]), Write(strings::getset)).keys(1, 1, 1).doc(
+    cmd("getset", 3, f(&[DENYOOM, FAST]), Write(strings::getset)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
         String,
         "1.0.0",
         "Returns the previous string value of a key after setting it to a new value.",
     ),
-    cmd("setnx", 3, f(&[DENYOOM, FAST]), Write(strings::setnx)).keys(1, 1, 1).doc(
+    cmd("setnx", 3, f(&[DENYOOM, FAST]), Write(strings::setnx)).keys(&[one(1, OW_INSERT)]).doc(
         String,
         "1.0.0",
         "Set the string value of a key only when the key doesn't exist.",
     ),
-    cmd("setex", 4, DENYOOM, Write(strings::setex)).keys(1, 1, 1).doc(
+    cmd("setex", 4, DENYOOM, Write(strings::setex)).keys(&[one(1, OW_UPDATE)]).doc(
         String,
         "2.0.0",
         "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
     ),
-    cmd("psetex", 4, DENYOOM, Write(strings::psetex)).keys(1, 1, 1).doc(
+    cmd("psetex", 4, DENYOOM, Write(strings::psetex)).keys(&[one(1, OW_UPDATE)]).doc(
         String,
         "2.6.0",
         "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.",
     ),
-    cmd("mget", -2, f(&[READONLY, FAST]), Read(strings::mget)).keys(1, -1, 1).doc(
+    cmd("mget", -2, f(&[READONLY, FAST]), Read(strings::mget)).tips(&["request_policy:multi_shard"]).keys(&[all(1, 1, RO_ACCESS)]).doc(
         String,
         "1.0.0",
         "Atomically returns the string values of one or more keys.",
     ),
-    cmd("mset", -3, DENYOOM, Write(strings::mset)).keys(1, -1, 2).doc(
+    cmd("mset", -3, DENYOOM, Write(strings::mset)).tips(&["request_policy:multi_shard", "response_policy:all_succeeded"]).keys(&[all(1, 2, OW_UPDATE)]).doc(
         String,
         "1.0.1",
         "Atomically creates or modifies the string values of one or more keys.",
     ),
-    cmd("msetnx", -3, DENYOOM, Write(strings::msetnx)).keys(1, -1, 2).doc(
+    cmd("msetnx", -3, DENYOOM, Write(strings::msetnx)).tips(&["request_policy:multi_shard", "response_policy:agg_min"]).keys(&[all(1, 2, OW_INSERT)]).doc(
         String,
         "1.0.1",
         "Atomically modifies the string values of one or more keys only when all keys don't exist.",
     ),
-    cmd("append", 3, f(&[DENYOOM, FAST]), Write(strings::append)).keys(1, 1, 1).doc(
+    cmd("append", 3, f(&[DENYOOM, FAST]), Write(strings::append)).keys(&[one(1, RW_INSERT)]).doc(
         String,
         "2.0.0",
         "Appends a string to the value of a key. Creates the key if it doesn't exist.",
     ),
-    cmd("strlen", 2, f(&[READONLY, FAST]), Read(strings::strlen)).keys(1, 1, 1).doc(
+    cmd("strlen", 2, f(&[READONLY, FAST]), Read(strings::strlen)).keys(&[one(1, RO)]).doc(
         String,
         "2.2.0",
         "Returns the length of a string value.",
     ),
-    cmd("getrange", 4, READONLY, Read(strings::getrange)).keys(1, 1, 1).doc(
+    cmd("getrange", 4, READONLY, Read(strings::getrange)).keys(&[one(1, RO_ACCESS)]).doc(
         String,
         "2.4.0",
         "Returns a substring of the string stored at a key.",
     ),
-    cmd("substr", 4, READONLY, Read(strings::getrange)).keys(1, 1, 1).doc(String, "1.0.0", "Returns a substring from a string value."),
-    cmd("setrange", 4, DENYOOM, Write(strings::setrange)).keys(1, 1, 1).doc(
+    cmd("substr", 4, READONLY, Read(strings::getrange)).keys(&[one(1, RO_ACCESS)]).doc(String, "1.0.0", "Returns a substring from a string value."),
+    cmd("setrange", 4, DENYOOM, Write(strings::setrange)).keys(&[one(1, RW_UPDATE)]).doc(
         String,
         "2.2.0",
         "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
     ),
-    cmd("incr", 2, f(&[DENYOOM, FAST]), Write(strings::incr)).keys(1, 1, 1).doc(
+    cmd("incr", 2, f(&[DENYOOM, FAST]), Write(strings::incr)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
         String,
         "1.0.0",
         "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
     ),
-    cmd("decr", 2, f(&[DENYOOM, FAST]), Write(strings::decr)).keys(1, 1, 1).doc(
+    cmd("decr", 2, f(&[DENYOOM, FAST]), Write(strings::decr)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
         String,
         "1.0.0",
         "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
     ),
-    cmd("incrby", 3, f(&[DENYOOM, FAST]), Write(strings::incrby)).keys(1, 1, 1).doc(
+    cmd("incrby", 3, f(&[DENYOOM, FAST]), Write(strings::incrby)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
         String,
         "1.0.0",
         "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     ),
-    cmd("decrby", 3, f(&[DENYOOM, FAST]), Write(strings::decrby)).keys(1, 1, 1).doc(
+    cmd("decrby", 3, f(&[DENYOOM, FAST]), Write(strings::decrby)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
         String,
         "1.0.0",
         "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
     ),
-    cmd("incrbyfloat", 3, f(&[DENYOOM, FAST]), Write(strings::incrbyfloat)).keys(1, 1, 1).doc(
+    cmd("incrbyfloat", 3, f(&[DENYOOM, FAST]), Write(strings::incrbyfloat)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
         String,
         "2.6.0",
         "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     ),
     // ---------------------------------------------------------------- keys (generic)
-    cmd("del", -2, NONE, Write(keys::del)).keys(1, -1, 1).doc(Generic, "1.0.0", "Deletes one or more keys."),
-    cmd("unlink", -2, FAST, Write(keys::del)).keys(1, -1, 1).doc(Generic, "4.0.0", "Asynchronously deletes one or more keys."),
-    cmd("exists", -2, f(&[READONLY, FAST]), Read(keys::exists)).keys(1, -1, 1).doc(
+    cmd("del", -2, NONE, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "1.0.0", "Deletes one or more keys."),
+    cmd("unlink", -2, FAST, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "4.0.0", "Asynchronously deletes one or more keys."),
+    cmd("exists", -2, f(&[READONLY, FAST]), Read(keys::exists)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RO)]).doc(
         Generic,
         "1.0.0",
         "Determines whether one or more keys exist.",
     ),
-    cmd("type", 2, f(&[READONLY, FAST]), Read(keys::type_)).keys(1, 1, 1).doc(
+    cmd("type", 2, f(&[READONLY, FAST]), Read(keys::type_)).keys(&[one(1, RO)]).doc(
         Generic,
         "1.0.0",
         "Determines the type of value stored at a key.",
     ),
-    cmd("keys", 2, READONLY, Read(keys::keys)).doc(Generic, "1.0.0", "Returns all key names that match a pattern."),
-    cmd("scan", -2, READONLY, Read(keys::scan)).doc(Generic, "2.8.0", "Iterates over the key names in the database."),
-    cmd("randomkey", 1, READONLY, Read(keys::randomkey)).doc(Generic, "1.0.0", "Returns a random key name from the database."),
-    cmd("rename", 3, NONE, Write(keys::rename)).keys(1, 2, 1).doc(Generic, "1.0.0", "Renames a key and overwrites the destination."),
-    cmd("renamenx", 3, FAST, Write(keys::renamenx)).keys(1, 2, 1).doc(
+    cmd("keys", 2, READONLY, Read(keys::keys)).acl(&["dangerous"]).tips(&["request_policy:all_shards", "nondeterministic_output_order"]).doc(Generic, "1.0.0", "Returns all key names that match a pattern."),
+    cmd("scan", -2, READONLY, Read(keys::scan)).tips(&["nondeterministic_output", "request_policy:special"]).doc(Generic, "2.8.0", "Iterates over the key names in the database."),
+    cmd("randomkey", 1, READONLY, Read(keys::randomkey)).tips(&["request_policy:all_shards", "nondeterministic_output"]).doc(Generic, "1.0.0", "Returns a random key name from the database."),
+    cmd("rename", 3, NONE, Write(keys::rename)).keys(&[one(1, RW_ACCESS_DELETE), one(2, OW_UPDATE)]).doc(Generic, "1.0.0", "Renames a key and overwrites the destination."),
+    cmd("renamenx", 3, FAST, Write(keys::renamenx)).keys(&[one(1, RW_ACCESS_DELETE), one(2, OW_INSERT)]).doc(
         Generic,
         "1.0.0",
         "Renames a key only when the target key name doesn't exist.",
     ),
-    cmd("copy", -3, DENYOOM, Write(keys::copy)).keys(1, 2, 1).doc(Generic, "6.2.0", "Copies the value of a key to a new key."),
-    cmd("move", 3, FAST, Write(keys::move_)).keys(1, 1, 1).doc(Generic, "1.0.0", "Moves a key to another database."),
-    cmd("touch", -2, f(&[READONLY, FAST]), Read(keys::touch)).keys(1, -1, 1).doc(
+    cmd("copy", -3, DENYOOM, Write(keys::copy)).keys(&[one(1, RO_ACCESS), one(2, OW_UPDATE)]).doc(Generic, "6.2.0", "Copies the value of a key to a new key."),
+    cmd("move", 3, FAST, Write(keys::move_)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(Generic, "1.0.0", "Moves a key to another database."),
+    cmd("touch", -2, f(&[READONLY, FAST]), Read(keys::touch)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RO)]).doc(
         Generic,
         "3.2.1",
         "Returns the number of existing keys out of those specified after updating the time they were last accessed.",
     ),
     cmd("object", -2, NONE, Container).doc(Generic, "2.2.3", "A container for object introspection commands.").subcommands(&[
-        cmd("encoding", 3, READONLY, Read(keys::object_encoding)).keys(2, 2, 1).doc(
+        cmd("encoding", 3, READONLY, Read(keys::object_encoding)).tips(&["nondeterministic_output"]).keys(&[one(2, RO)]).doc(
             Generic,
             "2.2.3",
             "Returns the internal encoding of a Redis object.",
         ),
-        cmd("refcount", 3, READONLY, Read(keys::object_refcount)).keys(2, 2, 1).doc(
+        cmd("refcount", 3, READONLY, Read(keys::object_refcount)).tips(&["nondeterministic_output"]).keys(&[one(2, RO)]).doc(
             Generic,
             "2.2.3",
             "Returns the reference count of a value of a key.",
         ),
-        cmd("idletime", 3, READONLY, Read(keys::object_idletime)).keys(2, 2, 1).doc(
+        cmd("idletime", 3, READONLY, Read(keys::object_idletime)).tips(&["nondeterministic_output"]).keys(&[one(2, RO)]).doc(
             Generic,
             "2.2.3",
             "Returns the time since the last access to a Redis object.",
         ),
-        cmd("freq", 3, READONLY, Read(keys::object_freq)).keys(2, 2, 1).doc(
+        cmd("freq", 3, READONLY, Read(keys::object_freq)).tips(&["nondeterministic_output"]).keys(&[one(2, RO)]).doc(
             Generic,
             "4.0.0",
             "Returns the logarithmic access frequency counter of a Redis object.",
@@ -293,50 +346,50 @@ pub static COMMANDS: &[Command] = &[
         ),
     ]),
     // ---------------------------------------------------------------- expiry (stage 7)
-    cmd("expire", -3, FAST, Write(expire::expire)).keys(1, 1, 1).doc(Generic, "1.0.0", "Sets the expiration time of a key in seconds."),
-    cmd("pexpire", -3, FAST, Write(expire::pexpire)).keys(1, 1, 1).doc(
+    cmd("expire", -3, FAST, Write(expire::expire)).keys(&[one(1, RW_UPDATE)]).doc(Generic, "1.0.0", "Sets the expiration time of a key in seconds."),
+    cmd("pexpire", -3, FAST, Write(expire::pexpire)).keys(&[one(1, RW_UPDATE)]).doc(
         Generic,
         "2.6.0",
         "Sets the expiration time of a key in milliseconds.",
     ),
-    cmd("expireat", -3, FAST, Write(expire::expireat)).keys(1, 1, 1).doc(
+    cmd("expireat", -3, FAST, Write(expire::expireat)).keys(&[one(1, RW_UPDATE)]).doc(
         Generic,
         "1.2.0",
         "Sets the expiration time of a key to a Unix timestamp.",
     ),
-    cmd("pexpireat", -3, FAST, Write(expire::pexpireat)).keys(1, 1, 1).doc(
+    cmd("pexpireat", -3, FAST, Write(expire::pexpireat)).keys(&[one(1, RW_UPDATE)]).doc(
         Generic,
         "2.6.0",
         "Sets the expiration time of a key to a Unix milliseconds timestamp.",
     ),
-    cmd("ttl", 2, f(&[READONLY, FAST]), Read(expire::ttl)).keys(1, 1, 1).doc(
+    cmd("ttl", 2, f(&[READONLY, FAST]), Read(expire::ttl)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(
         Generic,
         "1.0.0",
         "Returns the expiration time in seconds of a key.",
     ),
-    cmd("pttl", 2, f(&[READONLY, FAST]), Read(expire::pttl)).keys(1, 1, 1).doc(
+    cmd("pttl", 2, f(&[READONLY, FAST]), Read(expire::pttl)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(
         Generic,
         "2.6.0",
         "Returns the expiration time in milliseconds of a key.",
     ),
-    cmd("expiretime", 2, f(&[READONLY, FAST]), Read(expire::expiretime)).keys(1, 1, 1).doc(
+    cmd("expiretime", 2, f(&[READONLY, FAST]), Read(expire::expiretime)).keys(&[one(1, RO_ACCESS)]).doc(
         Generic,
         "7.0.0",
         "Returns the expiration time of a key as a Unix timestamp.",
     ),
-    cmd("pexpiretime", 2, f(&[READONLY, FAST]), Read(expire::pexpiretime)).keys(1, 1, 1).doc(
+    cmd("pexpiretime", 2, f(&[READONLY, FAST]), Read(expire::pexpiretime)).keys(&[one(1, RO_ACCESS)]).doc(
         Generic,
         "7.0.0",
         "Returns the expiration time of a key as a Unix milliseconds timestamp.",
     ),
-    cmd("persist", 2, FAST, Write(expire::persist)).keys(1, 1, 1).doc(Generic, "2.2.0", "Removes the expiration time of a key."),
+    cmd("persist", 2, FAST, Write(expire::persist)).keys(&[one(1, RW_UPDATE)]).doc(Generic, "2.2.0", "Removes the expiration time of a key."),
     // ---------------------------------------------------------------- server
-    cmd("dbsize", 1, f(&[READONLY, FAST]), Read(server::dbsize)).doc(Server, "1.0.0", "Returns the number of keys in the database."),
-    cmd("flushdb", -1, NONE, Write(server::flushdb)).doc(Server, "1.0.0", "Removes all keys from the current database."),
-    cmd("flushall", -1, NONE, Write(server::flushall)).doc(Server, "1.0.0", "Removes all keys from all databases."),
-    cmd("swapdb", 3, FAST, Write(server::swapdb)).doc(Server, "4.0.0", "Swaps two Redis databases."),
-    cmd("time", 1, f(&[LOADING, STALE, FAST]), Plain(server::time)).doc(Server, "2.6.0", "Returns the server time."),
-    cmd("info", -1, f(&[LOADING, STALE, SENTINEL]), Plain(super::info::info)).doc(
+    cmd("dbsize", 1, f(&[READONLY, FAST]), Read(server::dbsize)).acl(&["keyspace"]).tips(&["request_policy:all_shards", "response_policy:agg_sum"]).doc(Server, "1.0.0", "Returns the number of keys in the database."),
+    cmd("flushdb", -1, NONE, Write(server::flushdb)).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Server, "1.0.0", "Removes all keys from the current database."),
+    cmd("flushall", -1, NONE, Write(server::flushall)).acl(&["keyspace", "dangerous"]).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Server, "1.0.0", "Removes all keys from all databases."),
+    cmd("swapdb", 3, FAST, Write(server::swapdb)).acl(&["keyspace", "dangerous"]).doc(Server, "4.0.0", "Swaps two Redis databases."),
+    cmd("time", 1, f(&[LOADING, STALE, FAST]), Plain(server::time)).tips(&["nondeterministic_output"]).doc(Server, "2.6.0", "Returns the server time."),
+    cmd("info", -1, f(&[LOADING, STALE, SENTINEL]), Plain(super::info::info)).acl(&["dangerous"]).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(
         Server,
         "1.0.0",
         "Returns information and statistics about the server.",
@@ -347,7 +400,7 @@ pub static COMMANDS: &[Command] = &[
             "2.0.0",
             "Returns the effective values of configuration parameters.",
         ),
-        cmd("set", -4, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::set)).doc(
+        cmd("set", -4, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::set)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(
             Server,
             "2.0.0",
             "Sets configuration parameters in-flight.",
@@ -363,27 +416,27 @@ pub static COMMANDS: &[Command] = &[
             "Returns helpful text about the different subcommands.",
         ),
     ]),
-    cmd("command", -1, f(&[LOADING, STALE, SENTINEL]), Plain(introspection::command))
+    cmd("command", -1, f(&[LOADING, STALE, SENTINEL]), Plain(introspection::command)).acl(&["connection"]).tips(&["nondeterministic_output_order"])
         .doc(Server, "2.8.13", "Returns detailed information about all commands.")
         .subcommands(&[
-            cmd("count", 2, f(&[LOADING, STALE]), Plain(introspection::count)).doc(Server, "2.8.13", "Returns a count of commands."),
-            cmd("docs", -2, f(&[LOADING, STALE]), Plain(introspection::docs)).doc(
+            cmd("count", 2, f(&[LOADING, STALE]), Plain(introspection::count)).acl(&["connection"]).doc(Server, "2.8.13", "Returns a count of commands."),
+            cmd("docs", -2, f(&[LOADING, STALE]), Plain(introspection::docs)).acl(&["connection"]).tips(&["nondeterministic_output_order"]).doc(
                 Server,
                 "7.0.0",
                 "Returns documentary information about one, multiple or all commands.",
             ),
-            cmd("info", -2, f(&[LOADING, STALE]), Plain(introspection::info)).doc(
+            cmd("info", -2, f(&[LOADING, STALE]), Plain(introspection::info)).acl(&["connection"]).tips(&["nondeterministic_output_order"]).doc(
                 Server,
                 "2.8.13",
                 "Returns information about one, multiple or all commands.",
             ),
-            cmd("list", -2, f(&[LOADING, STALE]), Plain(introspection::list)).doc(Server, "7.0.0", "Returns a list of command names."),
-            cmd("getkeys", -4, f(&[LOADING, STALE]), Plain(introspection::getkeys)).doc(
+            cmd("list", -2, f(&[LOADING, STALE]), Plain(introspection::list)).acl(&["connection"]).tips(&["nondeterministic_output_order"]).doc(Server, "7.0.0", "Returns a list of command names."),
+            cmd("getkeys", -4, f(&[LOADING, STALE]), Plain(introspection::getkeys)).acl(&["connection"]).doc(
                 Server,
                 "2.8.13",
                 "Extracts the key names from an arbitrary command.",
             ),
-            cmd("help", 2, f(&[LOADING, STALE]), Plain(introspection::help)).doc(
+            cmd("help", 2, f(&[LOADING, STALE]), Plain(introspection::help)).acl(&["connection"]).doc(
                 Server,
                 "5.0.0",
                 "Returns helpful text about the different subcommands.",
@@ -400,7 +453,7 @@ pub static COMMANDS: &[Command] = &[
         "Synchronously saves the database(s) to disk and shuts down the Redis server.",
     ),
     cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands.").subcommands(&[
-        cmd("flush", -2, NOSCRIPT, Write(server::function_flush)).doc(Scripting, "7.0.0", "Deletes all libraries and functions."),
+        cmd("flush", -2, NOSCRIPT, Write(server::function_flush)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Deletes all libraries and functions."),
         cmd("help", 2, f(&[LOADING, STALE]), Plain(server::function_help)).doc(
             Scripting,
             "7.0.0",
