@@ -1,6 +1,7 @@
-//! `Bytes`: an immutable byte string that keeps up to 22 bytes inline and boxes longer ones.
-//! Keys and short string values use it, so the common `key:000000000042` → 16-byte value pair
-//! costs no heap allocation at all, only its slot in the hash table.
+//! `Bytes`: an immutable byte string that keeps up to 22 bytes inline and boxes longer ones: the
+//! type of keys. With string values inlined the same way (`Str` in value.rs), the common
+//! `key:000000000042` → 16-byte value pair costs no heap allocation at all, only its slot in the
+//! hash table.
 //!
 //! Why it matters: the keyspace is a `HashMap<Bytes, Entry>` and its slots are as wide as the
 //! key plus the entry. A `Vec<u8>` key would be 24 bytes of pointer, capacity and length *plus*

@@ -4,10 +4,18 @@
 //! Strings are the only type so far; lists, hashes, sets, sorted sets and streams each become a
 //! variant here, and every command that meets a value of the wrong variant answers `WRONGTYPE`
 //! through [`Value::as_string`] and its future siblings.
+//!
+//! # 24 bytes, access time included
+//! A key's slot in the hash table is as wide as the key plus the entry, and at a million keys the
+//! table has two slots per key (hashbrown keeps it at most 7/8 full, in powers of two). A value
+//! is 24 bytes (a boxed slice is 16, plus the variant tag), and a separate `u32` access time
+//! would round the entry up to 32: 17 more bytes per key. So the access time lives *inside* the
+//! value, in the bytes the enum's alignment leaves free: every variant carries a [`Clock`], and
+//! rustc packs variant, clock and up to 18 inline bytes into 24. A unit test holds it to that.
+//! Future variants (a list, a hash...) are `{ clock, Box<...> }`, which fits the same 24 bytes.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::bytes::Bytes;
 use crate::number;
 
 /// A value of the wrong type for the command: the caller replies `WRONGTYPE ...`.
@@ -62,37 +70,113 @@ impl Value {
 
     /// The text of a number `INCRBYFLOAT` computed (see [`Str::Float`]).
     pub fn float_string(text: &[u8]) -> Value {
-        Value::String(Str::Float(text.into()))
+        Value::String(Str::Float {
+            clock: Clock::default(),
+            bytes: text.into(),
+        })
+    }
+
+    fn clock(&self) -> &Clock {
+        match self {
+            Value::String(s) => s.clock(),
+        }
     }
 }
 
-/// A string value. Most strings are written whole (SET) and never grow, so they are stored as
-/// compact [`Bytes`]. A string that `APPEND` or `SETRANGE` modifies becomes growable, with spare
-/// capacity, so repeated appends cost amortized O(1) instead of a copy each: the same split as
-/// Redis's `embstr` and `raw` encodings.
+/// When a value was last read or written, in seconds since the Unix epoch. Atomic because reads
+/// update it under the keyspace's *shared* lock.
+#[derive(Debug, Default)]
+pub struct Clock(AtomicU32);
+
+impl Clock {
+    fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Skips the store when the second has not changed, so a hot key read from many threads
+    /// does not bounce its cache line between cores on every read.
+    fn set(&self, now_ms: i64) {
+        let now = seconds(now_ms);
+        if self.get() != now {
+            self.0.store(now, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Clone for Clock {
+    fn clone(&self) -> Clock {
+        Clock(AtomicU32::new(self.get()))
+    }
+}
+
+/// A string value. Most strings are written whole (SET) and never grow: up to
+/// [`INLINE_CAPACITY`] bytes are kept inline, longer ones in one exact-size allocation. A string
+/// that `APPEND` or `SETRANGE` modifies becomes growable, with spare capacity, so repeated appends
+/// cost amortized O(1) instead of a copy each: the same split as Redis's `embstr` and `raw`
+/// encodings. Every variant carries the entry's [`Clock`] (see the module documentation).
 #[derive(Clone, Debug)]
 pub enum Str {
-    Fixed(Bytes),
-    Growable(Box<Vec<u8>>),
+    Inline {
+        clock: Clock,
+        len: u8,
+        bytes: [u8; INLINE_CAPACITY],
+    },
+    Heap {
+        clock: Clock,
+        bytes: Box<[u8]>,
+    },
+    Growable {
+        clock: Clock,
+        bytes: Box<Vec<u8>>,
+    },
     /// The text of a number `INCRBYFLOAT` computed. Redis stores it as it printed it and never
     /// as an `int`, even when it reads as one (`5200`): `OBJECT ENCODING` says `embstr` and
     /// `OBJECT REFCOUNT` 1, where a `SET` of the same text says `int` and shared.
-    Float(Box<[u8]>),
+    Float {
+        clock: Clock,
+        bytes: Box<[u8]>,
+    },
 }
+
+/// The longest string stored inline: 24 bytes minus the tag, the length and the clock.
+pub const INLINE_CAPACITY: usize = 18;
 
 /// Redis keeps strings up to this length in one allocation with their header (`embstr`).
 const EMBSTR_MAX: usize = 44;
 
 impl Str {
     pub fn new(content: &[u8]) -> Str {
-        Str::Fixed(Bytes::new(content))
+        let clock = Clock::default();
+        if content.len() <= INLINE_CAPACITY {
+            let mut bytes = [0; INLINE_CAPACITY];
+            bytes[..content.len()].copy_from_slice(content);
+            Str::Inline {
+                clock,
+                len: content.len() as u8,
+                bytes,
+            }
+        } else {
+            Str::Heap {
+                clock,
+                bytes: content.into(),
+            }
+        }
+    }
+
+    fn clock(&self) -> &Clock {
+        match self {
+            Str::Inline { clock, .. }
+            | Str::Heap { clock, .. }
+            | Str::Growable { clock, .. }
+            | Str::Float { clock, .. } => clock,
+        }
     }
 
     pub fn as_bytes(&self) -> &[u8] {
         match self {
-            Str::Fixed(bytes) => bytes,
-            Str::Growable(vec) => vec,
-            Str::Float(text) => text,
+            Str::Inline { len, bytes, .. } => &bytes[..*len as usize],
+            Str::Heap { bytes, .. } | Str::Float { bytes, .. } => bytes,
+            Str::Growable { bytes, .. } => bytes,
         }
     }
 
@@ -112,11 +196,16 @@ impl Str {
     /// `int` for canonical integers (unless `INCRBYFLOAT` printed them), `embstr` for short
     /// strings, `raw` for long ones and for any string modified in place, as Redis reports them.
     pub fn encoding(&self) -> &'static str {
+        let bytes = self.as_bytes();
         match self {
-            Str::Growable(_) => "raw",
-            Str::Fixed(bytes) if bytes.len() <= 20 && number::parse_i64(bytes).is_some() => "int",
-            Str::Fixed(_) | Str::Float(_) if self.len() <= EMBSTR_MAX => "embstr",
-            Str::Fixed(_) | Str::Float(_) => "raw",
+            Str::Growable { .. } => "raw",
+            Str::Inline { .. } | Str::Heap { .. }
+                if bytes.len() <= 20 && number::parse_i64(bytes).is_some() =>
+            {
+                "int"
+            }
+            _ if bytes.len() <= EMBSTR_MAX => "embstr",
+            _ => "raw",
         }
     }
 
@@ -126,14 +215,18 @@ impl Str {
         self.encoding() == "int" && self.to_i64().is_some_and(|n| (0..10_000).contains(&n))
     }
 
-    /// Switches to the growable form, keeping the content, and returns it.
+    /// Switches to the growable form, keeping the content and the clock, and returns it.
     fn growable(&mut self) -> &mut Vec<u8> {
-        if !matches!(self, Str::Growable(_)) {
-            *self = Str::Growable(Box::new(self.as_bytes().to_vec()));
+        if !matches!(self, Str::Growable { .. }) {
+            let clock = self.clock().clone();
+            *self = Str::Growable {
+                clock,
+                bytes: Box::new(self.as_bytes().to_vec()),
+            };
         }
         match self {
-            Str::Growable(vec) => vec,
-            Str::Fixed(_) | Str::Float(_) => unreachable!("converted just above"),
+            Str::Growable { bytes, .. } => bytes,
+            _ => unreachable!("converted just above"),
         }
     }
 
@@ -152,20 +245,17 @@ impl Str {
     }
 }
 
-/// A value and when it was last read or written, in seconds since the Unix epoch. The time is
-/// atomic because reads update it under the keyspace's *shared* lock.
+/// A value as the keyspace stores it, with its access time. The time is kept in the value's own
+/// spare bytes (see the module documentation); `Entry` is the view that owns it.
 #[derive(Debug)]
 pub struct Entry {
     value: Value,
-    last_access: AtomicU32,
 }
 
 impl Entry {
     pub fn new(value: Value, now_ms: i64) -> Entry {
-        Entry {
-            value,
-            last_access: AtomicU32::new(seconds(now_ms)),
-        }
+        value.clock().set(now_ms);
+        Entry { value }
     }
 
     pub fn value(&self) -> &Value {
@@ -180,18 +270,14 @@ impl Entry {
         self.value
     }
 
-    /// Records an access. Skips the store when the second has not changed, so a hot key read
-    /// from many threads does not bounce its cache line between cores on every read.
+    /// Records an access.
     pub fn touch(&self, now_ms: i64) {
-        let now = seconds(now_ms);
-        if self.last_access.load(Ordering::Relaxed) != now {
-            self.last_access.store(now, Ordering::Relaxed);
-        }
+        self.value.clock().set(now_ms);
     }
 
     /// Seconds since the last access (`OBJECT IDLETIME`).
     pub fn idle_seconds(&self, now_ms: i64) -> u32 {
-        seconds(now_ms).saturating_sub(self.last_access.load(Ordering::Relaxed))
+        seconds(now_ms).saturating_sub(self.value.clock().get())
     }
 
     /// A copy with a fresh access time (`COPY`).
@@ -209,9 +295,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_string_value_fits_in_three_words() {
+    fn a_value_and_its_clock_fit_in_three_words() {
         assert_eq!(size_of::<Str>(), 24);
         assert_eq!(size_of::<Value>(), 24);
+        assert_eq!(size_of::<Entry>(), 24);
+    }
+
+    #[test]
+    fn short_strings_are_inline_and_long_ones_are_not() {
+        assert!(matches!(
+            Str::new(&[b'x'; INLINE_CAPACITY]),
+            Str::Inline { .. }
+        ));
+        assert!(matches!(
+            Str::new(&[b'x'; INLINE_CAPACITY + 1]),
+            Str::Heap { .. }
+        ));
+        assert_eq!(Str::new(&[7; 30]).as_bytes(), &[7; 30]);
+    }
+
+    #[test]
+    fn growing_a_string_keeps_its_access_time() {
+        let mut entry = Entry::new(Value::string(b"a"), 10_000);
+        entry.value_mut().as_string_mut().unwrap().append(b"b");
+        assert_eq!(entry.idle_seconds(13_000), 3);
     }
 
     #[test]
@@ -233,7 +340,13 @@ mod tests {
             "INCRBYFLOAT results are never int"
         );
         assert_eq!(Value::float_string(b"9").refcount(), 1);
-        assert_eq!(Str::Float(vec![b'1'; 45].into()).encoding(), "raw");
+        assert_eq!(
+            Value::float_string(&[b'1'; 45])
+                .as_string()
+                .unwrap()
+                .encoding(),
+            "raw"
+        );
     }
 
     #[test]
