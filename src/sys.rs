@@ -1,14 +1,16 @@
 //! The few operating-system calls std does not offer, declared straight from the C library that
-//! every Rust program on Unix already links: blocking and waiting for termination signals, and
-//! the open-file limit. This is the only module with `unsafe`; each block says why it is sound.
+//! every Rust program on Unix already links: blocking and waiting for termination signals, the
+//! open-file limit, and a read that never blocks (`recv` with `MSG_DONTWAIT`). This is the only
+//! module with `unsafe`; each block says why it is sound.
 //!
 //! Signals (DESIGN.md §7): `block_termination_signals` runs in `main` before any other thread
 //! exists, so every thread inherits a mask with SIGTERM and SIGINT blocked; one thread then takes
 //! them synchronously with `sigwait`, and shuts the server down the same way `SHUTDOWN` does. No
 //! code runs in signal-handler context, so nothing here has to be async-signal-safe.
 
-use std::ffi::c_int;
+use std::ffi::{c_int, c_void};
 use std::io;
+use std::os::fd::AsRawFd;
 
 #[cfg(target_os = "linux")]
 mod consts {
@@ -16,6 +18,7 @@ mod consts {
     pub const RLIMIT_NOFILE: super::c_int = 7;
     /// glibc's `sigset_t` is 1024 bits.
     pub const SIGSET_WORDS: usize = 16;
+    pub const MSG_DONTWAIT: super::c_int = 0x40;
 }
 
 #[cfg(target_os = "macos")]
@@ -24,6 +27,7 @@ mod consts {
     pub const RLIMIT_NOFILE: super::c_int = 8;
     /// Darwin's `sigset_t` is 32 bits; a larger buffer is harmless.
     pub const SIGSET_WORDS: usize = 1;
+    pub const MSG_DONTWAIT: super::c_int = 0x80;
 }
 
 use consts::*;
@@ -47,6 +51,7 @@ unsafe extern "C" {
     fn sigwait(set: *const SigSet, signal: *mut c_int) -> c_int;
     fn getrlimit(resource: c_int, limit: *mut RLimit) -> c_int;
     fn setrlimit(resource: c_int, limit: *const RLimit) -> c_int;
+    fn recv(socket: c_int, buffer: *mut c_void, length: usize, flags: c_int) -> isize;
 }
 
 fn termination_signals() -> SigSet {
@@ -103,4 +108,25 @@ pub fn set_open_files_limit(current: u64, maximum: u64) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// Reads what has already arrived on `socket`, without waiting: `WouldBlock` if nothing has.
+/// The socket itself stays in blocking mode (std can only switch the whole socket, which costs a
+/// system call each way).
+pub fn recv_now(socket: &impl AsRawFd, buffer: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the pointer and length describe `buffer`, which is valid for writes for the whole
+    // call; the descriptor belongs to a socket the caller holds open.
+    let n = unsafe {
+        recv(
+            socket.as_raw_fd(),
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+            MSG_DONTWAIT,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
 }
