@@ -35,14 +35,14 @@ mod table;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::Duration;
 
 use crate::config::DebugAccess;
 use crate::connection::Session;
 use crate::keyspace::{Databases, Db, Entry, Writer, WrongType};
-use crate::number;
 use crate::protocol::{Reply, Request};
 use crate::server::Server;
+use crate::{clock, number};
 
 pub use table::COMMANDS;
 
@@ -59,6 +59,8 @@ pub struct Ctx<'a> {
     pub reply: Reply<'a>,
     /// Unix time in milliseconds, read once per command (Redis caches `mstime()` per call too).
     pub now_ms: i64,
+    /// The same instant in microseconds: when the command started, for its statistics.
+    pub now_us: i64,
 }
 
 impl Ctx<'_> {
@@ -496,7 +498,6 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
     ctx.session.info.set_last_command(resolved.id);
 
     let mark = ctx.reply.mark();
-    let started = Instant::now();
     let result = match resolved.command.handler {
         Handler::Plain(run) => run(ctx, request),
         Handler::Read(run) => {
@@ -511,9 +512,11 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
             unreachable!("resolve() returns a subcommand or an arity error for containers")
         }
     };
+    // One more clock reading for the duration: the start is the command's own `now`.
+    let elapsed = Duration::from_micros(clock::now_us().saturating_sub(ctx.now_us) as u64);
     ctx.server
         .stats
-        .record_call(resolved.id, started.elapsed(), result.is_err());
+        .record_call(resolved.id, elapsed, result.is_err());
     if let Err(error) = result {
         ctx.reply.truncate(mark);
         reply_error(ctx, &error);

@@ -225,11 +225,13 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         let socket = reader.get_mut().get_mut();
         let mark = socket.out.len();
         let resp3 = session.resp3;
+        let now_us = clock::now_us();
         let mut ctx = Ctx {
             server,
             session: &mut session,
             reply: Reply::new(&mut socket.out, resp3),
-            now_ms: clock::now_ms(),
+            now_ms: now_us / 1000,
+            now_us,
         };
         commands::execute(&mut ctx, &request);
 

@@ -20,6 +20,7 @@
 mod bytes;
 mod db;
 pub mod expire;
+mod hash;
 mod value;
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
@@ -168,7 +169,9 @@ impl Writer<'_> {
 
     /// Creates or overwrites `key` in the selected database.
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
-        self.databases.dbs[self.db].set(key, value, ttl, self.now_ms);
+        if self.databases.dbs[self.db].set(key, value, ttl, self.now_ms) {
+            self.expired += 1;
+        }
         self.changes += 1;
     }
 

@@ -125,19 +125,22 @@ pub fn set(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         Some((expiry, arg)) => Some(expiry.deadline(arg, w.now_ms(), "set")?),
         None => None,
     };
-    let existing = w.get(key);
-    if options.get {
-        match existing {
-            Some(entry) => ctx.reply.bulk(entry.value().as_string()?.as_bytes()),
-            None => ctx.reply.null(),
+    // The plain `SET k v` needs nothing from the old value: skip looking it up.
+    if options.get || options.only_if_missing || options.only_if_present {
+        let existing = w.get(key);
+        if options.get {
+            match existing {
+                Some(entry) => ctx.reply.bulk(entry.value().as_string()?.as_bytes()),
+                None => ctx.reply.null(),
+            }
         }
-    }
-    let exists = existing.is_some();
-    if (options.only_if_missing && exists) || (options.only_if_present && !exists) {
-        if !options.get {
-            ctx.reply.null();
+        let exists = existing.is_some();
+        if (options.only_if_missing && exists) || (options.only_if_present && !exists) {
+            if !options.get {
+                ctx.reply.null();
+            }
+            return Ok(());
         }
-        return Ok(());
     }
     let ttl = match (deadline, options.keep_ttl) {
         (Some(at), _) => Ttl::At(at),
