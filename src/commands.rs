@@ -85,12 +85,21 @@ impl Ctx<'_> {
         entry
     }
 
-    /// Parses a database index argument (`SELECT`, `MOVE`, `COPY ... DB`, `SWAPDB`): a C `int`,
-    /// else `not_int`; below `databases`, else `DB index is out of range`.
-    pub fn db_index(&self, arg: &[u8], not_int: CommandError) -> Result<usize, CommandError> {
-        let index = number::parse_i64(arg)
-            .filter(|&n| i32::try_from(n).is_ok())
-            .ok_or(not_int)?;
+    /// Parses a database index argument (`SELECT`, `MOVE`, `COPY ... DB`) as Redis reads it: a
+    /// C `int` (Redis's `getIntFromObjectOrReply`), then a database that exists.
+    pub fn db_index(&self, arg: &[u8]) -> Result<usize, CommandError> {
+        let index = parse_c_int(arg, None)?;
+        self.existing_db(index)
+    }
+
+    /// Like [`Ctx::db_index`], with one message for any argument that is not a C `int`
+    /// (`SWAPDB`'s `invalid first DB index`).
+    pub fn db_index_or(&self, arg: &[u8], message: &'static str) -> Result<usize, CommandError> {
+        let index = parse_c_int(arg, Some(message))?;
+        self.existing_db(index)
+    }
+
+    fn existing_db(&self, index: i32) -> Result<usize, CommandError> {
         usize::try_from(index)
             .ok()
             .filter(|&i| i < self.server.config.databases())
@@ -606,6 +615,18 @@ impl From<WrongType> for CommandError {
 /// An integer argument (Redis's `getLongLongFromObjectOrReply`).
 pub fn parse_int(arg: &[u8]) -> Result<i64, CommandError> {
     number::parse_i64(arg).ok_or(CommandError::NotInteger)
+}
+
+/// A C `int` argument, as Redis's `getIntFromObjectOrReply`: with no `message` of the command's
+/// own, "not an integer" for text and "out of range" (with the bounds) for numbers beyond 32 bits.
+pub fn parse_c_int(arg: &[u8], message: Option<&'static str>) -> Result<i32, CommandError> {
+    let error = |default: CommandError| message.map_or(default, CommandError::err);
+    let n = number::parse_i64(arg).ok_or_else(|| error(CommandError::NotInteger))?;
+    i32::try_from(n).map_err(|_| {
+        error(CommandError::err(
+            "value is out of range, value must between -2147483648 and 2147483647",
+        ))
+    })
 }
 
 /// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).

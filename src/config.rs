@@ -31,7 +31,7 @@ pub enum DebugAccess {
 }
 
 /// `appendfsync`: when the append-only file is flushed to disk.
-pub const APPENDFSYNC: [&str; 3] = ["always", "everysec", "no"];
+pub const APPENDFSYNC: [&str; 3] = ["everysec", "always", "no"];
 
 pub struct Config {
     pub port: AtomicI64,
@@ -76,7 +76,7 @@ impl Default for Config {
             // save schedule that saved nothing would be a lie.
             save: RwLock::new(Vec::new()),
             appendonly: AtomicBool::new(false),
-            appendfsync: AtomicU8::new(1),
+            appendfsync: AtomicU8::new(0),
             appenddirname: RwLock::new("appendonlydir".into()),
             appendfilename: RwLock::new("appendonly.aof".into()),
             logfile: RwLock::new(String::new()),

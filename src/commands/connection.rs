@@ -30,7 +30,7 @@ pub fn quit(ctx: &mut Ctx, _: &Args) -> CommandResult {
 
 /// `SELECT index`
 pub fn select(ctx: &mut Ctx, args: &Args) -> CommandResult {
-    let index = ctx.db_index(args.arg(1), CommandError::NotInteger)?;
+    let index = ctx.db_index(args.arg(1))?;
     ctx.session.select(index);
     ctx.reply.ok();
     Ok(())

@@ -4,10 +4,10 @@
 
 use super::{
     Args, Command, CommandError, CommandResult, Ctx, Group, Handler, Resolved, all_commands,
-    is_option, lookup, lookup_subcommand, reply_help, resolve,
+    is_option, lookup, lookup_subcommand, reply_help,
 };
 use crate::glob;
-use crate::protocol::{Reply, Request};
+use crate::protocol::Reply;
 
 /// `COMMAND`: information about every command.
 pub fn command(ctx: &mut Ctx, _: &Args) -> CommandResult {
@@ -70,10 +70,13 @@ fn reply_info(reply: &mut Reply, resolved: &Resolved) {
     reply.integer(i64::from(keys.step));
     let categories = categories(command);
     reply.set(categories.len());
-    for category in categories {
+    for category in &categories {
         reply.simple(category);
     }
-    reply.array(0);
+    reply.array(command.tips.len());
+    for tip in command.tips {
+        reply.bulk(tip.as_bytes());
+    }
     reply_key_specs(reply, command);
     reply.array(command.subcommands.len());
     for (position, _) in command.subcommands.iter().enumerate() {
@@ -86,67 +89,104 @@ fn flag_names(command: &Command) -> Vec<&'static str> {
     write.into_iter().chain(command.flags.names()).collect()
 }
 
-/// ACL categories, derived as Redis derives its implicit ones, plus the command's data type.
-fn categories(command: &Command) -> Vec<&'static str> {
+/// ACL categories in the order Redis lists them (acl.c's category table).
+const CATEGORY_ORDER: [&str; 21] = [
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// A command's ACL categories: those its group stands for and those its row adds, plus the
+/// implicit ones Redis derives from flags (`setImplicitACLCategories`): write, read, admin and
+/// dangerous, fast, or else slow.
+fn categories(command: &Command) -> Vec<String> {
     use super::Flags;
-    let mut categories = Vec::new();
-    let mut add = |on: bool, name| {
-        if on {
-            categories.push(name);
-        }
+    let is_container = matches!(command.handler, Handler::Container);
+    let from_group = match command.group {
+        _ if is_container => None,
+        Group::Generic => Some("keyspace"),
+        Group::String => Some("string"),
+        Group::Connection => Some("connection"),
+        Group::Scripting => Some("scripting"),
+        Group::Server => None,
     };
-    add(command.is_write(), "@write");
-    add(command.flags.contains(Flags::READONLY), "@read");
-    add(
-        command.group == Group::Generic && command.keys.first > 0,
-        "@keyspace",
-    );
-    add(command.group == Group::String, "@string");
-    add(command.group == Group::Connection, "@connection");
-    add(command.group == Group::Scripting, "@scripting");
-    add(command.flags.contains(Flags::ADMIN), "@admin");
-    add(command.flags.contains(Flags::ADMIN), "@dangerous");
-    add(command.flags.contains(Flags::FAST), "@fast");
-    add(!command.flags.contains(Flags::FAST), "@slow");
-    categories
+    let flags = command.flags;
+    let implied = [
+        (command.is_write(), "write"),
+        (flags.contains(Flags::READONLY), "read"),
+        (flags.contains(Flags::ADMIN), "admin"),
+        (flags.contains(Flags::ADMIN), "dangerous"),
+        (flags.contains(Flags::FAST), "fast"),
+        (!flags.contains(Flags::FAST), "slow"),
+        (flags.contains(Flags::BLOCKING), "blocking"),
+        (flags.contains(Flags::PUBSUB), "pubsub"),
+    ];
+    let has = |name: &str| {
+        from_group == Some(name)
+            || command.acl_categories.contains(&name)
+            || implied.iter().any(|&(on, implied)| on && implied == name)
+    };
+    CATEGORY_ORDER
+        .iter()
+        .filter(|name| has(name))
+        .map(|name| format!("@{name}"))
+        .collect()
 }
 
-/// Redis 7 key specifications, from the legacy first/last/step triple.
+/// Redis 7 key specifications, one map per group of keys.
 fn reply_key_specs(reply: &mut Reply, command: &Command) {
-    let keys = command.keys;
-    if keys.first == 0 {
-        reply.array(0);
-        return;
+    reply.array(command.key_specs.len());
+    for spec in command.key_specs {
+        let has_notes = !spec.notes.is_empty();
+        reply.map(3 + has_notes as usize);
+        if has_notes {
+            reply.bulk(b"notes");
+            reply.bulk(spec.notes.as_bytes());
+        }
+        reply.bulk(b"flags");
+        reply.set(spec.flags.len());
+        for flag in spec.flags {
+            reply.simple(flag);
+        }
+        reply.bulk(b"begin_search");
+        reply.map(2);
+        reply.bulk(b"type");
+        reply.bulk(b"index");
+        reply.bulk(b"spec");
+        reply.map(1);
+        reply.bulk(b"index");
+        reply.integer(i64::from(spec.begin));
+        reply.bulk(b"find_keys");
+        reply.map(2);
+        reply.bulk(b"type");
+        reply.bulk(b"range");
+        reply.bulk(b"spec");
+        reply.map(3);
+        reply.bulk(b"lastkey");
+        reply.integer(i64::from(spec.last));
+        reply.bulk(b"keystep");
+        reply.integer(i64::from(spec.step));
+        reply.bulk(b"limit");
+        reply.integer(0);
     }
-    reply.array(1);
-    reply.map(3);
-    reply.bulk(b"flags");
-    reply.set(1);
-    reply.simple(if command.is_write() { "RW" } else { "RO" });
-    reply.bulk(b"begin_search");
-    reply.map(2);
-    reply.bulk(b"type");
-    reply.bulk(b"index");
-    reply.bulk(b"spec");
-    reply.map(1);
-    reply.bulk(b"index");
-    reply.integer(i64::from(keys.first));
-    reply.bulk(b"find_keys");
-    reply.map(2);
-    reply.bulk(b"type");
-    reply.bulk(b"range");
-    reply.bulk(b"spec");
-    reply.map(3);
-    reply.bulk(b"lastkey");
-    reply.integer(i64::from(if keys.last < 0 {
-        keys.last
-    } else {
-        keys.last - keys.first
-    }));
-    reply.bulk(b"keystep");
-    reply.integer(i64::from(keys.step));
-    reply.bulk(b"limit");
-    reply.integer(0);
 }
 
 /// `COMMAND DOCS [command-name ...]`: a map from name to summary, version and group (and the
@@ -228,24 +268,25 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
 
 /// `COMMAND GETKEYS command [arg ...]`: which arguments of that command are keys.
 pub fn getkeys(ctx: &mut Ctx, args: &Args) -> CommandResult {
-    let inner: Vec<&[u8]> = args.iter().skip(2).collect();
-    let request = Request::from_args(&inner);
-    let resolved = match resolve(&request) {
-        Ok(resolved) => resolved,
-        Err(CommandError::WrongArity(_)) => {
-            return Err(CommandError::err(
-                "Invalid number of arguments specified for command",
-            ));
-        }
-        Err(_) => return Err(CommandError::err("Invalid command specified")),
-    };
-    if matches!(resolved.command.handler, Handler::Container) || resolved.command.keys.first == 0 {
+    let invalid = || CommandError::err("Invalid command specified");
+    let mut resolved = lookup(args.arg(2)).ok_or_else(invalid)?;
+    if !resolved.command.subcommands.is_empty() && args.len() > 3 {
+        resolved = lookup_subcommand(resolved, args.arg(3)).ok_or_else(invalid)?;
+    }
+    let command = resolved.command;
+    // Redis checks in this order: the command, whether it takes keys, then its arity.
+    if command.key_specs.is_empty() {
         return Err(CommandError::err("The command has no key arguments"));
     }
-    let positions: Vec<usize> = resolved.command.keys.positions(request.len()).collect();
+    if !command.arity_accepts(args.len() - 2) {
+        return Err(CommandError::err(
+            "Invalid number of arguments specified for command",
+        ));
+    }
+    let positions: Vec<usize> = command.keys.positions(args.len() - 2).collect();
     ctx.reply.array(positions.len());
     for position in positions {
-        ctx.reply.bulk(request.arg(position));
+        ctx.reply.bulk(args.arg(position + 2));
     }
     Ok(())
 }

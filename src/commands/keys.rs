@@ -182,7 +182,7 @@ pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         if is_option(args.arg(i), "replace") {
             replace = true;
         } else if is_option(args.arg(i), "db") && i + 1 < args.len() {
-            target_db = db_argument(ctx, args.arg(i + 1))?;
+            target_db = ctx.db_index(args.arg(i + 1))?;
             i += 1;
         } else {
             return Err(CommandError::Syntax);
@@ -213,22 +213,10 @@ pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     Ok(())
 }
 
-/// The database argument of `MOVE` and `COPY ... DB`, read as Redis reads it there
-/// (`getIntFromObjectOrReply` with no message of its own): not a number is "not an integer", a
-/// number beyond a C `int` is "out of range" with the bounds, anything else must name a database.
-fn db_argument(ctx: &Ctx, arg: &[u8]) -> Result<usize, CommandError> {
-    if parse_int(arg).is_ok_and(|n| i32::try_from(n).is_err()) {
-        return Err(CommandError::err(
-            "value is out of range, value must between -2147483648 and 2147483647",
-        ));
-    }
-    ctx.db_index(arg, CommandError::NotInteger)
-}
-
 /// `MOVE key db`: `:1` if moved, `:0` if the key is missing here or exists there.
 pub fn move_(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let key = args.arg(1);
-    let target = db_argument(ctx, args.arg(2))?;
+    let target = ctx.db_index(args.arg(2))?;
     let source = w.selected();
     if target == source {
         return Err(CommandError::err(

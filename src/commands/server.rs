@@ -64,8 +64,8 @@ pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
 
 /// `SWAPDB index1 index2`: clients on one database now see the other's keys.
 pub fn swapdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
-    let first = ctx.db_index(args.arg(1), CommandError::err("invalid first DB index"))?;
-    let second = ctx.db_index(args.arg(2), CommandError::err("invalid second DB index"))?;
+    let first = ctx.db_index_or(args.arg(1), "invalid first DB index")?;
+    let second = ctx.db_index_or(args.arg(2), "invalid second DB index")?;
     w.databases().swap(first, second);
     w.changed(1);
     ctx.reply.ok();

@@ -434,7 +434,7 @@ mod tests {
         );
         assert_eq!(
             set("appendfsync", "sometimes").unwrap_err(),
-            "argument(s) must be one of the following: always, everysec, no"
+            "argument(s) must be one of the following: everysec, always, no"
         );
         assert_eq!(
             set("proto-max-bulk-len", "1k").unwrap_err(),
