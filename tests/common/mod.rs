@@ -26,12 +26,18 @@ impl TestServer {
         TestServer::with_args(&[])
     }
 
-    /// Starts the server with extra command-line options (`["--timeout", "1"]`).
+    /// Starts the server with extra command-line options (`["--timeout", "1"]`). A first
+    /// argument that is not an option is a configuration file, and stays first.
     pub fn with_args(args: &[&str]) -> TestServer {
         let binary = assert_cmd::cargo::cargo_bin!("thredis");
+        let (file, options) = match args.split_first() {
+            Some((first, rest)) if !first.starts_with("--") => (vec![*first], rest),
+            _ => (vec![], args),
+        };
         let mut child = Command::new(binary)
+            .args(file)
             .args(["--port", "0"])
-            .args(args)
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
