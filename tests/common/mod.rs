@@ -50,8 +50,10 @@ impl TestServer {
             .expect("thredis prints its address");
         let port = line
             .trim()
-            .strip_prefix("listening on 127.0.0.1:")
+            .strip_prefix("listening on ")
+            .and_then(|addr| addr.rsplit_once(':'))
             .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .1
             .parse()
             .expect("a port number");
         // Keep draining both pipes, so a full pipe can never block the server.
@@ -154,7 +156,11 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(port: u16) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        Raw::connect_to(std::net::IpAddr::from([127, 0, 0, 1]), port)
+    }
+
+    pub fn connect_to(ip: std::net::IpAddr, port: u16) -> Raw {
+        let stream = TcpStream::connect((ip, port)).expect("connects");
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();

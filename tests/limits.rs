@@ -1,0 +1,128 @@
+//! Limits that keep the server healthy under many or misbehaving clients: `maxclients`, idle
+//! `timeout`, protected mode, a thousand connections at once, and a client that never reads.
+
+mod common;
+
+use std::io::Write;
+use std::net::{IpAddr, TcpStream, UdpSocket};
+use std::thread;
+use std::time::Duration;
+
+use common::{Raw, TestServer, resp, wait_until};
+
+#[test]
+fn clients_past_maxclients_are_refused_with_redis_error() {
+    let server = TestServer::with_args(&["--maxclients", "3"]);
+    let mut admitted: Vec<Raw> = (0..3).map(|_| server.raw()).collect();
+    for client in &mut admitted {
+        assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
+    }
+    let mut refused = server.raw();
+    assert_eq!(
+        refused.read_to_close(),
+        b"-ERR max number of clients reached\r\n"
+    );
+
+    // When one leaves, there is room again.
+    drop(admitted.pop());
+    assert!(wait_until(Duration::from_secs(5), || {
+        let mut next = server.raw();
+        next.send(&resp(&["PING"]));
+        next.reply() == b"+PONG\r\n"
+    }));
+    let info = admitted[0].cmd(&["INFO", "stats"]);
+    assert!(!info.contains("rejected_connections:0\r\n"), "{info}");
+}
+
+#[test]
+fn an_idle_client_is_closed_after_timeout_while_an_active_one_stays() {
+    let server = TestServer::with_args(&["--timeout", "1"]);
+    let mut idle = server.raw();
+    let mut active = server.raw();
+    assert_eq!(idle.cmd(&["PING"]), "+PONG\r\n");
+    // Keep one client busy for well past the timeout; the other says nothing.
+    let deadline = std::time::Instant::now() + Duration::from_millis(3500);
+    while std::time::Instant::now() < deadline {
+        assert_eq!(active.cmd(&["PING"]), "+PONG\r\n");
+        thread::sleep(Duration::from_millis(200));
+    }
+    assert!(idle.is_closed(), "the idle client is closed");
+    assert_eq!(active.cmd(&["PING"]), "+PONG\r\n");
+}
+
+/// A local address that is not loopback (the interface that would route to a test network),
+/// if this machine has one.
+fn non_loopback_address() -> Option<IpAddr> {
+    let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
+    // A UDP connect sends nothing; it only picks the route and so the local address.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[test]
+fn protected_mode_refuses_non_loopback_clients_without_a_password() {
+    let Some(ip) = non_loopback_address() else {
+        eprintln!("skipped: this machine has no non-loopback address to connect from");
+        return;
+    };
+    let server = TestServer::with_args(&["--bind", "0.0.0.0"]);
+    // The refusal comes unasked, right after accept. (Sending first would leave unread bytes,
+    // and the close would then reset the connection, for Redis as for thredis.)
+    let mut stream = TcpStream::connect((ip, server.port)).unwrap();
+    let mut reply = Vec::new();
+    std::io::Read::read_to_end(&mut stream, &mut reply).unwrap();
+    let reply = String::from_utf8(reply).unwrap();
+    assert!(
+        reply.starts_with(
+            "-DENIED Redis is running in protected mode because protected mode is enabled"
+        ),
+        "{reply}"
+    );
+    assert!(
+        reply.ends_with("from the outside.\r\n") && reply.len() == 1067,
+        "{} bytes: {reply}",
+        reply.len()
+    );
+    // Loopback clients are served.
+    assert_eq!(server.raw().cmd(&["PING"]), "+PONG\r\n");
+
+    let open = TestServer::with_args(&["--bind", "0.0.0.0", "--protected-mode", "no"]);
+    let mut client = Raw::connect_to(ip, open.port);
+    assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
+}
+
+#[test]
+fn a_thousand_connections_are_served_at_once() {
+    let server = TestServer::start();
+    let mut clients: Vec<Raw> = (0..1000).map(|_| server.raw()).collect();
+    for client in &mut clients {
+        client.send(&resp(&["PING"]));
+    }
+    for client in &mut clients {
+        assert_eq!(client.reply(), b"+PONG\r\n");
+    }
+    let info = clients[0].cmd(&["INFO", "clients"]);
+    assert!(info.contains("connected_clients:1000\r\n"), "{info}");
+}
+
+#[test]
+fn a_client_that_never_reads_does_not_stop_the_others() {
+    let server = TestServer::start();
+    let mut setup = server.raw();
+    let value = "x".repeat(100_000);
+    setup.cmd(&["SET", "big", &value]);
+    // This client asks for 40 MB of replies and never reads them: its thread blocks in write.
+    let mut greedy = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let request = resp(&["GET", "big"]).repeat(400);
+    greedy
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = greedy.write_all(&request);
+    // Everyone else, reads and writes alike, carries on.
+    let mut other = server.raw();
+    for i in 0..100 {
+        assert_eq!(other.cmd(&["SET", &format!("k{i}"), "v"]), "+OK\r\n");
+        assert_eq!(other.cmd(&["GET", &format!("k{i}")]), "$1\r\nv\r\n");
+    }
+}
