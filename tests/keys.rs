@@ -11,24 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use common::{Raw, TestServer, wait_until};
-use redis::{Connection, FromRedisValue};
-
-/// Runs one command through the `redis` crate and converts its reply.
-fn query<T: FromRedisValue>(connection: &mut Connection, args: &[&str]) -> T {
-    let mut command = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        command.arg(*arg);
-    }
-    command
-        .query(connection)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
-/// The wire form of an error line, for exact comparisons.
-fn error(text: &str) -> String {
-    format!("-{text}\r\n")
-}
+use common::{Raw, TestServer, error, query, wait_until};
+use redis::Connection;
 
 /// `KEYS pattern`, sorted: Redis returns keys in no particular order.
 fn keys(connection: &mut Connection, pattern: &str) -> Vec<String> {

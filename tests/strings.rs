@@ -7,24 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, wait_until};
-use redis::{Connection, FromRedisValue};
-
-/// Runs one command through the `redis` crate and converts its reply.
-fn query<T: FromRedisValue>(connection: &mut Connection, args: &[&str]) -> T {
-    let mut command = redis::cmd(args[0]);
-    for arg in &args[1..] {
-        command.arg(*arg);
-    }
-    command
-        .query(connection)
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
-/// The wire form of an error line, for exact comparisons.
-fn error(text: &str) -> String {
-    format!("-{text}\r\n")
-}
+use common::{TestServer, error, query, wait_until};
 
 const NOT_INTEGER: &str = "-ERR value is not an integer or out of range\r\n";
 const NOT_FLOAT: &str = "-ERR value is not a valid float\r\n";

@@ -14,7 +14,8 @@ use crate::server::Server;
 use crate::stats::get;
 use crate::{REDIS_VERSION, VERSION, clock, config};
 
-const DEFAULT: [&str; 11] = [
+/// Every section, in the order Redis prints them. All but `commandstats` are in the default set.
+const SECTIONS: [&str; 12] = [
     "server",
     "clients",
     "memory",
@@ -23,10 +24,15 @@ const DEFAULT: [&str; 11] = [
     "replication",
     "cpu",
     "module_list",
+    "commandstats",
     "errorstats",
     "cluster",
     "keyspace",
 ];
+
+fn default_sections<'a>() -> impl Iterator<Item = &'a str> {
+    SECTIONS.into_iter().filter(|&name| name != "commandstats")
+}
 
 /// `INFO`, `INFO section ...`, `INFO all`, `INFO everything`.
 pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
@@ -37,14 +43,12 @@ pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
         .collect();
     let mut sections: Vec<&str> = Vec::new();
     if requested.is_empty() {
-        sections.extend(DEFAULT);
+        sections.extend(default_sections());
     }
     for name in &requested {
         match name.as_str() {
-            "default" => sections.extend(DEFAULT),
-            "all" | "everything" => {
-                sections.extend(DEFAULT.iter().copied().chain(["commandstats"]))
-            }
+            "default" => sections.extend(default_sections()),
+            "all" | "everything" => sections.extend(SECTIONS),
             other => sections.push(other),
         }
     }
@@ -55,22 +59,8 @@ pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
 
 /// Builds the text of the requested sections, each once, in Redis's order.
 pub fn render(server: &Server, sections: &[&str]) -> String {
-    const ORDER: [&str; 12] = [
-        "server",
-        "clients",
-        "memory",
-        "persistence",
-        "stats",
-        "replication",
-        "cpu",
-        "module_list",
-        "commandstats",
-        "errorstats",
-        "cluster",
-        "keyspace",
-    ];
     let mut text = String::new();
-    for &name in ORDER.iter().filter(|name| sections.contains(name)) {
+    for &name in SECTIONS.iter().filter(|name| sections.contains(name)) {
         let body = match name {
             "server" => server_section(server),
             "clients" => clients_section(server),

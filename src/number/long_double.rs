@@ -234,29 +234,8 @@ fn parse_decimal(negative: bool, text: &[u8]) -> Option<(LongDouble, bool)> {
     if !seen_digit {
         return None;
     }
-    if let Some((b'e' | b'E', tail)) = rest.split_first() {
-        let (sign, digits) = match tail.split_first() {
-            Some((b'-', digits)) => (-1, digits),
-            Some((b'+', digits)) => (1, digits),
-            _ => (1, tail),
-        };
-        if digits.is_empty() {
-            return None;
-        }
-        let mut written: i64 = 0;
-        for &byte in digits {
-            if !byte.is_ascii_digit() {
-                return None;
-            }
-            // Anything this large overflows or underflows whatever the digits are.
-            written = (written * 10 + i64::from(byte - b'0')).min(1 << 40);
-        }
-        exponent += sign * written;
-        rest = &[];
-    }
-    if !rest.is_empty() {
-        return None;
-    }
+    // Anything this large overflows or underflows whatever the digits are.
+    exponent += exponent_suffix(rest, b'e', 1 << 40)?;
     // Drop trailing zeros of the digits into the exponent.
     while significant.last() == Some(&0) {
         significant.pop();
@@ -320,28 +299,7 @@ fn parse_hex(negative: bool, text: &[u8]) -> Option<(LongDouble, bool)> {
     if !seen_digit {
         return None;
     }
-    if let Some((b'p' | b'P', tail)) = rest.split_first() {
-        let (sign, digits) = match tail.split_first() {
-            Some((b'-', digits)) => (-1, digits),
-            Some((b'+', digits)) => (1, digits),
-            _ => (1, tail),
-        };
-        if digits.is_empty() {
-            return None;
-        }
-        let mut written: i64 = 0;
-        for &byte in digits {
-            if !byte.is_ascii_digit() {
-                return None;
-            }
-            written = (written * 10 + i64::from(byte - b'0')).min(1 << 20);
-        }
-        exponent += sign * written;
-        rest = &[];
-    }
-    if !rest.is_empty() {
-        return None;
-    }
+    exponent += exponent_suffix(rest, b'p', 1 << 20)?;
     if significand == 0 {
         return Some((LongDouble::zero(negative), true));
     }
@@ -495,6 +453,30 @@ impl Big {
         }
         text
     }
+}
+
+/// What is left after the digits: nothing (exponent 0), or `marker` (either case) and a signed
+/// decimal exponent that ends the text. Exponents beyond `cap` are clamped to it: past that the
+/// value overflows or underflows whatever the digits are. `None` for anything else.
+fn exponent_suffix(rest: &[u8], marker: u8, cap: i64) -> Option<i64> {
+    let Some((&first, tail)) = rest.split_first() else {
+        return Some(0);
+    };
+    if !first.eq_ignore_ascii_case(&marker) {
+        return None;
+    }
+    let (sign, digits) = match tail.split_first() {
+        Some((b'-', digits)) => (-1, digits),
+        Some((b'+', digits)) => (1, digits),
+        _ => (1, tail),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let written = digits
+        .iter()
+        .fold(0i64, |n, &byte| (n * 10 + i64::from(byte - b'0')).min(cap));
+    Some(sign * written)
 }
 
 #[cfg(test)]

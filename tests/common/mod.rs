@@ -140,6 +140,22 @@ pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> boo
     }
 }
 
+/// Runs one command through the `redis` crate and converts its reply.
+pub fn query<T: redis::FromRedisValue>(connection: &mut redis::Connection, args: &[&str]) -> T {
+    let mut command = redis::cmd(args[0]);
+    for arg in &args[1..] {
+        command.arg(*arg);
+    }
+    command
+        .query(connection)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+/// The wire form of an error line, for exact comparisons.
+pub fn error(text: &str) -> String {
+    format!("-{text}\r\n")
+}
+
 /// Builds a RESP request: `resp(&["SET", "k", "v"])`.
 pub fn resp(args: &[&str]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
