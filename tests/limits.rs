@@ -126,3 +126,32 @@ fn a_client_that_never_reads_does_not_stop_the_others() {
         assert_eq!(other.cmd(&["GET", &format!("k{i}")]), "$1\r\nv\r\n");
     }
 }
+
+#[test]
+fn maxclients_is_clamped_to_the_open_file_limit_as_redis_does() {
+    // Start the server under `ulimit -n 100` (a hard limit it cannot raise): 100 descriptors,
+    // 32 kept for the server, so 68 clients at most.
+    let binary = assert_cmd::cargo::cargo_bin!("thredis");
+    let mut child = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -n 100 && exec {} --port 0", binary.display()),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    let port: u16 = line.trim().rsplit_once(':').unwrap().1.parse().unwrap();
+    let reply = Raw::connect(port).cmd(&["CONFIG", "GET", "maxclients"]);
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(reply, "*2\r\n$10\r\nmaxclients\r\n$2\r\n68\r\n");
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("maxclients has been reduced to 68 to compensate for low ulimit"),
+        "{log}"
+    );
+}
