@@ -113,9 +113,7 @@ impl Socket<'_> {
         }
         Ok(())
     }
-}
 
-impl Socket<'_> {
     /// Gives the client a moment to send its next request before this thread goes to sleep
     /// waiting for it: checks the socket without blocking, and if nothing is there, yields the
     /// CPU to the other runnable threads and checks again, a few times.
