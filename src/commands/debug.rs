@@ -75,27 +75,52 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
     Ok(())
 }
 
-/// The size of a value in an RDB file (Redis's `rdbSavedObjectLen`), before compression.
+/// The size of a value in an RDB file (Redis's `rdbSavedObjectLen`), before compression, with
+/// collections counted as their plain (non-compact) RDB encodings.
 fn serialized_length(value: &Value) -> usize {
     match value {
-        Value::String(s) => match s.to_i64() {
-            Some(n) if i8::try_from(n).is_ok() => 2,
-            Some(n) if i16::try_from(n).is_ok() => 3,
-            Some(n) if i32::try_from(n).is_ok() => 5,
-            _ => {
-                let len = s.len();
-                let prefix = if len < 1 << 6 {
-                    1
-                } else if len < 1 << 14 {
-                    2
-                } else if len <= u32::MAX as usize {
-                    5
-                } else {
-                    9
-                };
-                prefix + len
-            }
-        },
+        Value::String(s) => string_length(s.as_bytes()),
+        Value::List { list, .. } => {
+            length_prefix(list.len()) + list.iter().map(|item| string_length(item)).sum::<usize>()
+        }
+        Value::Set { set, .. } => {
+            length_prefix(set.len())
+                + set
+                    .iter()
+                    .map(|member| string_length(member))
+                    .sum::<usize>()
+        }
+        Value::Hash { hash, .. } => {
+            length_prefix(hash.len())
+                + hash
+                    .iter()
+                    .map(|(field, value)| string_length(field) + string_length(value))
+                    .sum::<usize>()
+        }
+    }
+}
+
+/// A string as RDB stores it: integers that fit 8, 16 or 32 bits in their compact form,
+/// anything else as a length and the bytes.
+fn string_length(bytes: &[u8]) -> usize {
+    match crate::number::parse_i64(bytes) {
+        Some(n) if i8::try_from(n).is_ok() => 2,
+        Some(n) if i16::try_from(n).is_ok() => 3,
+        Some(n) if i32::try_from(n).is_ok() => 5,
+        _ => length_prefix(bytes.len()) + bytes.len(),
+    }
+}
+
+/// The bytes of an RDB length field.
+fn length_prefix(len: usize) -> usize {
+    if len < 1 << 6 {
+        1
+    } else if len < 1 << 14 {
+        2
+    } else if len <= u32::MAX as usize {
+        5
+    } else {
+        9
     }
 }
 

@@ -1,9 +1,9 @@
 //! What a key holds: [`Value`], one variant per Redis type, and [`Entry`], a value plus its last
 //! access time (for `OBJECT IDLETIME`, `TOUCH` and `CLIENT NO-TOUCH`).
 //!
-//! Strings are the only type so far; lists, hashes, sets, sorted sets and streams each become a
-//! variant here, and every command that meets a value of the wrong variant answers `WRONGTYPE`
-//! through [`Value::as_string`] and its future siblings.
+//! Strings, lists, hashes and sets so far; sorted sets and streams each become a variant here.
+//! Every command that meets a value of the wrong variant answers `WRONGTYPE` through
+//! [`Value::as_string`], [`Value::as_list`] and their siblings.
 //!
 //! # 24 bytes, access time included
 //! A key's slot in the hash table is as wide as the key plus the entry, and at a million keys the
@@ -12,10 +12,13 @@
 //! would round the entry up to 32: 17 more bytes per key. So the access time lives *inside* the
 //! value, in the bytes the enum's alignment leaves free: every variant carries a [`Clock`], and
 //! rustc packs variant, clock and up to 18 inline bytes into 24. A unit test holds it to that.
-//! Future variants (a list, a hash...) are `{ clock, Box<...> }`, which fits the same 24 bytes.
+//! The collections are `{ clock, Box<...> }`, which fits the same 24 bytes.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
 use crate::number;
 
 /// A value of the wrong type for the command: the caller replies `WRONGTYPE ...`.
@@ -25,13 +28,63 @@ pub struct WrongType;
 #[derive(Clone, Debug)]
 pub enum Value {
     String(Str),
+    List { clock: Clock, list: Box<List> },
+    Hash { clock: Clock, hash: Box<Hash> },
+    Set { clock: Clock, set: Box<Set> },
+}
+
+/// Accessors for one collection variant: `as_list`, `as_list_mut`.
+macro_rules! collection_accessors {
+    ($variant:ident, $field:ident, $type:ty, $as:ident, $as_mut:ident) => {
+        pub fn $as(&self) -> Result<&$type, WrongType> {
+            match self {
+                Value::$variant { $field, .. } => Ok($field),
+                _ => Err(WrongType),
+            }
+        }
+
+        pub fn $as_mut(&mut self) -> Result<&mut $type, WrongType> {
+            match self {
+                Value::$variant { $field, .. } => Ok($field),
+                _ => Err(WrongType),
+            }
+        }
+    };
 }
 
 impl Value {
+    pub fn list(list: List) -> Value {
+        Value::List {
+            clock: Clock::default(),
+            list: Box::new(list),
+        }
+    }
+
+    pub fn hash(hash: Hash) -> Value {
+        Value::Hash {
+            clock: Clock::default(),
+            hash: Box::new(hash),
+        }
+    }
+
+    pub fn set(set: Set) -> Value {
+        Value::Set {
+            clock: Clock::default(),
+            set: Box::new(set),
+        }
+    }
+
+    collection_accessors!(List, list, List, as_list, as_list_mut);
+    collection_accessors!(Hash, hash, Hash, as_hash, as_hash_mut);
+    collection_accessors!(Set, set, Set, as_set, as_set_mut);
+
     /// The name `TYPE` reports.
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "string",
+            Value::List { .. } => "list",
+            Value::Hash { .. } => "hash",
+            Value::Set { .. } => "set",
         }
     }
 
@@ -39,6 +92,26 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::String(s) => s.encoding(),
+            Value::List { list, .. } => list.encoding(),
+            Value::Hash { hash, .. } => hash.encoding(),
+            Value::Set { set, .. } => set.encoding(),
+        }
+    }
+
+    /// Whether clients can block waiting for a value of this type (`BLPOP` on a list; later
+    /// `BZPOPMIN` on a sorted set, `XREAD BLOCK` on a stream).
+    pub fn is_blockable(&self) -> bool {
+        matches!(self, Value::List { .. })
+    }
+
+    /// Whether this is a collection with nothing in it. Redis never keeps one: the command that
+    /// takes the last element out removes the key.
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::String(_) => false,
+            Value::List { list, .. } => list.is_empty(),
+            Value::Hash { hash, .. } => hash.is_empty(),
+            Value::Set { set, .. } => set.is_empty(),
         }
     }
 
@@ -48,19 +121,21 @@ impl Value {
     pub fn refcount(&self) -> i64 {
         match self {
             Value::String(s) if s.is_shared_integer() => i64::from(i32::MAX),
-            Value::String(_) => 1,
+            _ => 1,
         }
     }
 
     pub fn as_string(&self) -> Result<&Str, WrongType> {
         match self {
             Value::String(s) => Ok(s),
+            _ => Err(WrongType),
         }
     }
 
     pub fn as_string_mut(&mut self) -> Result<&mut Str, WrongType> {
         match self {
             Value::String(s) => Ok(s),
+            _ => Err(WrongType),
         }
     }
 
@@ -79,6 +154,9 @@ impl Value {
     fn clock(&self) -> &Clock {
         match self {
             Value::String(s) => s.clock(),
+            Value::List { clock, .. } | Value::Hash { clock, .. } | Value::Set { clock, .. } => {
+                clock
+            }
         }
     }
 }
@@ -297,6 +375,7 @@ mod tests {
     #[test]
     fn a_value_and_its_clock_fit_in_three_words() {
         assert_eq!(size_of::<Str>(), 24);
+        assert_eq!(size_of::<Value>(), 24, "collections are boxed");
         assert_eq!(size_of::<Value>(), 24);
         assert_eq!(size_of::<Entry>(), 24);
     }
@@ -333,7 +412,8 @@ mod tests {
         appended.append(b"2");
         assert_eq!(appended.encoding(), "raw");
         assert_eq!(appended.as_bytes(), b"12");
-        let Value::String(float) = Value::float_string(b"5200");
+        let float = Value::float_string(b"5200");
+        let float = float.as_string().unwrap();
         assert_eq!(
             float.encoding(),
             "embstr",
