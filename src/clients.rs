@@ -14,10 +14,11 @@ use std::collections::BTreeMap;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::clock;
 use crate::commands;
+use crate::doorbell::Doorbell;
 
 /// What a client has told us about itself (`CLIENT SETNAME`, `CLIENT SETINFO`).
 #[derive(Default, Clone)]
@@ -42,9 +43,29 @@ pub struct ClientInfo {
     no_touch: AtomicBool,
     killed: AtomicBool,
     names: Mutex<ClientNames>,
+    /// Made on first need (the client subscribes or blocks), so most clients never pay its file
+    /// descriptor.
+    doorbell: OnceLock<Doorbell>,
 }
 
 impl ClientInfo {
+    /// This connection's doorbell, made if it has none yet. Called by the connection's own
+    /// thread, before it first waits on it.
+    pub fn doorbell(&self) -> std::io::Result<&Doorbell> {
+        if let Some(doorbell) = self.doorbell.get() {
+            return Ok(doorbell);
+        }
+        let _ = self.doorbell.set(Doorbell::new()?);
+        Ok(self.doorbell.get().expect("set just above"))
+    }
+
+    /// Wakes the connection's thread if it waits on its doorbell (see `doorbell.rs`).
+    pub fn ring(&self) {
+        if let Some(doorbell) = self.doorbell.get() {
+            doorbell.ring();
+        }
+    }
+
     /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
     pub fn touch(&self, now_ms: i64) {
         self.last_interaction_ms.store(now_ms, Ordering::Relaxed);
@@ -178,6 +199,7 @@ impl Clients {
             no_touch: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             names: Mutex::new(ClientNames::default()),
+            doorbell: OnceLock::new(),
         });
         self.lock().insert(id, Arc::clone(&info));
         info

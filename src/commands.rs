@@ -12,9 +12,9 @@
 //! The kind of [`Handler`] decides the locking, so a handler cannot get it wrong:
 //! - [`Handler::Plain`] runs without the keyspace (PING, CLIENT, CONFIG);
 //! - [`Handler::Read`] runs under the shared lock;
-//! - [`Handler::Write`] runs inside [`Keyspace::write`](crate::keyspace::Keyspace::write), the
-//!   one write path, and is what makes a command a "write" command (`COMMAND INFO` derives the
-//!   `write` flag from it).
+//! - [`Handler::Write`] runs inside [`Server::write`], the one write path, and is what makes a
+//!   command a "write" command (`COMMAND INFO` derives the `write` flag from it). What it
+//!   changes is journaled, signalled and notified from there (`keyspace/changes.rs`).
 //!
 //! A handler parses its arguments, does its work, and appends its reply to `ctx.reply`. It does
 //! no I/O. If it returns an error, anything it already appended is rolled back and the error
@@ -61,6 +61,9 @@ pub struct Ctx<'a> {
     pub now_ms: i64,
     /// The same instant in microseconds: when the command started, for its statistics.
     pub now_us: i64,
+    /// Whether a blocking command (`BLPOP`...) may wait. Inside `EXEC` it may not, and behaves
+    /// as its non-blocking form, as in Redis.
+    pub may_block: bool,
 }
 
 impl Ctx<'_> {
@@ -514,8 +517,13 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
             run(ctx, request, &databases)
         }
         Handler::Write(run) => {
-            let (keyspace, db, now_ms) = (&ctx.server.keyspace, ctx.session.db, ctx.now_ms);
-            keyspace.write(db, now_ms, |writer| run(ctx, request, writer))
+            let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);
+            server.write(db, now_ms, |writer| {
+                writer.begin_command();
+                let result = run(ctx, request, writer);
+                writer.end_command(request.iter());
+                result
+            })
         }
         Handler::Container => {
             unreachable!("resolve() returns a subcommand or an arity error for containers")

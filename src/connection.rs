@@ -230,6 +230,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
             reply: Reply::new(&mut socket.out, resp3),
             now_ms: now_us / 1000,
             now_us,
+            may_block: true,
         };
         commands::execute(&mut ctx, &request);
 

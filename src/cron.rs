@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::Duration;
 
+use crate::keyspace::Bytes;
 use crate::keyspace::expire::{self, ExpireCursor};
 use crate::server::Server;
 use crate::{clock, log};
@@ -27,7 +28,12 @@ fn run(server: &Server) {
         let now_ms = clock::now_ms();
         if server.active_expire.load(Ordering::Relaxed) {
             // A quarter of each period at most, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
-            expire::active_expire_cycle(&server.keyspace, &mut cursor, now_ms, period / 4);
+            let remove = |db: usize, keys: &[Bytes]| {
+                server.write(db, now_ms, |w| {
+                    keys.iter().for_each(|key| w.expire_now(db, key))
+                });
+            };
+            expire::active_expire_cycle(&server.keyspace, &mut cursor, now_ms, period / 4, remove);
         }
         if now_ms - last_timeout_check >= 1000 {
             close_idle_clients(server, now_ms);

@@ -10,23 +10,33 @@
 //! - `WATCH` must see every write to a watched key, keyspace notifications must fire once per
 //!   change, and clients blocked on a list must be woken by the push that fed it.
 //!
-//! Today the commit counts changes (`rdb_changes_since_last_save`) and expired keys; the features
-//! above hook into [`Keyspace::write`]'s commit step, and nowhere else.
+//! The writer counts changes (`rdb_changes_since_last_save`) and expired keys, and records what
+//! changed ([`changes`]: the journal, modified and ready keys, keyspace events) for the server's
+//! commit step (`Server::write`), which hands each record to the feature that consumes it before
+//! the lock is released. Nothing else may take the exclusive lock.
 //!
 //! Lock discipline (DESIGN.md §2): a guard is never held across socket I/O, a wait or an fsync.
 //! Handlers copy what they reply with into the connection's output buffer while holding the
 //! guard; the connection writes it to the socket after the guard is gone.
 
 mod bytes;
+pub mod changes;
 mod db;
 pub mod expire;
-mod hash;
+pub mod hash;
+mod hasher;
+pub mod list;
+pub mod set;
 mod value;
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 pub use bytes::Bytes;
+pub use changes::{Changes, Event, EventClass, Record, Switches, Tracking};
 pub use db::{Db, SHARDS, Ttl};
+pub use hash::Hash;
+pub use list::List;
+pub use set::Set;
 pub use value::{Entry, Str, Value, WrongType};
 
 /// All databases, and the counters the write path keeps.
@@ -65,6 +75,8 @@ impl Databases {
 
 pub struct Keyspace {
     databases: RwLock<Databases>,
+    /// Which consumers of recorded changes exist (see [`changes`]).
+    pub switches: Switches,
 }
 
 impl Keyspace {
@@ -76,6 +88,7 @@ impl Keyspace {
                 dirty: 0,
                 expired_keys: 0,
             }),
+            switches: Switches::default(),
         }
     }
 
@@ -89,19 +102,26 @@ impl Keyspace {
     }
 
     /// **The write path.** Runs `apply` with exclusive access to the data, `db` selected, then
-    /// commits what it changed, all before the lock is released. Every write, whether from a
-    /// client command or from the expiry sweep, goes through here.
+    /// counts what it changed, all before the lock is released. Every write, whether from a
+    /// client command or from the expiry sweep, goes through here, by way of `Server::write`,
+    /// which ends `apply` with the commit of the recorded [`Changes`].
     pub fn write<R>(&self, db: usize, now_ms: i64, apply: impl FnOnce(&mut Writer) -> R) -> R {
         let mut databases = self
             .databases
             .write()
             .unwrap_or_else(PoisonError::into_inner);
+        // Read under the lock: a consumer that registered before this write is seen by it.
+        let tracking = self.switches.snapshot();
         let mut writer = Writer {
             databases: &mut databases,
             db,
             now_ms,
             changes: 0,
             expired: 0,
+            tracking,
+            recorded: Changes::default(),
+            command_start: 0,
+            propagated: false,
         };
         let result = apply(&mut writer);
         let (changes, expired) = (writer.changes, writer.expired);
@@ -113,14 +133,27 @@ impl Keyspace {
 }
 
 /// Exclusive access to the data for one write command. Its mutating methods count the changes
-/// they make; a handler that edits a value in place through [`Writer::get_mut`] reports its
-/// change with [`Writer::changed`].
+/// they make and record them (see [`changes`]); a handler that edits a value in place through
+/// [`Writer::get_mut`] reports it with [`Writer::modified`].
+///
+/// # The journal
+/// A command that changed something is journaled as it was sent, unless its handler called
+/// [`Writer::propagate`] to journal something else: Redis's rule (`call()` propagates a command
+/// when it made `server.dirty` move), with Redis's rewrites made by the handlers that need them
+/// (relative expiry times become absolute, `INCRBYFLOAT` becomes `SET ... KEEPTTL`...). A key
+/// found expired and removed on the way is journaled as `DEL key` first, as Redis does.
 pub struct Writer<'a> {
     databases: &'a mut Databases,
     db: usize,
     now_ms: i64,
     changes: u64,
     expired: u64,
+    tracking: Tracking,
+    recorded: Changes,
+    /// `changes` when the current command started.
+    command_start: u64,
+    /// The current command journaled itself with [`Writer::propagate`].
+    propagated: bool,
 }
 
 impl Writer<'_> {
@@ -135,11 +168,113 @@ impl Writer<'_> {
         self.db
     }
 
-    /// Lazy expiry for writers: an expired key is removed before anyone looks at it.
+    /// What this write records (see [`changes`]).
+    pub fn tracking(&self) -> Tracking {
+        self.tracking
+    }
+
+    /// Starts a client command: what it changes from here on is journaled by
+    /// [`Writer::end_command`] unless it journals itself.
+    pub fn begin_command(&mut self) {
+        self.command_start = self.changes;
+        self.propagated = false;
+    }
+
+    /// Ends a client command: journals `args` (the request as sent) if the command changed
+    /// anything and did not call [`Writer::propagate`].
+    pub fn end_command<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
+        if self.tracking.journal && !self.propagated && self.changes > self.command_start {
+            self.recorded.journal.push(Record::new(self.db, args));
+        }
+    }
+
+    /// Journals `args` in the selected database in place of the command as sent (which is then
+    /// not journaled). May be called several times: `SPOP key 3` journals three `SREM`s.
+    pub fn propagate(&mut self, args: &[&[u8]]) {
+        self.propagate_in(self.db, args);
+    }
+
+    /// [`Writer::propagate`], in database `db`.
+    pub fn propagate_in(&mut self, db: usize, args: &[&[u8]]) {
+        self.propagated = true;
+        if self.tracking.journal {
+            self.recorded.journal.push(Record::new(db, args.iter()));
+        }
+    }
+
+    /// Records a keyspace event on `key` in the selected database (Redis's
+    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class.
+    pub fn notify(&mut self, class: EventClass, name: &'static str, key: &[u8]) {
+        self.notify_in(self.db, class, name, key);
+    }
+
+    /// [`Writer::notify`], in database `db`.
+    pub fn notify_in(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        if self.tracking.events.intersects(class) {
+            self.recorded.events.push(Event {
+                class,
+                name,
+                db,
+                key: Bytes::new(key),
+            });
+        }
+    }
+
+    /// Reports one change made in place to `key` (through [`Writer::get_mut`]) in the selected
+    /// database: counts it and signals the key as modified (Redis's `signalModifiedKey`).
+    pub fn modified(&mut self, key: &[u8]) {
+        self.modified_in(self.db, key);
+    }
+
+    /// [`Writer::modified`], in database `db`.
+    pub fn modified_in(&mut self, db: usize, key: &[u8]) {
+        self.changes += 1;
+        self.signal_modified(db, key);
+    }
+
+    /// Signals `key` as modified without counting a change (the change was counted already).
+    fn signal_modified(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.watched {
+            self.recorded.modified.push((db, Bytes::new(key)));
+        }
+    }
+
+    /// Signals that `key` in `db` may now feed clients blocked on it (Redis's
+    /// `signalKeyAsReady`). [`Writer::set`] and [`Writer::put_in`] signal new lists themselves.
+    pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.blocked {
+            self.recorded.ready.push((db, Bytes::new(key)));
+        }
+    }
+
+    /// Signals a value just stored under `key` as ready if it is of a type clients block on.
+    fn signal_if_blockable(&mut self, db: usize, key: &[u8], value: &Value) {
+        if self.tracking.blocked && value.is_blockable() {
+            self.signal_ready(db, key);
+        }
+    }
+
+    /// Everything recorded so far, for the commit. Leaves nothing behind.
+    pub fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.recorded)
+    }
+
+    /// Lazy expiry for writers: an expired key is removed before anyone looks at it, and the
+    /// removal is journaled, signalled and notified as Redis's `deleteExpiredKeyAndPropagate`.
     fn expire_if_needed(&mut self, db: usize, key: &[u8]) {
         if self.databases.dbs[db].remove_if_expired(key, self.now_ms) {
-            self.expired += 1;
+            self.record_expiry(db, key);
         }
+    }
+
+    fn record_expiry(&mut self, db: usize, key: &[u8]) {
+        self.expired += 1;
+        if self.tracking.journal {
+            let args: [&[u8]; 2] = [b"DEL", key];
+            self.recorded.journal.push(Record::new(db, args.iter()));
+        }
+        self.signal_modified(db, key);
+        self.notify_in(db, EventClass::EXPIRED, "expired", key);
     }
 
     /// The live entry under `key` in the selected database.
@@ -169,10 +304,15 @@ impl Writer<'_> {
 
     /// Creates or overwrites `key` in the selected database.
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
-        if self.databases.dbs[self.db].set(key, value, ttl, self.now_ms) {
-            self.expired += 1;
+        let db = self.db;
+        let blockable = self.tracking.blocked && value.is_blockable();
+        if self.databases.dbs[db].set(key, value, ttl, self.now_ms) {
+            self.record_expiry(db, key);
         }
-        self.changes += 1;
+        self.modified_in(db, key);
+        if blockable {
+            self.signal_ready(db, key);
+        }
     }
 
     /// Removes `key` from the selected database. An expired key counts as already gone.
@@ -185,14 +325,17 @@ impl Writer<'_> {
     pub fn remove_in(&mut self, db: usize, key: &[u8]) -> Option<(Entry, Option<i64>)> {
         self.expire_if_needed(db, key);
         let taken = self.databases.dbs[db].take(key);
-        self.changes += taken.is_some() as u64;
+        if taken.is_some() {
+            self.modified_in(db, key);
+        }
         taken
     }
 
     /// Stores an entry taken with [`Writer::remove_in`] under `key` in database `db`.
     pub fn put_in(&mut self, db: usize, key: &[u8], entry: Entry, expires: Option<i64>) {
+        self.signal_if_blockable(db, key, entry.value());
         self.databases.dbs[db].put(key, entry, expires);
-        self.changes += 1;
+        self.modified_in(db, key);
     }
 
     /// When `key` (live) expires.
@@ -204,7 +347,9 @@ impl Writer<'_> {
     /// Sets the expiry time of an existing key in the selected database.
     pub fn set_expire(&mut self, key: &[u8], at_ms: i64) -> bool {
         let done = self.databases.dbs[self.db].set_expire(key, at_ms);
-        self.changes += done as u64;
+        if done {
+            self.modified(key);
+        }
         done
     }
 
@@ -212,7 +357,9 @@ impl Writer<'_> {
     pub fn persist(&mut self, key: &[u8]) -> bool {
         self.expire_if_needed(self.db, key);
         let done = self.databases.dbs[self.db].persist(key);
-        self.changes += done as u64;
+        if done {
+            self.modified(key);
+        }
         done
     }
 
@@ -221,7 +368,9 @@ impl Writer<'_> {
         self.expire_if_needed(db, key);
     }
 
-    /// Reports `n` changes made in place through [`Writer::get_mut`] or [`Writer::databases`].
+    /// Counts `n` changes without signalling any key: the extra elements of a multi-element
+    /// push (Redis counts `LPUSH k a b c` as 3), or whole-database changes through
+    /// [`Writer::databases`].
     pub fn changed(&mut self, n: u64) {
         self.changes += n;
     }
@@ -251,5 +400,110 @@ mod tests {
         let databases = keyspace.read();
         assert_eq!((databases.dirty, databases.expired_keys), (3, 1));
         assert!(databases.db(0).is_empty());
+    }
+
+    fn journaling(keyspace: &Keyspace) {
+        keyspace
+            .switches
+            .journal
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Runs `apply` as one client command `args` and returns what it journaled, as text.
+    fn journal_of(
+        keyspace: &Keyspace,
+        now_ms: i64,
+        args: &[&str],
+        apply: impl FnOnce(&mut Writer),
+    ) -> Vec<String> {
+        keyspace.write(0, now_ms, |w| {
+            w.begin_command();
+            apply(w);
+            w.end_command(args.iter());
+            w.take_changes()
+                .journal
+                .into_iter()
+                .map(|record| String::from_utf8(record.command).unwrap())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_command_is_journaled_only_if_it_changed_something() {
+        let keyspace = Keyspace::new(1);
+        journaling(&keyspace);
+        let set = journal_of(&keyspace, 0, &["SET", "k", "v"], |w| {
+            w.set(b"k", Value::string(b"v"), Ttl::Clear)
+        });
+        assert_eq!(set, ["*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"]);
+        let noop = journal_of(&keyspace, 0, &["PERSIST", "k"], |w| {
+            w.persist(b"k");
+        });
+        assert!(noop.is_empty(), "nothing changed, nothing to replay");
+    }
+
+    #[test]
+    fn a_rewrite_replaces_the_command_and_expired_keys_are_deleted_first() {
+        let keyspace = Keyspace::new(1);
+        journaling(&keyspace);
+        keyspace.write(0, 0, |w| w.set(b"old", Value::string(b"v"), Ttl::At(10)));
+        let journal = journal_of(&keyspace, 100, &["GETDEL", "old"], |w| {
+            assert!(w.get(b"old").is_none());
+            w.propagate(&[b"DEL", b"other"]);
+        });
+        assert_eq!(
+            journal,
+            [
+                "*2\r\n$3\r\nDEL\r\n$3\r\nold\r\n",
+                "*2\r\n$3\r\nDEL\r\n$5\r\nother\r\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_is_recorded_for_features_that_are_off() {
+        let keyspace = Keyspace::new(1);
+        let changes = keyspace.write(0, 0, |w| {
+            w.begin_command();
+            w.set(
+                b"k",
+                Value::list([Bytes::new(b"a")].into_iter().collect()),
+                Ttl::Clear,
+            );
+            w.notify(EventClass::LIST, "lpush", b"k");
+            w.end_command(["LPUSH", "k", "a"].iter());
+            w.take_changes()
+        });
+        assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn watched_and_blocked_keys_are_signalled_when_someone_cares() {
+        let keyspace = Keyspace::new(1);
+        keyspace
+            .switches
+            .watched_keys
+            .store(1, std::sync::atomic::Ordering::Relaxed);
+        keyspace
+            .switches
+            .blocked_keys
+            .store(1, std::sync::atomic::Ordering::Relaxed);
+        let changes = keyspace.write(0, 0, |w| {
+            w.set(b"s", Value::string(b"v"), Ttl::Clear);
+            w.set(
+                b"l",
+                Value::list([Bytes::new(b"a")].into_iter().collect()),
+                Ttl::Clear,
+            );
+            w.take_changes()
+        });
+        let keys =
+            |list: &[(usize, Bytes)]| list.iter().map(|(_, k)| k.to_vec()).collect::<Vec<_>>();
+        assert_eq!(keys(&changes.modified), [b"s".to_vec(), b"l".to_vec()]);
+        assert_eq!(
+            keys(&changes.ready),
+            [b"l".to_vec()],
+            "only lists feed blocked clients"
+        );
     }
 }

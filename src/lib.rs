@@ -17,8 +17,9 @@
 //! 6. The handler's reply is encoded by [`protocol::reply`] as RESP2 or RESP3.
 //!
 //! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
-//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`sys`] (the few libc
-//! calls std lacks: signals and file limits).
+//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`doorbell`] (waking a
+//! connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
+//! limits, `poll`).
 
 pub mod clients;
 pub mod clock;
@@ -26,6 +27,7 @@ pub mod commands;
 pub mod config;
 pub mod connection;
 pub mod cron;
+pub mod doorbell;
 pub mod glob;
 pub mod keyspace;
 pub mod log;

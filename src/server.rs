@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::clients::Clients;
 use crate::config::{self, Config};
-use crate::keyspace::Keyspace;
+use crate::keyspace::{Keyspace, Writer};
 use crate::log;
 use crate::stats::Stats;
 use crate::{REDIS_VERSION, VERSION, clock, connection, cron, sys};
@@ -104,6 +104,32 @@ impl Server {
             server: Arc::new(server),
             listeners,
         })
+    }
+
+    /// **The write path**, as every write reaches it: runs `apply` under the keyspace's
+    /// exclusive lock with database `db` selected ([`Keyspace::write`]), then commits what it
+    /// recorded before the lock is released, so the consumers below see changes in exactly the
+    /// order they were applied (DESIGN.md §1).
+    pub fn write<R>(&self, db: usize, now_ms: i64, apply: impl FnOnce(&mut Writer) -> R) -> R {
+        self.keyspace.write(db, now_ms, |writer| {
+            let result = apply(writer);
+            self.commit(writer);
+            result
+        })
+    }
+
+    /// Hands each change a write recorded to the feature that consumes it. Runs under the
+    /// exclusive lock: everything here appends to memory or wakes a thread, and never waits on
+    /// I/O or another client.
+    fn commit(&self, writer: &mut Writer) {
+        let changes = writer.take_changes();
+        if changes.is_empty() {
+            return;
+        }
+        // Consumers plug in here, in this order: clients blocked on ready keys are served first
+        // (their pops are changes too), then the journal goes to the append-only file and the
+        // replicas, then WATCH and keyspace notifications see the modified keys and events.
+        drop(changes);
     }
 
     /// Ends the process the way Redis's `prepareForShutdown` does (there is nothing to save

@@ -1,6 +1,7 @@
 //! The few operating-system calls std does not offer, declared straight from the C library that
 //! every Rust program on Unix already links: blocking and waiting for termination signals, the
-//! open-file limit, and a read that never blocks (`recv` with `MSG_DONTWAIT`). This is the only
+//! open-file limit, a read that never blocks (`recv` with `MSG_DONTWAIT`), and waiting on a
+//! socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`). This is the only
 //! module with `unsafe`; each block says why it is sound.
 //!
 //! Signals (DESIGN.md §7): `block_termination_signals` runs in `main` before any other thread
@@ -19,6 +20,8 @@ mod consts {
     /// glibc's `sigset_t` is 1024 bits.
     pub const SIGSET_WORDS: usize = 16;
     pub const MSG_DONTWAIT: super::c_int = 0x40;
+    /// The peer shut down its side of the connection (Linux only).
+    pub const POLLRDHUP: i16 = 0x2000;
 }
 
 #[cfg(target_os = "macos")]
@@ -28,12 +31,27 @@ mod consts {
     /// Darwin's `sigset_t` is 32 bits; a larger buffer is harmless.
     pub const SIGSET_WORDS: usize = 1;
     pub const MSG_DONTWAIT: super::c_int = 0x80;
+    /// Darwin has no `POLLRDHUP`: a peer's close is seen only as `POLLHUP`.
+    pub const POLLRDHUP: i16 = 0;
 }
 
 use consts::*;
 
 pub const SIGINT: c_int = 2;
 pub const SIGTERM: c_int = 15;
+
+/// `poll` events: data to read; the peer closed its side; hang-up; error.
+pub const POLLIN: i16 = 0x1;
+pub use consts::POLLRDHUP;
+pub const POLLERR: i16 = 0x8;
+pub const POLLHUP: i16 = 0x10;
+
+#[repr(C)]
+struct PollFd {
+    fd: c_int,
+    events: i16,
+    revents: i16,
+}
 
 #[repr(C)]
 struct SigSet([u64; SIGSET_WORDS]);
@@ -52,6 +70,9 @@ unsafe extern "C" {
     fn getrlimit(resource: c_int, limit: *mut RLimit) -> c_int;
     fn setrlimit(resource: c_int, limit: *const RLimit) -> c_int;
     fn recv(socket: c_int, buffer: *mut c_void, length: usize, flags: c_int) -> isize;
+    fn poll(fds: *mut PollFd, count: u64, timeout_ms: c_int) -> c_int;
+    #[cfg(target_os = "linux")]
+    fn eventfd(initial: std::ffi::c_uint, flags: c_int) -> c_int;
 }
 
 fn termination_signals() -> SigSet {
@@ -129,4 +150,59 @@ pub fn recv_now(socket: &impl AsRawFd, buffer: &mut [u8]) -> io::Result<usize> {
     } else {
         Ok(n as usize)
     }
+}
+
+/// Waits until `first` reports one of `first_events`, `second` becomes readable, or `timeout`
+/// passes (`None`: no limit). Returns the events seen on each: `first`'s `revents` (which always
+/// include `POLLHUP` and `POLLERR` when they happen) and whether `second` is readable. An
+/// interrupted wait returns nothing seen, and the caller loops.
+pub fn poll_two(
+    first: &impl AsRawFd,
+    first_events: i16,
+    second: &impl AsRawFd,
+    timeout: Option<std::time::Duration>,
+) -> io::Result<(i16, bool)> {
+    let mut fds = [
+        PollFd {
+            fd: first.as_raw_fd(),
+            events: first_events,
+            revents: 0,
+        },
+        PollFd {
+            fd: second.as_raw_fd(),
+            events: POLLIN,
+            revents: 0,
+        },
+    ];
+    // Round up, so a wait never ends before its timeout.
+    let timeout_ms = timeout.map_or(-1, |t| {
+        t.as_nanos().div_ceil(1_000_000).min(c_int::MAX as u128) as c_int
+    });
+    // SAFETY: `fds` is a valid array of two pollfd structs for the whole call; the descriptors
+    // belong to objects the caller holds open.
+    let n = unsafe { poll(fds.as_mut_ptr(), 2, timeout_ms) };
+    if n < 0 {
+        let error = io::Error::last_os_error();
+        if error.kind() == io::ErrorKind::Interrupted {
+            return Ok((0, false));
+        }
+        return Err(error);
+    }
+    Ok((fds[0].revents, fds[1].revents & POLLIN != 0))
+}
+
+/// A new non-blocking, close-on-exec `eventfd` counter (Linux), the cheapest object another
+/// thread can make readable to end a `poll`.
+#[cfg(target_os = "linux")]
+pub fn new_eventfd() -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    const EFD_NONBLOCK: c_int = 0o4000;
+    const EFD_CLOEXEC: c_int = 0o2000000;
+    // SAFETY: eventfd takes no pointers; it returns a new descriptor or -1.
+    let fd = unsafe { eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by eventfd, is open, and is owned by nobody else.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }

@@ -311,7 +311,7 @@ pub fn append(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             check_length(ctx, current.len() as u64 + tail.len() as u64)?;
             current.append(tail);
             let length = current.len();
-            w.changed(1);
+            w.modified(key);
             length
         }
         None => {
@@ -374,7 +374,9 @@ pub fn setrange(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
                 current.set_range(offset as usize, value);
             }
             let length = current.len();
-            w.changed(!value.is_empty() as u64);
+            if !value.is_empty() {
+                w.modified(key);
+            }
             length
         }
         None if value.is_empty() => 0,

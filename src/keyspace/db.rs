@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use super::bytes::Bytes;
-use super::hash::KeyHashBuilder;
+use super::hasher::KeyHashBuilder;
 use super::value::{Entry, Value};
 use crate::random::Rng;
 

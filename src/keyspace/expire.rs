@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::Keyspace;
+use super::{Bytes, Keyspace};
 
 /// Keys with a TTL examined per step (Redis's `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 pub const KEYS_PER_LOOP: usize = 20;
@@ -22,11 +22,14 @@ pub struct ExpireCursor {
 }
 
 /// Runs one cycle over every database for at most `budget`. Returns how many keys it removed.
+/// The keys it finds expired are handed to `remove(db, keys)`, which deletes them on the write
+/// path (`Server::write`, so their removal is journaled like any other change).
 pub fn active_expire_cycle(
     keyspace: &Keyspace,
     cursor: &mut ExpireCursor,
     now_ms: i64,
     budget: Duration,
+    mut remove: impl FnMut(usize, &[Bytes]),
 ) -> usize {
     let started = Instant::now();
     let databases = keyspace.read().count();
@@ -40,11 +43,7 @@ pub fn active_expire_cycle(
                 now_ms,
             );
             if !expired.is_empty() {
-                keyspace.write(db, now_ms, |w| {
-                    for key in &expired {
-                        w.expire_now(db, key);
-                    }
-                });
+                remove(db, &expired);
                 removed += expired.len();
             }
             let mostly_alive = expired.len() * 10 <= examined;
@@ -75,7 +74,17 @@ mod tests {
             }
         });
         let mut cursor = ExpireCursor::default();
-        let removed = active_expire_cycle(&keyspace, &mut cursor, 100, Duration::from_secs(5));
+        let removed = active_expire_cycle(
+            &keyspace,
+            &mut cursor,
+            100,
+            Duration::from_secs(5),
+            |db, keys| {
+                keyspace.write(db, 100, |w| {
+                    keys.iter().for_each(|key| w.expire_now(db, key))
+                });
+            },
+        );
         assert_eq!(removed, 900);
         let databases = keyspace.read();
         assert_eq!(databases.db(1).len(), 100);

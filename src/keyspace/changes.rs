@@ -1,0 +1,175 @@
+//! What a write command changed, recorded by the [`Writer`](super::Writer) while it holds the
+//! exclusive lock, for the features that must see every change in apply order:
+//! - the **journal**: each change as a command to replay (the append-only file, replicas);
+//! - **modified keys** (Redis's `signalModifiedKey`): `WATCH` aborts transactions on them;
+//! - **ready keys** (Redis's `signalKeyAsReady`): a list appeared where clients may be blocked;
+//! - **keyspace events** (Redis's `notifyKeyspaceEvent`): `notify-keyspace-events`.
+//!
+//! Recording costs nothing for a feature nobody uses: [`Switches`] says, at the moment the lock
+//! is taken, whether anyone journals, watches, blocks or listens, and the writer skips what is
+//! off. Subsystems flip their switch while they hold the keyspace lock (a client registers its
+//! `WATCH` under the lock, for instance), so a writer never misses a consumer that registered
+//! before it, and never pays for one that registers after.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+
+use super::Bytes;
+
+/// Which consumers of changes exist right now. Owned by the keyspace; the subsystems that consume
+/// changes keep these up to date.
+#[derive(Default)]
+pub struct Switches {
+    /// Someone replays the journal (the append-only file is on, or a replica is attached).
+    pub journal: AtomicBool,
+    /// How many keys are watched by some client (`WATCH`).
+    pub watched_keys: AtomicUsize,
+    /// How many keys some client is blocked on (`BLPOP` and friends).
+    pub blocked_keys: AtomicUsize,
+    /// The event classes `notify-keyspace-events` asks for (an [`EventClass`] mask; 0 = none),
+    /// plus whether keyspace and/or keyevent channels are wanted (the publisher decides).
+    pub events: AtomicU32,
+}
+
+impl Switches {
+    /// Reads the switches once, for one write.
+    pub fn snapshot(&self) -> Tracking {
+        Tracking {
+            journal: self.journal.load(Ordering::Relaxed),
+            watched: self.watched_keys.load(Ordering::Relaxed) > 0,
+            blocked: self.blocked_keys.load(Ordering::Relaxed) > 0,
+            events: EventClass(self.events.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+/// What one write records (see [`Switches`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tracking {
+    pub journal: bool,
+    pub watched: bool,
+    pub blocked: bool,
+    pub events: EventClass,
+}
+
+/// A class of keyspace events: the letters of `notify-keyspace-events`, as Redis's `NOTIFY_*`
+/// bits (server.h), so a mask parsed from the configuration tests events directly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventClass(pub u32);
+
+impl EventClass {
+    /// `K`: publish on `__keyspace@<db>__:<key>` (not a class of its own: where to publish).
+    pub const KEYSPACE: EventClass = EventClass(1 << 0);
+    /// `E`: publish on `__keyevent@<db>__:<event>`.
+    pub const KEYEVENT: EventClass = EventClass(1 << 1);
+    /// `g`: DEL, EXPIRE, RENAME... commands that work on any type.
+    pub const GENERIC: EventClass = EventClass(1 << 2);
+    /// `$`
+    pub const STRING: EventClass = EventClass(1 << 3);
+    /// `l`
+    pub const LIST: EventClass = EventClass(1 << 4);
+    /// `s`
+    pub const SET: EventClass = EventClass(1 << 5);
+    /// `h`
+    pub const HASH: EventClass = EventClass(1 << 6);
+    /// `z`
+    pub const ZSET: EventClass = EventClass(1 << 7);
+    /// `x`: a key's time to live ran out.
+    pub const EXPIRED: EventClass = EventClass(1 << 8);
+    /// `e`: evicted by maxmemory.
+    pub const EVICTED: EventClass = EventClass(1 << 9);
+    /// `t`
+    pub const STREAM: EventClass = EventClass(1 << 10);
+    /// `m`: a read found no key (not part of `A`).
+    pub const KEY_MISS: EventClass = EventClass(1 << 11);
+    /// `n`: a key was created (not part of `A`).
+    pub const NEW: EventClass = EventClass(1 << 13);
+
+    pub fn intersects(self, other: EventClass) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// One keyspace event: `event` happened to `key` in database `db`.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub class: EventClass,
+    pub name: &'static str,
+    pub db: usize,
+    pub key: Bytes,
+}
+
+/// One journal entry: a command, RESP-encoded, that reproduces a change when replayed against
+/// database `db`. Expiry times in it are absolute, as Redis propagates them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub db: usize,
+    pub command: Vec<u8>,
+}
+
+impl Record {
+    pub fn new<A: AsRef<[u8]>>(db: usize, args: impl ExactSizeIterator<Item = A>) -> Record {
+        Record {
+            db,
+            command: encode_command(args),
+        }
+    }
+}
+
+/// `*<n>\r\n$<len>\r\n<arg>\r\n...`: a command as RESP, the form the journal keeps.
+pub fn encode_command<A: AsRef<[u8]>>(args: impl ExactSizeIterator<Item = A>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 * args.len());
+    out.push(b'*');
+    out.extend_from_slice(args.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for arg in args {
+        let arg = arg.as_ref();
+        out.push(b'$');
+        out.extend_from_slice(arg.len().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Everything one write recorded, in the order it happened.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub journal: Vec<Record>,
+    /// (database, key) of every key whose value or time to live changed.
+    pub modified: Vec<(usize, Bytes)>,
+    /// (database, key) of lists (later sorted sets and streams) that appeared or grew while
+    /// someone was blocked on a key.
+    pub ready: Vec<(usize, Bytes)>,
+    pub events: Vec<Event>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.journal.is_empty()
+            && self.modified.is_empty()
+            && self.ready.is_empty()
+            && self.events.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_encoded_as_resp_arrays() {
+        let args: [&[u8]; 3] = [b"SET", b"k", b""];
+        assert_eq!(
+            encode_command(args.iter()),
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn switches_off_record_nothing() {
+        let tracking = Switches::default().snapshot();
+        assert!(!tracking.journal && !tracking.watched && !tracking.blocked);
+        assert_eq!(tracking.events, EventClass(0));
+    }
+}
