@@ -8,6 +8,8 @@
 
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
+pub mod real_redis;
+
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::{Child, Command, Stdio};

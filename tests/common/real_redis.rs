@@ -1,0 +1,153 @@
+//! A real redis-server beside thredis, for the interop tests that need Redis installed (they are
+//! `#[ignore]`d in a plain `cargo test` and run by `.ci/run`): [`RealRedis`] runs one in a
+//! scratch directory, and [`Pair`] sends the same bytes to both servers and compares the replies.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::{Raw, TestServer, wait_until};
+
+/// A redis-server process in a scratch directory, stopped when dropped.
+pub struct RealRedis {
+    child: Child,
+    pub port: u16,
+    /// Its working directory (where it saves `dump.rdb`), removed when it stops.
+    pub dir: PathBuf,
+}
+
+impl RealRedis {
+    /// A redis-server with no persistence and `DEBUG` enabled, in a fresh scratch directory.
+    pub fn start() -> RealRedis {
+        RealRedis::with_args(&[])
+    }
+
+    /// Like [`RealRedis::start`], with extra options appended (`["--dbfilename", "x.rdb"]`);
+    /// later options override earlier ones, so `["--save", "60 1"]` turns saving back on.
+    pub fn with_args(extra: &[&str]) -> RealRedis {
+        // redis-server cannot pick its own port: borrow a free one from the OS.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("thredis-interop-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--enable-debug-command",
+                "yes",
+            ])
+            .args(extra)
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (run through .ci/run)");
+        assert!(
+            wait_until(Duration::from_secs(10), || TcpStream::connect((
+                "127.0.0.1",
+                port
+            ))
+            .is_ok()),
+            "redis-server did not start"
+        );
+        RealRedis { child, port, dir }
+    }
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// One connection to each server, fed the same commands.
+pub struct Pair {
+    pub redis: Raw,
+    pub thredis: Raw,
+    _servers: (RealRedis, TestServer),
+}
+
+impl Pair {
+    pub fn new() -> Pair {
+        let (redis, thredis) = (
+            RealRedis::start(),
+            TestServer::with_args(&["--enable-debug-command", "yes"]),
+        );
+        Pair {
+            redis: Raw::connect(redis.port),
+            thredis: thredis.raw(),
+            _servers: (redis, thredis),
+        }
+    }
+
+    /// Sends `args` to both and asserts identical reply bytes.
+    pub fn same(&mut self, args: &[&str]) {
+        let expected = self.redis.command(args);
+        let actual = self.thredis.command(args);
+        assert_eq!(
+            String::from_utf8_lossy(&actual),
+            String::from_utf8_lossy(&expected),
+            "replies differ for {args:?}"
+        );
+    }
+
+    /// Sends `args` to both and compares the replies as multisets of lines (for replies whose
+    /// order Redis leaves undefined, like KEYS).
+    pub fn same_unordered(&mut self, args: &[&str]) {
+        let sorted = |bytes: Vec<u8>| {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let mut lines: Vec<String> = text.split("\r\n").map(str::to_string).collect();
+            lines.sort();
+            lines
+        };
+        let expected = sorted(self.redis.command(args));
+        let actual = sorted(self.thredis.command(args));
+        assert_eq!(actual, expected, "replies differ for {args:?}");
+    }
+
+    /// Sends raw bytes to both; compares everything each server sends back before it closes
+    /// the connection or goes quiet.
+    pub fn same_raw(&mut self, bytes: &[u8]) {
+        self.redis.send(bytes);
+        self.thredis.send(bytes);
+        let expected = self.redis.reply();
+        let actual = self.thredis.reply();
+        assert_eq!(
+            String::from_utf8_lossy(&actual),
+            String::from_utf8_lossy(&expected),
+            "replies differ for {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+
+    /// Runs every command on both servers and reports all the differences at once.
+    pub fn each(&mut self, commands: &[&[&str]]) {
+        let mut differences = Vec::new();
+        for args in commands {
+            let expected = String::from_utf8_lossy(&self.redis.command(args)).into_owned();
+            let actual = String::from_utf8_lossy(&self.thredis.command(args)).into_owned();
+            if actual != expected {
+                differences.push(format!(
+                    "{args:?}\n  redis:   {expected:?}\n  thredis: {actual:?}"
+                ));
+            }
+        }
+        assert!(
+            differences.is_empty(),
+            "replies differ:\n{}",
+            differences.join("\n")
+        );
+    }
+}
