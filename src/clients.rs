@@ -49,6 +49,42 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    fn new(id: u64, stream: TcpStream, peer: SocketAddr, local: SocketAddr) -> ClientInfo {
+        let now_ms = clock::now_ms();
+        ClientInfo {
+            id,
+            stream,
+            peer,
+            local,
+            created_ms: now_ms,
+            last_interaction_ms: AtomicI64::new(now_ms),
+            db: AtomicUsize::new(0),
+            resp: AtomicUsize::new(2),
+            last_command: AtomicUsize::new(0),
+            no_evict: AtomicBool::new(false),
+            no_touch: AtomicBool::new(false),
+            killed: AtomicBool::new(false),
+            names: Mutex::new(ClientNames::default()),
+            doorbell: OnceLock::new(),
+        }
+    }
+
+    /// A client with no connection, for commands the server runs on its own behalf (replaying
+    /// the append-only file at startup, as Redis's `createAOFClient`). It is not registered, so
+    /// CLIENT LIST never shows it. std has no socket-less `TcpStream`: this one wraps one end of
+    /// a Unix socket pair that nothing ever reads or writes, closed with the client.
+    pub fn internal() -> std::io::Result<Arc<ClientInfo>> {
+        let (end, _other) = std::os::unix::net::UnixStream::pair()?;
+        let stream = TcpStream::from(std::os::fd::OwnedFd::from(end));
+        let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
+        Ok(Arc::new(ClientInfo::new(
+            u64::MAX,
+            stream,
+            nowhere,
+            nowhere,
+        )))
+    }
+
     /// This connection's doorbell, made if it has none yet. Called by the connection's own
     /// thread, before it first waits on it.
     pub fn doorbell(&self) -> std::io::Result<&Doorbell> {
@@ -183,24 +219,8 @@ impl Clients {
         peer: SocketAddr,
         local: SocketAddr,
     ) -> Arc<ClientInfo> {
-        let now_ms = clock::now_ms();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let info = Arc::new(ClientInfo {
-            id,
-            stream,
-            peer,
-            local,
-            created_ms: now_ms,
-            last_interaction_ms: AtomicI64::new(now_ms),
-            db: AtomicUsize::new(0),
-            resp: AtomicUsize::new(2),
-            last_command: AtomicUsize::new(0),
-            no_evict: AtomicBool::new(false),
-            no_touch: AtomicBool::new(false),
-            killed: AtomicBool::new(false),
-            names: Mutex::new(ClientNames::default()),
-            doorbell: OnceLock::new(),
-        });
+        let info = Arc::new(ClientInfo::new(id, stream, peer, local));
         self.lock().insert(id, Arc::clone(&info));
         info
     }

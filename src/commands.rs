@@ -28,6 +28,7 @@ pub mod expire;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod persistence;
 pub mod server;
 pub mod strings;
 mod table;
@@ -157,10 +158,12 @@ impl Flags {
     /// Dangerous enough to be refused unless a configuration option allows it (`DEBUG`, behind
     /// `enable-debug-command`).
     pub const PROTECTED: Flags = Flags(1 << 16);
+    /// Refused while the dataset loads asynchronously (a replica's `repl-diskless-load`).
+    pub const NO_ASYNC_LOADING: Flags = Flags(1 << 17);
 
     /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
     /// `sentinel` and `protected` on purpose.
-    const NAMES: [(Flags, &'static str); 14] = [
+    const NAMES: [(Flags, &'static str); 15] = [
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
         (Flags::ADMIN, "admin"),
@@ -173,6 +176,7 @@ impl Flags {
         (Flags::SKIP_SLOWLOG, "skip_slowlog"),
         (Flags::FAST, "fast"),
         (Flags::NO_AUTH, "no_auth"),
+        (Flags::NO_ASYNC_LOADING, "no_async_loading"),
         (Flags::NO_MULTI, "no_multi"),
         (Flags::ALLOW_BUSY, "allow_busy"),
     ];
@@ -507,10 +511,29 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
         reply_error(ctx, &error);
         return;
     }
+    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {
+        ctx.server.stats.record_rejected(Some(resolved.id));
+        reply_error(ctx, &error);
+        return;
+    }
     ctx.session.info.set_last_command(resolved.id);
 
     let mark = ctx.reply.mark();
-    let result = match resolved.command.handler {
+    let result = run(ctx, resolved, request);
+    // One more clock reading for the duration: the start is the command's own `now`.
+    let elapsed = Duration::from_micros(clock::now_us().saturating_sub(ctx.now_us) as u64);
+    ctx.server
+        .stats
+        .record_call(resolved.id, elapsed, result.is_err());
+    if let Err(error) = result {
+        ctx.reply.truncate(mark);
+        reply_error(ctx, &error);
+    }
+}
+
+/// Runs a resolved command's handler under the lock its kind asks for.
+fn run(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult {
+    match resolved.command.handler {
         Handler::Plain(run) => run(ctx, request),
         Handler::Read(run) => {
             let databases = ctx.server.keyspace.read();
@@ -528,16 +551,15 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
         Handler::Container => {
             unreachable!("resolve() returns a subcommand or an arity error for containers")
         }
-    };
-    // One more clock reading for the duration: the start is the command's own `now`.
-    let elapsed = Duration::from_micros(clock::now_us().saturating_sub(ctx.now_us) as u64);
-    ctx.server
-        .stats
-        .record_call(resolved.id, elapsed, result.is_err());
-    if let Err(error) = result {
-        ctx.reply.truncate(mark);
-        reply_error(ctx, &error);
     }
+}
+
+/// Runs a command the server replays on its own behalf (the append-only file at startup): the
+/// same row, handler and lock as [`execute`], without statistics. What it replies goes to
+/// `ctx.reply`, which the caller discards; an error is returned, as Redis's loader ignores it.
+pub fn replay(ctx: &mut Ctx, request: &Request) -> CommandResult {
+    let resolved = resolve(request)?;
+    run(ctx, resolved, request)
 }
 
 /// `enable-debug-command`: `yes`, or `local` for a client on the loopback interface.

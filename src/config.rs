@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use crate::protocol::Limits;
-use crate::protocol::split::split_args;
+use crate::protocol::split::{repr, split_args};
 
 pub use params::{PARAMS, Param};
 
@@ -51,6 +51,17 @@ pub struct Config {
     pub appendfsync: AtomicU8,
     pub appenddirname: RwLock<String>,
     pub appendfilename: RwLock<String>,
+    // ---- persistence: how RDB files and the AOF are written and read
+    pub rdbcompression: AtomicBool,
+    pub rdbchecksum: AtomicBool,
+    pub stop_writes_on_bgsave_error: AtomicBool,
+    pub rdb_save_incremental_fsync: AtomicBool,
+    pub aof_use_rdb_preamble: AtomicBool,
+    pub aof_load_truncated: AtomicBool,
+    pub aof_rewrite_incremental_fsync: AtomicBool,
+    pub no_appendfsync_on_rewrite: AtomicBool,
+    pub auto_aof_rewrite_percentage: AtomicI64,
+    pub auto_aof_rewrite_min_size: AtomicI64,
     pub logfile: RwLock<String>,
     pub enable_debug_command: RwLock<DebugAccess>,
     /// `replicaof host port`, kept for when replication arrives.
@@ -72,13 +83,23 @@ impl Default for Config {
             client_query_buffer_limit: AtomicI64::new(1024 * 1024 * 1024),
             hz: AtomicI64::new(10),
             dbfilename: RwLock::new("dump.rdb".into()),
-            // Redis's default is "3600 1 300 100 60 10000"; thredis has no RDB writer yet, and a
-            // save schedule that saved nothing would be a lie.
-            save: RwLock::new(Vec::new()),
+            // Redis's built-in default: after an hour if anything changed, after 5 minutes if
+            // 100 keys did, after a minute if 10,000 did.
+            save: RwLock::new(vec![(3600, 1), (300, 100), (60, 10_000)]),
             appendonly: AtomicBool::new(false),
             appendfsync: AtomicU8::new(0),
             appenddirname: RwLock::new("appendonlydir".into()),
             appendfilename: RwLock::new("appendonly.aof".into()),
+            rdbcompression: AtomicBool::new(true),
+            rdbchecksum: AtomicBool::new(true),
+            stop_writes_on_bgsave_error: AtomicBool::new(true),
+            rdb_save_incremental_fsync: AtomicBool::new(true),
+            aof_use_rdb_preamble: AtomicBool::new(true),
+            aof_load_truncated: AtomicBool::new(true),
+            aof_rewrite_incremental_fsync: AtomicBool::new(true),
+            no_appendfsync_on_rewrite: AtomicBool::new(false),
+            auto_aof_rewrite_percentage: AtomicI64::new(100),
+            auto_aof_rewrite_min_size: AtomicI64::new(64 * 1024 * 1024),
             logfile: RwLock::new(String::new()),
             enable_debug_command: RwLock::new(DebugAccess::No),
             replicaof: RwLock::new(None),
@@ -125,6 +146,24 @@ impl Config {
 
     pub fn hz(&self) -> i64 {
         Config::get(&self.hz).clamp(1, 500)
+    }
+
+    /// `appendfsync`.
+    pub fn fsync(&self) -> crate::persistence::aof::Fsync {
+        use crate::persistence::aof::Fsync;
+        match self.appendfsync.load(Ordering::Relaxed) {
+            1 => Fsync::Always,
+            2 => Fsync::No,
+            _ => Fsync::EverySec,
+        }
+    }
+
+    pub fn rdbchecksum(&self) -> bool {
+        self.rdbchecksum.load(Ordering::Relaxed)
+    }
+
+    pub fn aof_load_truncated(&self) -> bool {
+        self.aof_load_truncated.load(Ordering::Relaxed)
     }
 
     /// The working directory, which `dir` sets (Redis chdirs into it, and so does thredis).
@@ -224,28 +263,11 @@ fn option_lines(args: &[String]) -> Vec<String> {
             let mut line = words[0].clone();
             for word in &words[1..] {
                 line.push(' ');
-                line.push_str(&quote(word));
+                line.push_str(&repr(word.as_bytes()));
             }
             line
         })
         .collect()
-}
-
-/// Quotes a word so `split_args` gives it back unchanged (Redis's `sdscatrepr`).
-fn quote(word: &str) -> String {
-    let mut quoted = String::from("\"");
-    for c in word.chars() {
-        match c {
-            '\\' => quoted.push_str("\\\\"),
-            '"' => quoted.push_str("\\\""),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@
 //! client: [`Socket::read`] flushes pending output before it calls `read` on the socket. So a
 //! client that pipelines 1000 commands in one packet gets 1000 replies in one `write`, while a
 //! client sending one command at a time gets each reply at once. No timer, no guessing. A very
-//! large batch of replies is flushed early to bound memory.
+//! large batch of replies is flushed early to bound memory. With the append-only file on, the
+//! writes those replies acknowledge (or observed) are made durable first
+//! (`persistence::make_durable`), one group commit for the whole batch.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -21,6 +23,7 @@ use crate::clients::ClientInfo;
 use crate::clock;
 use crate::commands::{self, Ctx};
 use crate::log;
+use crate::persistence;
 use crate::protocol::{ReadError, Reply, Request, RequestReader};
 use crate::random::Rng;
 use crate::server::Server;
@@ -97,11 +100,16 @@ struct Socket<'a> {
     yields: u32,
     /// Times this thread slept in `read`.
     sleeps: u32,
+    /// How far the append-only file must be durable before the pending replies go out: the
+    /// journal's end after the last command, covering every write it made or saw (0 while the
+    /// AOF is off).
+    durable_to: u64,
 }
 
 impl Socket<'_> {
     fn flush(&mut self) -> io::Result<()> {
         if !self.out.is_empty() {
+            persistence::make_durable(self.server, self.durable_to);
             let mut stream = self.stream;
             stream.write_all(&self.out)?;
             self.server.stats.record_write(self.out.len());
@@ -183,6 +191,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         info: &info,
         yields: MAX_YIELDS,
         sleeps: 0,
+        durable_to: 0,
     };
     let mut reader = RequestReader::new(BufReader::with_capacity(READ_BUFFER, socket));
     let mut request = Request::default();
@@ -233,6 +242,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
             may_block: true,
         };
         commands::execute(&mut ctx, &request);
+        socket.durable_to = server.persistence.aof.end();
 
         if session.reply_off || session.skip_this_reply {
             socket.out.truncate(mark);

@@ -1,6 +1,6 @@
 //! The background thread: Redis's `serverCron`, `hz` times a second. It reclaims expired keys
-//! nobody reads (active expiry), closes clients idle past `timeout`, and samples the rates INFO
-//! reports. It takes the keyspace lock only briefly and never while it sleeps.
+//! nobody reads (active expiry), starts the background saves the save points and schedules ask
+//! for, closes clients idle past `timeout`, and samples the rates INFO reports. It takes the keyspace lock only briefly and never while it sleeps.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -35,6 +35,7 @@ fn run(server: &Server) {
             };
             expire::active_expire_cycle(&server.keyspace, &mut cursor, now_ms, period / 4, remove);
         }
+        crate::persistence::jobs::cron(server, now_ms);
         if now_ms - last_timeout_check >= 1000 {
             close_idle_clients(server, now_ms);
             last_timeout_check = now_ms;

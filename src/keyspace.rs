@@ -29,11 +29,12 @@ pub mod list;
 pub mod set;
 mod value;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 pub use bytes::Bytes;
 pub use changes::{Changes, Event, EventClass, Record, Switches, Tracking};
-pub use db::{Db, SHARDS, Ttl};
+pub use db::{Db, SHARDS, ShardEntries, SnapshotHook, Ttl};
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
@@ -77,6 +78,10 @@ pub struct Keyspace {
     databases: RwLock<Databases>,
     /// Which consumers of recorded changes exist (see [`changes`]).
     pub switches: Switches,
+    /// The dataset is being loaded (an append-only file replayed at startup): nothing counts as
+    /// expired, as in Redis (`keyIsExpired` returns false while loading), so each replayed
+    /// command meets exactly the keys it met when it first ran.
+    pub loading: AtomicBool,
 }
 
 impl Keyspace {
@@ -89,6 +94,7 @@ impl Keyspace {
                 expired_keys: 0,
             }),
             switches: Switches::default(),
+            loading: AtomicBool::new(false),
         }
     }
 
@@ -112,10 +118,12 @@ impl Keyspace {
             .unwrap_or_else(PoisonError::into_inner);
         // Read under the lock: a consumer that registered before this write is seen by it.
         let tracking = self.switches.snapshot();
+        let loading = self.loading.load(Ordering::Relaxed);
         let mut writer = Writer {
             databases: &mut databases,
             db,
             now_ms,
+            expiry_clock: if loading { i64::MIN } else { now_ms },
             changes: 0,
             expired: 0,
             tracking,
@@ -146,6 +154,9 @@ pub struct Writer<'a> {
     databases: &'a mut Databases,
     db: usize,
     now_ms: i64,
+    /// The time expiry is judged by: `now_ms`, or the beginning of time while loading (nothing
+    /// expires).
+    expiry_clock: i64,
     changes: u64,
     expired: u64,
     tracking: Tracking,
@@ -161,6 +172,13 @@ impl Writer<'_> {
     /// command, as Redis caches `mstime()` per call.
     pub fn now_ms(&self) -> i64 {
         self.now_ms
+    }
+
+    /// Whether the Unix time `at_ms` has passed, for a command about to set it as an expiry
+    /// (Redis's `checkAlreadyExpired`): then the key is deleted instead. Never while loading, so a
+    /// replayed `PEXPIREAT` sets the time it set when it first ran.
+    pub fn has_passed(&self, at_ms: i64) -> bool {
+        at_ms <= self.expiry_clock
     }
 
     /// The index of the client's selected database.
@@ -262,7 +280,7 @@ impl Writer<'_> {
     /// Lazy expiry for writers: an expired key is removed before anyone looks at it, and the
     /// removal is journaled, signalled and notified as Redis's `deleteExpiredKeyAndPropagate`.
     fn expire_if_needed(&mut self, db: usize, key: &[u8]) {
-        if self.databases.dbs[db].remove_if_expired(key, self.now_ms) {
+        if self.databases.dbs[db].remove_if_expired(key, self.expiry_clock) {
             self.record_expiry(db, key);
         }
     }
@@ -299,15 +317,21 @@ impl Writer<'_> {
 
     pub fn exists(&mut self, key: &[u8]) -> bool {
         self.expire_if_needed(self.db, key);
-        self.databases.dbs[self.db].contains(key, self.now_ms)
+        self.databases.dbs[self.db].contains(key, self.expiry_clock)
     }
 
     /// Creates or overwrites `key` in the selected database.
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
         let db = self.db;
         let blockable = self.tracking.blocked && value.is_blockable();
-        if self.databases.dbs[db].set(key, value, ttl, self.now_ms) {
+        if self.databases.dbs[db].set(key, value, ttl, self.expiry_clock) {
             self.record_expiry(db, key);
+        }
+        if self.expiry_clock != self.now_ms {
+            // Loading: the entry's access time is now, not the clock expiry was judged by.
+            if let Some(entry) = self.databases.dbs[db].get_mut_unchecked(key) {
+                entry.touch(self.now_ms);
+            }
         }
         self.modified_in(db, key);
         if blockable {

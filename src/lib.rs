@@ -19,7 +19,8 @@
 //! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
 //! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`doorbell`] (waking a
 //! connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
-//! limits, `poll`).
+//! limits, `poll`), [`persistence`] (RDB snapshots and the append-only file: loaded at startup,
+//! fed by the write path, made durable before replies go out).
 
 pub mod clients;
 pub mod clock;
@@ -32,6 +33,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod log;
 pub mod number;
+pub mod persistence;
 pub mod protocol;
 pub mod random;
 pub mod server;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
 
+use thredis::persistence::SaveOnExit;
 use thredis::{Config, Server, sys};
 
 fn main() -> ExitCode {
@@ -56,14 +57,21 @@ fn main() -> ExitCode {
     let signals = thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            let signal = sys::wait_for_termination_signal();
-            let name = if signal == sys::SIGINT {
-                "SIGINT"
-            } else {
-                "SIGTERM"
-            };
-            thredis::log!(Warning, "Received {name} scheduling shutdown...");
-            server.shutdown();
+            loop {
+                let signal = sys::wait_for_termination_signal();
+                let name = if signal == sys::SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                thredis::log!(Warning, "Received {name} scheduling shutdown...");
+                // Returns only if the final save failed: Redis then keeps serving.
+                server.shutdown(SaveOnExit::Default, false);
+                thredis::log!(
+                    Warning,
+                    "{name} received but errors trying to shut down the server, check the logs for more information"
+                );
+            }
         });
     if let Err(error) = signals {
         eprintln!("Failed to start: {error}");

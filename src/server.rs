@@ -22,6 +22,7 @@ use crate::clients::Clients;
 use crate::config::{self, Config};
 use crate::keyspace::{Keyspace, Writer};
 use crate::log;
+use crate::persistence::{self, Persistence, SaveOnExit};
 use crate::stats::Stats;
 use crate::{REDIS_VERSION, VERSION, clock, connection, cron, sys};
 
@@ -52,6 +53,8 @@ pub struct Server {
     pub started_ms: i64,
     /// `DEBUG SET-ACTIVE-EXPIRE`: whether the cron thread reclaims expired keys.
     pub active_expire: AtomicBool,
+    /// RDB saves, the append-only file, and the background jobs that write them.
+    pub persistence: Persistence,
 }
 
 /// A bound server, ready to serve.
@@ -96,10 +99,13 @@ impl Server {
             started: Instant::now(),
             started_ms: clock::now_ms(),
             active_expire: AtomicBool::new(true),
+            persistence: Persistence::default(),
             config,
         };
         log!(Notice, "Running mode=standalone, port={port}.");
         log!(Notice, "Server initialized");
+        // Before the first client is accepted: nobody may see the dataset half loaded.
+        persistence::load_at_startup(&server)?;
         Ok(Listening {
             server: Arc::new(server),
             listeners,
@@ -129,15 +135,23 @@ impl Server {
         // Consumers plug in here, in this order: clients blocked on ready keys are served first
         // (their pops are changes too), then the journal goes to the append-only file and the
         // replicas, then WATCH and keyspace notifications see the modified keys and events.
+        self.persistence.commit(&changes.journal);
         drop(changes);
     }
 
-    /// Ends the process the way Redis's `prepareForShutdown` does (there is nothing to save
-    /// yet). Used by `SHUTDOWN` and by SIGTERM/SIGINT.
-    pub fn shutdown(&self) -> ! {
+    /// Ends the process the way Redis's `prepareForShutdown` does: with the keyspace held
+    /// exclusively (no write can be acknowledged after this point), stops background saves,
+    /// flushes the AOF and saves the RDB file if asked to or if save points are set, then exits.
+    /// Used by `SHUTDOWN` and by SIGTERM/SIGINT. Returns only if it could not save (and `force`
+    /// was not given); the reason is in the log.
+    pub fn shutdown(&self, save: SaveOnExit, force: bool) {
         log!(Warning, "User requested shutdown...");
-        log!(Warning, "thredis is now ready to exit, bye bye...");
-        std::process::exit(0)
+        self.keyspace.write(0, clock::now_ms(), |w| {
+            if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
+                log!(Warning, "thredis is now ready to exit, bye bye...");
+                std::process::exit(0)
+            }
+        });
     }
 
     /// Takes a new connection: refuses it past `maxclients` or when protected mode forbids it,
@@ -221,6 +235,7 @@ impl Listening {
     /// Starts the background thread and serves clients until the process exits.
     pub fn run(self) -> io::Result<()> {
         cron::start(Arc::clone(&self.server))?;
+        persistence::start(Arc::clone(&self.server))?;
         log!(Notice, "Ready to accept connections");
         let mut listeners = self.listeners.into_iter();
         let first = listeners

@@ -108,6 +108,16 @@ pub fn wait_for_termination_signal() -> c_int {
     signal
 }
 
+/// The C library's wording for an OS error (`No space left on device`), as Redis prints
+/// `strerror(errno)`: std's text without its ` (os error 28)` suffix.
+pub fn os_error_text(error: &io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
 /// The soft limit on open files: (current, maximum).
 pub fn open_files_limit() -> io::Result<(u64, u64)> {
     let mut limit = RLimit {

@@ -71,17 +71,28 @@ pub fn set(ctx: &mut Ctx, args: &Args) -> CommandResult {
         .iter()
         .map(|(param, _)| (param.get)(config))
         .collect();
+    let restore = |applied: usize| {
+        for ((param, _), old) in changes[..applied].iter().zip(&previous) {
+            // Restoring a value the parameter held a moment ago cannot fail.
+            let _ = (param.set)(config, old);
+        }
+    };
     for (applied, (param, value)) in changes.iter().enumerate() {
         if let Err(reason) = (param.set)(config, value) {
-            for ((param, _), old) in changes[..applied].iter().zip(&previous) {
-                // Restoring a value the parameter held a moment ago cannot fail.
-                let _ = (param.set)(config, old);
-            }
+            restore(applied);
             return Err(CommandError::err(format!(
                 "CONFIG SET failed (possibly related to argument '{}') - {reason}",
                 param.name
             )));
         }
+    }
+    // Settings that act when they change (turning the AOF on writes a base first). Inside EXEC
+    // (where commands may not block) that work is scheduled, as Redis does.
+    if let Err(reason) = crate::persistence::apply_config(ctx.server, !ctx.may_block) {
+        restore(changes.len());
+        return Err(CommandError::err(format!(
+            "CONFIG SET failed (possibly related to argument 'appendonly') - {reason}"
+        )));
     }
     ctx.reply.ok();
     Ok(())

@@ -1,17 +1,42 @@
 //! `DEBUG`: the subcommands test suites rely on. Like Redis, refused unless
-//! `enable-debug-command` allows it (the `PROTECTED` flag on its table row).
+//! `enable-debug-command` allows it (the `PROTECTED` flag on its table row). `DIGEST`,
+//! `DIGEST-VALUE` and `RELOAD` are persistence's (see `persistence/digest.rs`).
 
 use std::time::Duration;
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
 use crate::keyspace::Value;
+use crate::persistence::{
+    self,
+    rdb::load::{LoadOptions, load_file},
+};
 use crate::{log, number};
 
 /// `DEBUG SLEEP seconds`, `DEBUG SET-ACTIVE-EXPIRE 0|1`, `DEBUG OBJECT key`, `DEBUG LOG message`,
+/// `DEBUG DIGEST`, `DEBUG DIGEST-VALUE key...`, `DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]`,
 /// `DEBUG HELP`.
 pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let sub = args.arg(1);
     match args.len() {
+        2 if is_option(sub, "digest") => {
+            let digest = persistence::digest::dataset(&ctx.server.keyspace.read());
+            ctx.reply.simple(&digest);
+            Ok(())
+        }
+        _ if is_option(sub, "digest-value") => {
+            let databases = ctx.server.keyspace.read();
+            let db = databases.db(ctx.session.db);
+            let digests: Vec<String> = args
+                .iter()
+                .skip(2)
+                .map(|key| persistence::digest::key(db, key))
+                .collect();
+            drop(databases);
+            ctx.reply.array(digests.len());
+            digests.iter().for_each(|digest| ctx.reply.simple(digest));
+            Ok(())
+        }
+        _ if is_option(sub, "reload") => reload(ctx, args),
         2 if is_option(sub, "help") => help(ctx),
         3 if is_option(sub, "sleep") => sleep(ctx, args.arg(2)),
         3 if is_option(sub, "set-active-expire") => {
@@ -49,6 +74,59 @@ fn sleep(ctx: &mut Ctx, seconds: &[u8]) -> CommandResult {
     ctx.server
         .keyspace
         .write(ctx.session.db, ctx.now_ms, |_| std::thread::sleep(duration));
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `DEBUG RELOAD`: saves the RDB file, empties the databases and loads the file back, all under
+/// the exclusive lock, so clients see the dataset before or after, never in between. `MERGE`
+/// lets loaded keys replace existing ones, `NOFLUSH` keeps the current data, `NOSAVE` loads the
+/// file as it is.
+fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for option in args.iter().skip(2) {
+        if is_option(option, "merge") {
+            merge = true;
+        } else if is_option(option, "noflush") {
+            flush = false;
+        } else if is_option(option, "nosave") {
+            save = false;
+        } else {
+            return Err(CommandError::err(
+                "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            ));
+        }
+    }
+    let server = ctx.server;
+    let path = std::path::PathBuf::from(crate::config::read(&server.config.dbfilename));
+    server.keyspace.write(ctx.session.db, ctx.now_ms, |w| {
+        let databases = w.databases();
+        if save {
+            persistence::jobs::save_now(server, databases)
+                .map_err(|_| CommandError::coded("ERR"))?;
+        }
+        if flush {
+            for index in 0..databases.count() {
+                let mut old = std::mem::take(databases.db_mut(index));
+                old.release_to_snapshots();
+            }
+        }
+        let options = LoadOptions {
+            now_ms: ctx.now_ms,
+            keep_expired: false,
+            verify_checksum: server.config.rdbchecksum(),
+            replace_existing: merge,
+        };
+        match load_file(&path, databases, options) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(CommandError::err("Error trying to load the RDB dump")),
+            Err(error) => {
+                error.log();
+                Err(CommandError::err("Error trying to load the RDB dump"))
+            }
+        }
+    })?;
+    log!(Warning, "DB reloaded by DEBUG RELOAD");
     ctx.reply.ok();
     Ok(())
 }
@@ -129,10 +207,27 @@ fn help(ctx: &mut Ctx) -> CommandResult {
         &mut ctx.reply,
         "DEBUG",
         &[
+            "DIGEST",
+            "    Output a hex signature representing the current DB content.",
+            "DIGEST-VALUE <key> [<key> ...]",
+            "    Output a hex signature of the values of all the specified keys.",
             "LOG <message>",
             "    Write <message> to the server log.",
             "OBJECT <key>",
             "    Show low level info about the `key` and associated value.",
+            "RELOAD [option ...]",
+            "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+            "    * MERGE: conflicting keys will be loaded from RDB.",
+            "    * NOFLUSH: the existing database will not be removed before load, but",
+            "      conflicting keys will generate an exception and kill the server.",
+            "    * NOSAVE: the database will be loaded from an existing RDB file.",
+            "    Examples:",
+            "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+            "      the database.",
+            "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+            "      existing RDB file.",
+            "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+            "      file to the database.",
             "SET-ACTIVE-EXPIRE <0|1>",
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",

@@ -4,6 +4,7 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::keyspace::{Databases, Writer};
+use crate::number::IntBuf;
 
 /// The unit of an EXPIRE-family argument, and whether it is relative to now.
 #[derive(Clone, Copy)]
@@ -135,10 +136,17 @@ fn set_expiry(ctx: &mut Ctx, args: &Args, w: &mut Writer, unit: Unit) -> Command
         ctx.reply.integer(0);
         return Ok(());
     }
-    if when <= w.now_ms() {
+    // Journaled with the absolute time, so a replay sets the same moment (Redis rewrites the
+    // command as PEXPIREAT, keeping its options, or as DEL when the time has passed).
+    let mut digits = IntBuf::new();
+    if w.has_passed(when) {
         w.remove(key);
+        w.propagate(&[b"DEL", key]);
     } else {
         w.set_expire(key, when);
+        let mut journaled: Vec<&[u8]> = vec![b"PEXPIREAT", key, digits.format(when)];
+        journaled.extend(args.iter().skip(3));
+        w.propagate(&journaled);
     }
     ctx.reply.integer(1);
     Ok(())

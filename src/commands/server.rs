@@ -7,6 +7,7 @@ use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
 use crate::clock;
 use crate::keyspace::{Databases, Db, Writer};
 use crate::log;
+use crate::persistence::SaveOnExit;
 
 /// `DBSIZE`: keys in the selected database.
 pub fn dbsize(ctx: &mut Ctx, _: &Args, databases: &Databases) -> CommandResult {
@@ -25,8 +26,10 @@ fn flush_mode(args: &Args) -> Result<bool, CommandError> {
 }
 
 /// Drops emptied databases. With ASYNC, a background thread frees their memory, so a client
-/// flushing millions of keys does not hold the write lock while they are freed.
-fn release(old: Vec<Db>, asynchronous: bool) {
+/// flushing millions of keys does not hold the write lock while they are freed. A background
+/// save still writing them gets their contents first (under the lock: see `keyspace/db.rs`).
+fn release(mut old: Vec<Db>, asynchronous: bool) {
+    old.iter_mut().for_each(Db::release_to_snapshots);
     if asynchronous && old.iter().any(|db| !db.is_empty()) {
         let spawned = thread::Builder::new()
             .name("lazyfree".into())
@@ -81,37 +84,40 @@ pub fn time(ctx: &mut Ctx, _: &Args) -> CommandResult {
     Ok(())
 }
 
-/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: exits without a reply. There is nothing to
-/// save yet, so `SAVE` fails the way a failed save makes Redis's SHUTDOWN fail.
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: exits without a reply, after saving if asked
+/// to or if save points are set. If that save fails, the server stays up and the client gets
+/// Redis's error, unless FORCE says to exit anyway.
 pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
-    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    let (mut nosave, mut save, mut abort, mut force, mut now) = (false, false, false, false, false);
     for option in args.iter().skip(1) {
         if is_option(option, "nosave") {
             nosave = true;
         } else if is_option(option, "save") {
             save = true;
-        } else if is_option(option, "now") || is_option(option, "force") {
-            other = true;
+        } else if is_option(option, "now") {
+            now = true;
+        } else if is_option(option, "force") {
+            force = true;
         } else if is_option(option, "abort") {
             abort = true;
         } else {
             return Err(CommandError::Syntax);
         }
     }
-    if (abort && (nosave || save || other)) || (nosave && save) {
+    if (abort && (nosave || save || now || force)) || (nosave && save) {
         return Err(CommandError::Syntax);
     }
     if abort {
         return Err(CommandError::err("No shutdown in progress."));
     }
-    if save {
-        log!(
-            Warning,
-            "Error trying to save the DB, can't exit: thredis cannot write RDB files yet."
-        );
-        return Err(CommandError::err("Errors trying to SHUTDOWN. Check logs."));
-    }
-    ctx.server.shutdown()
+    let mode = match (save, nosave) {
+        (true, _) => SaveOnExit::Save,
+        (_, true) => SaveOnExit::NoSave,
+        _ => SaveOnExit::Default,
+    };
+    // Returns only if it could not save.
+    ctx.server.shutdown(mode, force);
+    Err(CommandError::err("Errors trying to SHUTDOWN. Check logs."))
 }
 
 /// `FUNCTION FLUSH [ASYNC|SYNC]`: there are no functions to delete.

@@ -3,7 +3,7 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::keyspace::{Databases, Str, Ttl, Value, Writer};
-use crate::number::{self, LongDouble};
+use crate::number::{self, IntBuf, LongDouble};
 
 /// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits.
 fn check_length(ctx: &Ctx, len: u64) -> CommandResult {
@@ -148,6 +148,10 @@ pub fn set(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         (None, false) => Ttl::Clear,
     };
     w.set(key, Value::string(value), ttl);
+    if let Some(at) = deadline {
+        // Journaled as `SET key value PXAT ms`: a replay must not restart a relative TTL.
+        w.propagate(&[b"SET", key, value, b"PXAT", IntBuf::new().format(at)]);
+    }
     if !options.get {
         ctx.reply.ok();
     }
@@ -184,7 +188,9 @@ fn set_with_expiry(
     command: &'static str,
 ) -> CommandResult {
     let at = expiry.deadline(args.arg(2), w.now_ms(), command)?;
-    w.set(args.arg(1), Value::string(args.arg(3)), Ttl::At(at));
+    let (key, value) = (args.arg(1), args.arg(3));
+    w.set(key, Value::string(value), Ttl::At(at));
+    w.propagate(&[b"SET", key, value, b"PXAT", IntBuf::new().format(at)]);
     ctx.reply.ok();
     Ok(())
 }
@@ -197,6 +203,7 @@ pub fn getset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         None => ctx.reply.null(),
     }
     w.set(key, Value::string(args.arg(2)), Ttl::Clear);
+    w.propagate(&[b"SET", key, args.arg(2)]);
     Ok(())
 }
 
@@ -211,6 +218,7 @@ pub fn getdel(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         }
     }
     w.remove(key);
+    w.propagate(&[b"DEL", key]);
     Ok(())
 }
 
@@ -243,16 +251,19 @@ pub fn getex(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         return Ok(());
     };
     let value = entry.value().as_string()?.as_bytes().to_vec();
+    // Never journaled as sent: as the PEXPIREAT, DEL or PERSIST it amounts to (Redis's rule).
     if let Some((kind, arg)) = expiry {
         let at = kind.deadline(arg, w.now_ms(), "getex")?;
         let absolute = matches!(kind, Expiry::UnixSeconds | Expiry::UnixMilliseconds);
-        if absolute && at <= w.now_ms() {
+        if absolute && w.has_passed(at) {
             w.remove(key);
+            w.propagate(&[b"DEL", key]);
         } else {
             w.set_expire(key, at);
+            w.propagate(&[b"PEXPIREAT", key, IntBuf::new().format(at)]);
         }
-    } else if persist {
-        w.persist(key);
+    } else if persist && w.persist(key) {
+        w.propagate(&[b"PERSIST", key]);
     }
     ctx.reply.bulk(&value);
     Ok(())
@@ -450,6 +461,8 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult 
         .ok_or_else(|| CommandError::err("increment would produce NaN or Infinity"))?;
     let text = updated.to_human_string();
     w.set(key, Value::float_string(text.as_bytes()), Ttl::Keep);
+    // Journaled as the value it produced: floating-point arithmetic need not replay the same.
+    w.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.reply.bulk(text.as_bytes());
     Ok(())
 }

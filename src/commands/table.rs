@@ -8,7 +8,9 @@
 use super::Group::{Connection, Generic, Scripting, Server, String};
 use super::Handler::{Container, Plain, Read, Write};
 use super::{Command, Flags, Group, Handler, KeySpec, Keys};
-use super::{client, config, connection, debug, expire, introspection, keys, server, strings};
+use super::{
+    client, config, connection, debug, expire, introspection, keys, persistence, server, strings,
+};
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
     Command {
@@ -90,6 +92,7 @@ const SENTINEL: Flags = Flags::SENTINEL;
 const ALLOW_BUSY: Flags = Flags::ALLOW_BUSY;
 const NO_MULTI: Flags = Flags::NO_MULTI;
 const PROTECTED: Flags = Flags::PROTECTED;
+const NO_ASYNC_LOADING: Flags = Flags::NO_ASYNC_LOADING;
 
 /// One key at `index`.
 const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -451,6 +454,26 @@ pub static COMMANDS: &[Command] = &[
         Server,
         "1.0.0",
         "Synchronously saves the database(s) to disk and shuts down the Redis server.",
+    ),
+    // ---------------------------------------------------------------- persistence (RDB and AOF)
+    cmd("save", 1, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING, NO_MULTI]), Plain(persistence::save)).doc(
+        Server,
+        "1.0.0",
+        "Synchronously saves the database(s) to disk.",
+    ),
+    cmd("bgsave", -1, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING]), Plain(persistence::bgsave)).doc(
+        Server,
+        "1.0.0",
+        "Asynchronously saves the database(s) to disk.",
+    ),
+    cmd("lastsave", 1, f(&[LOADING, STALE, FAST]), Plain(persistence::lastsave))
+        .acl(&["admin", "dangerous"])
+        .tips(&["nondeterministic_output"])
+        .doc(Server, "1.0.0", "Returns the Unix timestamp of the last successful save to disk."),
+    cmd("bgrewriteaof", 1, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING]), Plain(persistence::bgrewriteaof)).doc(
+        Server,
+        "1.0.0",
+        "Asynchronously rewrites the append-only file to disk.",
     ),
     cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands.").subcommands(&[
         cmd("flush", -2, NOSCRIPT, Write(server::function_flush)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Deletes all libraries and functions."),

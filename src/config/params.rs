@@ -130,16 +130,12 @@ pub static PARAMS: &[Param] = &[
         parse_save(v).map(|points| write(&c.save, points))
     })
     .multi_arg(),
+    // Turning the AOF on or off at runtime is done by the persistence module once the value is
+    // stored (`persistence::apply_config`).
     param(
         "appendonly",
         |c| yes_no(&c.appendonly),
-        |c, v| {
-            if parse_bool(v)? {
-                return Err("the append-only file is not implemented yet".into());
-            }
-            c.appendonly.store(false, Ordering::Relaxed);
-            Ok(())
-        },
+        |c, v| set_bool(&c.appendonly, v),
     ),
     param(
         "appendfsync",
@@ -174,6 +170,58 @@ pub static PARAMS: &[Param] = &[
         },
     )
     .immutable(),
+    // ---- persistence: how RDB files and the AOF are written and read
+    param(
+        "rdbcompression",
+        |c| yes_no(&c.rdbcompression),
+        |c, v| set_bool(&c.rdbcompression, v),
+    ),
+    param(
+        "rdbchecksum",
+        |c| yes_no(&c.rdbchecksum),
+        |c, v| set_bool(&c.rdbchecksum, v),
+    )
+    .immutable(),
+    param(
+        "stop-writes-on-bgsave-error",
+        |c| yes_no(&c.stop_writes_on_bgsave_error),
+        |c, v| set_bool(&c.stop_writes_on_bgsave_error, v),
+    ),
+    param(
+        "rdb-save-incremental-fsync",
+        |c| yes_no(&c.rdb_save_incremental_fsync),
+        |c, v| set_bool(&c.rdb_save_incremental_fsync, v),
+    ),
+    param(
+        "aof-use-rdb-preamble",
+        |c| yes_no(&c.aof_use_rdb_preamble),
+        |c, v| set_bool(&c.aof_use_rdb_preamble, v),
+    ),
+    param(
+        "aof-load-truncated",
+        |c| yes_no(&c.aof_load_truncated),
+        |c, v| set_bool(&c.aof_load_truncated, v),
+    ),
+    param(
+        "aof-rewrite-incremental-fsync",
+        |c| yes_no(&c.aof_rewrite_incremental_fsync),
+        |c, v| set_bool(&c.aof_rewrite_incremental_fsync, v),
+    ),
+    param(
+        "no-appendfsync-on-rewrite",
+        |c| yes_no(&c.no_appendfsync_on_rewrite),
+        |c, v| set_bool(&c.no_appendfsync_on_rewrite, v),
+    ),
+    param(
+        "auto-aof-rewrite-percentage",
+        |c| int(&c.auto_aof_rewrite_percentage),
+        |c, v| set_int(&c.auto_aof_rewrite_percentage, v, 0, i32::MAX as i64),
+    ),
+    param(
+        "auto-aof-rewrite-min-size",
+        |c| int(&c.auto_aof_rewrite_min_size),
+        |c, v| set_memory(&c.auto_aof_rewrite_min_size, v, 0),
+    ),
     param(
         "loglevel",
         |_| log::Level::NAMES[log::level() as usize].into(),
@@ -328,16 +376,7 @@ fn set_bind(config: &Config, value: &str) -> Result<(), String> {
 /// `dir`: Redis changes its working directory, so relative file names (the RDB, the AOF
 /// directory) are found there. thredis does the same.
 fn set_dir(_: &Config, value: &str) -> Result<(), String> {
-    std::env::set_current_dir(value).map_err(|e| os_error_text(&e))
-}
-
-/// The C library's wording for an OS error (`No such file or directory`), as Redis prints it.
-fn os_error_text(error: &std::io::Error) -> String {
-    let text = error.to_string();
-    match text.find(" (os error") {
-        Some(end) => text[..end].to_string(),
-        None => text,
-    }
+    std::env::set_current_dir(value).map_err(|e| crate::sys::os_error_text(&e))
 }
 
 /// `save "3600 1 300 100"`: pairs of (seconds, changes); `""` means never.

@@ -16,9 +16,19 @@
 //! visits only keys that have one. An expired key is *absent* to every reader from the moment it
 //! expires ([`Db::get`] does not see it), but it is only *removed* by a writer or the sweep,
 //! because readers hold a shared lock.
+//!
+//! # Snapshots
+//! A background save (`BGSAVE`, an AOF rewrite) must write the data as it was when it began,
+//! while writers go on. A [`SnapshotHook`] attached to the database is told, under the exclusive
+//! lock, just before any shard changes ([`Db::shard_mut`] is the one way to change a shard), and
+//! keeps what it still needs of that shard; a database emptied whole (`FLUSHDB`) is handed to it
+//! ([`Db::release_to_snapshots`]). This is copy-on-write by shard: a save costs extra memory
+//! only for the shards written while it runs (see `persistence/snapshot.rs`).
 
 use std::collections::HashMap;
+use std::collections::hash_map;
 use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::bytes::Bytes;
 use super::hasher::KeyHashBuilder;
@@ -60,6 +70,56 @@ pub enum Ttl {
     At(i64),
 }
 
+/// A save in progress that needs this database as it was when the save began (see the module
+/// documentation).
+pub trait SnapshotHook: Send + Sync {
+    /// Shard `index` is about to change: keep a copy if the save has not written it yet. Runs
+    /// under the keyspace's exclusive lock, on the writer's thread.
+    fn before_change(&self, index: usize, entries: ShardEntries<'_>);
+
+    /// The database is being emptied whole (`FLUSHDB`, `FLUSHALL`): here is what it held.
+    fn adopt(&self, frozen: Arc<Db>);
+}
+
+/// A shard's keys with their entries and expiry times, expired or not.
+pub struct ShardEntries<'a> {
+    shard: Option<&'a Shard>,
+    iter: Option<hash_map::Iter<'a, Bytes, Entry>>,
+}
+
+impl<'a> ShardEntries<'a> {
+    fn new(shard: Option<&'a Shard>) -> ShardEntries<'a> {
+        ShardEntries {
+            shard,
+            iter: shard.map(|shard| shard.entries.iter()),
+        }
+    }
+
+    /// How many keys the shard holds.
+    pub fn len(&self) -> usize {
+        self.shard.map_or(0, |shard| shard.entries.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<'a> Iterator for ShardEntries<'a> {
+    type Item = (&'a Bytes, &'a Entry, Option<i64>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (key, entry) = self.iter.as_mut()?.next()?;
+        let shard = self.shard.expect("an iterator implies a shard");
+        let expires = if shard.expires.is_empty() {
+            None
+        } else {
+            shard.expires.get(key).copied()
+        };
+        Some((key, entry, expires))
+    }
+}
+
 pub struct Db {
     /// Empty until the first key arrives, so the unused databases of 16 cost nothing.
     shards: Vec<Shard>,
@@ -70,6 +130,10 @@ pub struct Db {
     router: KeyHashBuilder,
     /// The hasher of the maps inside the shards.
     maps: KeyHashBuilder,
+    /// Saves in progress that need this database's contents as they were when they began.
+    /// Attached and detached under the keyspace's shared lock, read by writers under the
+    /// exclusive one (so `get_mut`, no locking, on the write path).
+    snapshots: Mutex<Vec<Arc<dyn SnapshotHook>>>,
 }
 
 impl Default for Db {
@@ -86,6 +150,7 @@ impl Db {
             volatile: 0,
             router: KeyHashBuilder::new(),
             maps: KeyHashBuilder::new(),
+            snapshots: Mutex::new(Vec::new()),
         }
     }
 
@@ -115,13 +180,88 @@ impl Db {
         }
     }
 
+    /// The shard of `key`, for changing it: every change to the data goes through here, which is
+    /// what lets snapshots copy a shard just before it changes.
     fn shard_mut(&mut self, key: &[u8]) -> &mut Shard {
         if self.shards.is_empty() {
             let maps = &self.maps;
             self.shards.resize_with(SHARDS, || Shard::new(maps));
         }
         let index = self.shard_index(key);
+        let snapshots = self
+            .snapshots
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        for snapshot in snapshots.iter() {
+            snapshot.before_change(index, ShardEntries::new(Some(&self.shards[index])));
+        }
         &mut self.shards[index]
+    }
+
+    /// How many shards there are to visit: 0 for a database that never held a key.
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Every key of shard `index` (empty if there are no shards).
+    pub fn shard_entries(&self, index: usize) -> ShardEntries<'_> {
+        ShardEntries::new(self.shards.get(index))
+    }
+
+    /// Every key, expired or not, with its entry and expiry time (`DEBUG DIGEST`).
+    pub fn all_entries(&self) -> impl Iterator<Item = (&Bytes, &Entry, Option<i64>)> + '_ {
+        (0..self.shards.len()).flat_map(|index| self.shard_entries(index))
+    }
+
+    /// Starts telling `snapshot` about changes. Needs only the shared lock: no writer runs
+    /// while it is held, so the snapshot sees the data exactly as of now.
+    pub fn attach_snapshot(&self, snapshot: Arc<dyn SnapshotHook>) {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(snapshot);
+    }
+
+    /// Stops telling `snapshot` about changes (it finished or gave up).
+    pub fn detach_snapshot(&self, snapshot: &Arc<dyn SnapshotHook>) {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|attached| !same_hook(attached, snapshot));
+    }
+
+    /// Whether `snapshot` is attached to this database (it follows the data through `SWAPDB`).
+    pub fn has_snapshot(&self, snapshot: &Arc<dyn SnapshotHook>) -> bool {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|attached| same_hook(attached, snapshot))
+    }
+
+    /// Hands everything this database holds to the snapshots that still need it, and leaves it
+    /// empty: call before dropping a database whole (`FLUSHDB`, `FLUSHALL`). Costs nothing when
+    /// no save is running; the data moves, it is not copied.
+    pub fn release_to_snapshots(&mut self) {
+        let snapshots = std::mem::take(
+            self.snapshots
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        if snapshots.is_empty() {
+            return;
+        }
+        let frozen = Arc::new(Db {
+            shards: std::mem::take(&mut self.shards),
+            len: std::mem::take(&mut self.len),
+            volatile: std::mem::take(&mut self.volatile),
+            router: self.router.clone(),
+            maps: self.maps.clone(),
+            snapshots: Mutex::new(Vec::new()),
+        });
+        for snapshot in snapshots {
+            snapshot.adopt(Arc::clone(&frozen));
+        }
     }
 
     /// The entry under `key`, unless it is missing or expired. Never deletes anything, so it
@@ -380,6 +520,19 @@ impl Db {
         }
         (expired, examined)
     }
+}
+
+/// A database dropped while a save still needs it gives its data to the save first.
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.release_to_snapshots();
+    }
+}
+
+/// Whether two hooks are the same object (comparing data pointers only: the vtable half of a
+/// `dyn` pointer may differ between codegen units).
+fn same_hook(a: &Arc<dyn SnapshotHook>, b: &Arc<dyn SnapshotHook>) -> bool {
+    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
 }
 
 #[cfg(test)]

@@ -93,6 +93,36 @@ fn split_one(line: &[u8], mut pos: usize) -> Result<(Vec<u8>, usize), Unbalanced
     }
 }
 
+/// Redis's `sdscatrepr`: `bytes` in double quotes, escaped so that [`split_args`] reads them back
+/// as one argument (`\\`, `\"`, `\n`, `\r`, `\t`, `\a`, `\b`, `\xHH` for anything else not
+/// printable).
+pub fn repr(bytes: &[u8]) -> String {
+    let mut quoted = String::from("\"");
+    for &byte in bytes {
+        match byte {
+            b'\\' => quoted.push_str("\\\\"),
+            b'"' => quoted.push_str("\\\""),
+            b'\n' => quoted.push_str("\\n"),
+            b'\r' => quoted.push_str("\\r"),
+            b'\t' => quoted.push_str("\\t"),
+            0x07 => quoted.push_str("\\a"),
+            0x08 => quoted.push_str("\\b"),
+            b' '..=b'~' => quoted.push(char::from(byte)),
+            _ => quoted.push_str(&format!("\\x{byte:02x}")),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// Redis's `sdsneedsrepr`: whether `bytes` must go through [`repr`] to be read back as one
+/// argument (a blank, a quote, a backslash or anything not printable).
+pub fn needs_repr(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .any(|&b| matches!(b, b'\\' | b'"') || !(b'!'..=b'~').contains(&b))
+}
+
 /// A closing quote must be followed by a blank or the end of the line.
 fn closing_quote(
     line: &[u8],
@@ -155,6 +185,22 @@ mod tests {
         assert_eq!(split(r#"set """test-key""" v"#), Err(UnbalancedQuotes));
         assert_eq!(split("set k 'abc"), Err(UnbalancedQuotes));
         assert_eq!(split(r#"set k "a"b"#), Err(UnbalancedQuotes));
+    }
+
+    #[test]
+    fn repr_is_read_back_unchanged() {
+        for word in [
+            &b"plain"[..],
+            b"a b",
+            b"q\"uote",
+            b"back\\slash",
+            b"\x00\x7f\xff\n\t\x07",
+        ] {
+            assert_eq!(split_args(repr(word).as_bytes()).unwrap(), [word.to_vec()]);
+        }
+        assert_eq!(repr(b"a\"b"), r#""a\"b""#);
+        assert!(!needs_repr(b"appendonly.aof.1.incr.aof"));
+        assert!(needs_repr(b"with space") && needs_repr(b"tab\t") && needs_repr(b"\xc3\xa9"));
     }
 
     #[test]

@@ -4,15 +4,20 @@
 //!
 //! `TestServer::start()` runs the binary Cargo built for this test run with `--port 0`, reads the
 //! `listening on 127.0.0.1:<port>` line it prints on stdout, and kills it when dropped. Port 0
-//! means two tests never fight over a port, so they run in parallel.
+//! means two tests never fight over a port, so they run in parallel. Each server runs in a
+//! scratch directory of its own (removed when it is dropped), so the files it saves (`dump.rdb`
+//! on SHUTDOWN, an AOF directory) never meet another test's or land in the source tree.
 
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
+pub mod rdb_file;
 pub mod real_redis;
 
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -21,6 +26,20 @@ pub struct TestServer {
     child: Child,
     pub port: u16,
     log: Arc<Mutex<String>>,
+    /// The server's working directory (its `dir` unless `--dir` says otherwise).
+    pub dir: PathBuf,
+    /// Whether `dir` is a scratch directory to remove when the server stops.
+    scratch: bool,
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("thredis-{name}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir.canonicalize().expect("the scratch directory exists")
 }
 
 impl TestServer {
@@ -28,9 +47,18 @@ impl TestServer {
         TestServer::with_args(&[])
     }
 
-    /// Starts the server with extra command-line options (`["--timeout", "1"]`). A first
-    /// argument that is not an option is a configuration file, and stays first.
+    /// Starts the server with extra command-line options (`["--timeout", "1"]`), in a scratch
+    /// directory of its own. A first argument that is not an option is a configuration file,
+    /// and stays first.
     pub fn with_args(args: &[&str]) -> TestServer {
+        let mut server = TestServer::in_dir(&scratch_dir("test"), args);
+        server.scratch = true;
+        server
+    }
+
+    /// Starts the server in `dir`, which outlives it: for tests that restart a server on the
+    /// same files.
+    pub fn in_dir(dir: &Path, args: &[&str]) -> TestServer {
         let binary = assert_cmd::cargo::cargo_bin!("thredis");
         let (file, options) = match args.split_first() {
             Some((first, rest)) if !first.starts_with("--") => (vec![*first], rest),
@@ -40,6 +68,7 @@ impl TestServer {
             .args(file)
             .args(["--port", "0"])
             .args(options)
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -70,7 +99,13 @@ impl TestServer {
                 line.clear();
             }
         });
-        TestServer { child, port, log }
+        TestServer {
+            child,
+            port,
+            log,
+            dir: dir.to_path_buf(),
+            scratch: false,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -124,6 +159,9 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if self.scratch {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -1,0 +1,665 @@
+//! Loading an RDB file into the databases: at startup, for `DEBUG RELOAD`, and for the RDB base
+//! of an append-only file. (Stages 9–13: read keys, values and expiry times from the course's
+//! files, which are RDB version 11.)
+//!
+//! The file is read as a stream, its CRC-64 computed on the way and checked against the trailer.
+//! Nothing a damaged file says is trusted: declared lengths never size an allocation up front,
+//! and every failure is a [`LoadError`] that names the problem, logged with Redis's words before
+//! the server refuses to start. A file thredis cannot represent (a sorted set, a stream, module
+//! data, functions) is refused too: starting without that data would lose it silently.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::Path;
+
+use super::{
+    CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, compact, opcodes, special, types,
+};
+use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value};
+use crate::log;
+use crate::number::IntBuf;
+use crate::persistence::{crc64, lzf};
+
+/// How a load treats what it finds.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Unix milliseconds: keys whose expiry time is before this are dropped (a master's rule).
+    pub now_ms: i64,
+    /// Keep keys that have already expired: the RDB base of an append-only file, whose
+    /// commands assume exactly the keyspace the base describes.
+    pub keep_expired: bool,
+    /// `rdbchecksum`: check the CRC-64 trailer.
+    pub verify_checksum: bool,
+    /// `DEBUG RELOAD MERGE`: a key already present is replaced instead of being fatal.
+    pub replace_existing: bool,
+}
+
+/// What a successful load found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub keys: u64,
+    pub expired: u64,
+    pub empty_skipped: u64,
+}
+
+/// Why a file could not be loaded. [`LoadError::log`] writes Redis's lines for it.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file exists but cannot be read.
+    Io(io::Error),
+    BadSignature,
+    BadVersion(u32),
+    /// The file ends before its end.
+    ShortRead {
+        offset: u64,
+    },
+    /// The bytes do not make sense: what is wrong, and where.
+    Corrupt {
+        offset: u64,
+        reason: String,
+    },
+    Checksum {
+        expected: u64,
+        found: u64,
+    },
+    TooManyDatabases {
+        limit: usize,
+    },
+    DuplicateKey {
+        key: Vec<u8>,
+        db: usize,
+    },
+    /// Data of a kind thredis does not have (`sorted set`, `stream`, `module`, `functions`).
+    Unsupported {
+        kind: &'static str,
+        key: Option<Vec<u8>>,
+    },
+}
+
+impl LoadError {
+    /// Logs the failure as Redis does (rdb.c's messages), ending with the line that says the
+    /// server will not start.
+    pub fn log(&self) {
+        let internal = |offset: &u64, reason: &str| {
+            log!(
+                Warning,
+                "Internal error in RDB reading offset {offset}, function at rdb/load.rs -> {reason}"
+            );
+            log!(
+                Warning,
+                "Terminating server after rdb file reading failure."
+            );
+        };
+        match self {
+            LoadError::Io(error) => log!(
+                Warning,
+                "Fatal error loading the DB: {}. Exiting.",
+                crate::sys::os_error_text(error)
+            ),
+            LoadError::BadSignature => {
+                log!(Warning, "Wrong signature trying to load DB from file");
+                log!(
+                    Warning,
+                    "Fatal error loading the DB: Invalid argument. Exiting."
+                );
+            }
+            LoadError::BadVersion(version) => {
+                log!(Warning, "Can't handle RDB format version {version}");
+                log!(
+                    Warning,
+                    "Fatal error loading the DB: Invalid argument. Exiting."
+                );
+            }
+            LoadError::ShortRead { offset } => {
+                log!(
+                    Warning,
+                    "Short read or OOM loading DB. Unrecoverable error, aborting now."
+                );
+                internal(offset, "Unexpected EOF reading RDB file");
+            }
+            LoadError::Corrupt { offset, reason } => internal(offset, reason),
+            LoadError::Checksum { expected, found } => {
+                log!(
+                    Warning,
+                    "Wrong RDB checksum expected: ({expected:x}) but got ({found:x}). Aborting now."
+                );
+                log!(
+                    Warning,
+                    "Terminating server after rdb file reading failure."
+                );
+            }
+            LoadError::TooManyDatabases { limit } => log!(
+                Warning,
+                "FATAL: Data file was created with a Redis server configured to handle more than {limit} databases. Exiting"
+            ),
+            LoadError::DuplicateKey { key, db } => {
+                log!(
+                    Warning,
+                    "RDB has duplicated key '{}' in DB {db}",
+                    String::from_utf8_lossy(key)
+                );
+                log!(Warning, "Duplicated key found in RDB file");
+            }
+            LoadError::Unsupported { kind, key } => {
+                let what = match key {
+                    Some(key) => format!("a {kind} (key '{}')", String::from_utf8_lossy(key)),
+                    None => kind.to_string(),
+                };
+                log!(
+                    Warning,
+                    "The RDB file holds {what}, which thredis does not support: refusing to start rather than lose it."
+                );
+            }
+        }
+    }
+
+    /// One line saying what went wrong, for the error `main` prints.
+    pub fn summary(&self) -> String {
+        match self {
+            LoadError::Io(error) => format!("can't read the RDB file: {error}"),
+            LoadError::BadSignature => "the RDB file has a wrong signature".into(),
+            LoadError::BadVersion(v) => format!("can't handle RDB format version {v}"),
+            LoadError::ShortRead { .. } => "short read loading the RDB file".into(),
+            LoadError::Corrupt { reason, .. } => format!("corrupt RDB file: {reason}"),
+            LoadError::Checksum { .. } => "wrong RDB checksum".into(),
+            LoadError::TooManyDatabases { .. } => {
+                "the RDB file has more databases than configured".into()
+            }
+            LoadError::DuplicateKey { .. } => "duplicated key in the RDB file".into(),
+            LoadError::Unsupported { kind, .. } => {
+                format!("the RDB file holds a {kind}, which thredis does not support")
+            }
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, LoadError>;
+
+/// Loads `path` into `databases`. `Ok(None)`: there is no such file (an empty dataset, not an
+/// error).
+pub fn load_file(
+    path: &Path,
+    databases: &mut Databases,
+    options: LoadOptions,
+) -> Result<Option<Loaded>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(LoadError::Io(error)),
+    };
+    load(BufReader::with_capacity(1 << 16, file), databases, options).map(Some)
+}
+
+/// Loads an RDB stream into `databases`.
+pub fn load(
+    reader: impl BufRead,
+    databases: &mut Databases,
+    options: LoadOptions,
+) -> Result<Loaded> {
+    Loader {
+        input: Input {
+            inner: reader,
+            crc: 0,
+            offset: 0,
+        },
+        options,
+        loaded: Loaded::default(),
+    }
+    .run(databases)
+}
+
+/// The file, with the checksum of everything read so far.
+struct Input<R> {
+    inner: R,
+    crc: u64,
+    offset: u64,
+}
+
+/// Buffers grow by at most this much ahead of the bytes that actually arrived, so a damaged
+/// length cannot make the loader allocate gigabytes.
+const GROWTH: usize = 1 << 20;
+
+impl<R: BufRead> Input<R> {
+    fn fill(&mut self, out: &mut [u8]) -> Result<()> {
+        let mut done = 0;
+        while done < out.len() {
+            let available = match self.inner.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(LoadError::Io(error)),
+            };
+            if available.is_empty() {
+                return Err(LoadError::ShortRead {
+                    offset: self.offset + done as u64,
+                });
+            }
+            let n = available.len().min(out.len() - done);
+            out[done..done + n].copy_from_slice(&available[..n]);
+            self.inner.consume(n);
+            done += n;
+        }
+        self.crc = crc64::update(self.crc, out);
+        self.offset += out.len() as u64;
+        Ok(())
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        self.fill(&mut out)?;
+        Ok(out)
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn bytes(&mut self, len: u64) -> Result<Vec<u8>> {
+        let len = usize::try_from(len).map_err(|_| self.corrupt("length beyond memory"))?;
+        let mut out = Vec::with_capacity(len.min(GROWTH));
+        while out.len() < len {
+            let start = out.len();
+            out.resize(start + (len - start).min(GROWTH), 0);
+            self.fill(&mut out[start..])?;
+        }
+        Ok(out)
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> LoadError {
+        LoadError::Corrupt {
+            offset: self.offset,
+            reason: reason.into(),
+        }
+    }
+
+    /// An RDB length (see the module documentation of `rdb`).
+    fn length(&mut self) -> Result<u64> {
+        match self.length_or_special()? {
+            Length::Plain(len) => Ok(len),
+            Length::Special(kind) => {
+                Err(self.corrupt(format!("Unknown length encoding {kind} in rdbLoadLen()")))
+            }
+        }
+    }
+
+    fn length_or_special(&mut self) -> Result<Length> {
+        let first = self.byte()?;
+        Ok(match first >> 6 {
+            0 => Length::Plain(u64::from(first & 0x3F)),
+            1 => Length::Plain(u64::from(first & 0x3F) << 8 | u64::from(self.byte()?)),
+            3 => Length::Special(first & 0x3F),
+            _ => match first {
+                0x80 => Length::Plain(u64::from(u32::from_be_bytes(self.array()?))),
+                0x81 => Length::Plain(u64::from_be_bytes(self.array()?)),
+                other => {
+                    return Err(self.corrupt(format!(
+                        "Unknown length encoding {} in rdbLoadLen()",
+                        other >> 6
+                    )));
+                }
+            },
+        })
+    }
+
+    /// An RDB string: raw, an integer, or LZF-compressed.
+    fn string(&mut self) -> Result<Vec<u8>> {
+        let kind = match self.length_or_special()? {
+            Length::Plain(len) => return self.bytes(len),
+            Length::Special(kind) => kind,
+        };
+        let integer = match kind {
+            special::INT8 => i64::from(self.byte()? as i8),
+            special::INT16 => i64::from(i16::from_le_bytes(self.array()?)),
+            special::INT32 => i64::from(i32::from_le_bytes(self.array()?)),
+            special::LZF => {
+                let compressed_len = self.length()?;
+                let len = self.length()?;
+                let compressed = self.bytes(compressed_len)?;
+                // No LZF stream expands more than 88 times (264 bytes from a 3-byte reference):
+                // a larger claim is damage, refused before it becomes an allocation.
+                if len > compressed_len.saturating_mul(88).saturating_add(32) {
+                    return Err(self.corrupt("Invalid LZF compressed string"));
+                }
+                return lzf::decompress(&compressed, len as usize)
+                    .map_err(|_| self.corrupt("Invalid LZF compressed string"));
+            }
+            other => {
+                return Err(self.corrupt(format!("Unknown RDB string encoding type {other}")));
+            }
+        };
+        Ok(IntBuf::new().format(integer).to_vec())
+    }
+
+    fn bytes_string(&mut self) -> Result<Bytes> {
+        self.string().map(Bytes::from)
+    }
+}
+
+enum Length {
+    Plain(u64),
+    /// `11xxxxxx`: one of the [`special`] string encodings.
+    Special(u8),
+}
+
+struct Loader<R> {
+    input: Input<R>,
+    options: LoadOptions,
+    loaded: Loaded,
+}
+
+/// At most this many empty keys are reported one by one (Redis's limit).
+const EMPTY_KEYS_LOGGED: u64 = 10;
+
+impl<R: BufRead> Loader<R> {
+    fn run(mut self, databases: &mut Databases) -> Result<Loaded> {
+        let magic: [u8; 9] = self.input.array()?;
+        if &magic[..5] != b"REDIS" {
+            return Err(LoadError::BadSignature);
+        }
+        let version = std::str::from_utf8(&magic[5..])
+            .ok()
+            .and_then(|digits| digits.parse::<u32>().ok())
+            .unwrap_or(0);
+        if !(1..=MAX_READ_VERSION).contains(&version) {
+            return Err(LoadError::BadVersion(version));
+        }
+
+        let mut db = 0;
+        let mut expires_at = None;
+        loop {
+            let kind = self.input.byte()?;
+            match kind {
+                opcodes::EXPIRETIME_MS => {
+                    expires_at = Some(i64::from_le_bytes(self.input.array()?));
+                }
+                opcodes::EXPIRETIME => {
+                    let seconds = i32::from_le_bytes(self.input.array()?);
+                    expires_at = Some(i64::from(seconds) * 1000);
+                }
+                opcodes::FREQ => {
+                    self.input.byte()?;
+                }
+                opcodes::IDLE => {
+                    self.input.length()?;
+                }
+                opcodes::EOF => break,
+                opcodes::SELECTDB => {
+                    let index = self.input.length()?;
+                    if index >= databases.count() as u64 {
+                        return Err(LoadError::TooManyDatabases {
+                            limit: databases.count(),
+                        });
+                    }
+                    db = index as usize;
+                }
+                opcodes::RESIZEDB => {
+                    self.input.length()?;
+                    self.input.length()?;
+                }
+                opcodes::AUX => {
+                    let name = self.input.string()?;
+                    let value = self.input.string()?;
+                    log_aux_field(&name, &value, self.options.now_ms);
+                }
+                opcodes::MODULE_AUX => {
+                    return Err(LoadError::Unsupported {
+                        kind: "module",
+                        key: None,
+                    });
+                }
+                opcodes::FUNCTION2 | opcodes::FUNCTION_PRE_GA => {
+                    return Err(LoadError::Unsupported {
+                        kind: "function library",
+                        key: None,
+                    });
+                }
+                _ => {
+                    let key = self.input.string()?;
+                    let value = self.value(kind, &key)?;
+                    self.store(databases, db, key, value, expires_at.take())?;
+                }
+            }
+        }
+
+        if version >= 5 {
+            let expected = self.input.crc;
+            let found = u64::from_le_bytes(self.input.array()?);
+            if self.options.verify_checksum {
+                if found == 0 {
+                    log!(
+                        Warning,
+                        "RDB file was saved with checksum disabled: no check performed."
+                    );
+                } else if found != expected {
+                    return Err(LoadError::Checksum { expected, found });
+                }
+            }
+        }
+        let Loaded {
+            keys,
+            expired,
+            empty_skipped,
+        } = self.loaded;
+        if empty_skipped > 0 {
+            log!(
+                Warning,
+                "Done loading RDB, keys loaded: {keys}, keys expired: {expired}, empty keys skipped: {empty_skipped}."
+            );
+        } else {
+            log!(
+                Notice,
+                "Done loading RDB, keys loaded: {keys}, keys expired: {expired}."
+            );
+        }
+        Ok(self.loaded)
+    }
+
+    /// Adds a key as Redis's loader does: an empty collection is skipped, an expired key is
+    /// dropped (unless this is an AOF base), a duplicate is fatal.
+    fn store(
+        &mut self,
+        databases: &mut Databases,
+        db: usize,
+        key: Vec<u8>,
+        value: Option<Value>,
+        expires_at: Option<i64>,
+    ) -> Result<()> {
+        let Some(value) = value else {
+            self.loaded.empty_skipped += 1;
+            if self.loaded.empty_skipped <= EMPTY_KEYS_LOGGED {
+                log!(
+                    Warning,
+                    "rdbLoadObject skipping empty key: {}",
+                    String::from_utf8_lossy(&key)
+                );
+            }
+            return Ok(());
+        };
+        let now_ms = self.options.now_ms;
+        if !self.options.keep_expired && expires_at.is_some_and(|at| at < now_ms) {
+            self.loaded.expired += 1;
+            return Ok(());
+        }
+        let target = databases.db_mut(db);
+        // An expiry far in the past must still count as present: look with the earliest clock.
+        if target.get(&key, i64::MIN).is_some() {
+            if !self.options.replace_existing {
+                return Err(LoadError::DuplicateKey { key, db });
+            }
+            target.remove(&key);
+        }
+        let ttl = expires_at.map_or(Ttl::Clear, Ttl::At);
+        target.set(&key, value, ttl, now_ms);
+        self.loaded.keys += 1;
+        Ok(())
+    }
+
+    /// Reads a value of RDB type `kind`. `None`: an empty collection, which Redis never keeps.
+    fn value(&mut self, kind: u8, key: &[u8]) -> Result<Option<Value>> {
+        let unsupported = |kind| {
+            Err(LoadError::Unsupported {
+                kind,
+                key: Some(key.to_vec()),
+            })
+        };
+        let value = match kind {
+            types::STRING => Value::string(&self.input.string()?),
+            types::LIST => {
+                let items = self.strings()?;
+                list(items)
+            }
+            types::SET => {
+                let members = self.strings()?;
+                self.set(members, "Duplicate set members detected")?
+            }
+            types::HASH => {
+                let count = self.input.length()?;
+                let mut pairs = Vec::with_capacity(count.min(1024) as usize);
+                for _ in 0..count {
+                    pairs.push((self.input.bytes_string()?, self.input.bytes_string()?));
+                }
+                self.hash(pairs, "Duplicate hash fields detected")?
+            }
+            types::HASH_ZIPMAP => {
+                let blob = self.input.string()?;
+                let pairs = self.compact(compact::zipmap(&blob))?;
+                self.hash(pairs, "Hash zipmap with dup elements")?
+            }
+            types::LIST_ZIPLIST => {
+                let blob = self.input.string()?;
+                list(self.compact(compact::ziplist(&blob))?)
+            }
+            types::SET_INTSET => {
+                let blob = self.input.string()?;
+                let members = self.compact(compact::intset(&blob))?;
+                self.set(members, "Intset integrity check failed.")?
+            }
+            types::SET_LISTPACK => {
+                let blob = self.input.string()?;
+                let what = "Set listpack integrity check failed.";
+                let members = self.compact(compact::listpack(&blob, what))?;
+                self.set(members, what)?
+            }
+            types::HASH_ZIPLIST => {
+                let blob = self.input.string()?;
+                let what = "Hash ziplist integrity check failed.";
+                let items = self.compact(compact::ziplist(&blob))?;
+                let pairs = self.compact(compact::pairs(items, what))?;
+                self.hash(pairs, what)?
+            }
+            types::HASH_LISTPACK => {
+                let blob = self.input.string()?;
+                let what = "Hash listpack integrity check failed.";
+                let items = self.compact(compact::listpack(&blob, what))?;
+                let pairs = self.compact(compact::pairs(items, what))?;
+                self.hash(pairs, what)?
+            }
+            types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => {
+                list(self.quicklist(kind == types::LIST_QUICKLIST_2)?)
+            }
+            types::ZSET | types::ZSET_2 | types::ZSET_ZIPLIST | types::ZSET_LISTPACK => {
+                return unsupported("sorted set");
+            }
+            types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | types::STREAM_LISTPACKS_3 => {
+                return unsupported("stream");
+            }
+            types::MODULE | types::MODULE_2 => return unsupported("module value"),
+            other => {
+                return Err(self
+                    .input
+                    .corrupt(format!("Unknown RDB encoding type {other}")));
+            }
+        };
+        Ok((!value.is_empty_collection()).then_some(value))
+    }
+
+    /// A length, then that many strings.
+    fn strings(&mut self) -> Result<Vec<Bytes>> {
+        let count = self.input.length()?;
+        let mut items = Vec::with_capacity(count.min(1024) as usize);
+        for _ in 0..count {
+            items.push(self.input.bytes_string()?);
+        }
+        Ok(items)
+    }
+
+    /// A quicklist: a count of nodes, each a ziplist (version 1) or, in version 2, a container
+    /// kind then a listpack (packed) or a single element (plain).
+    fn quicklist(&mut self, version_2: bool) -> Result<Vec<Bytes>> {
+        let nodes = self.input.length()?;
+        let mut items = Vec::new();
+        for _ in 0..nodes {
+            let container = if version_2 {
+                self.input.length()?
+            } else {
+                CONTAINER_PACKED
+            };
+            if container != CONTAINER_PACKED && container != CONTAINER_PLAIN {
+                return Err(self.input.corrupt("Quicklist integrity check failed."));
+            }
+            let blob = self.input.string()?;
+            if blob.is_empty() {
+                return Err(self.input.corrupt("Quicklist integrity check failed."));
+            }
+            if container == CONTAINER_PLAIN {
+                items.push(Bytes::from(blob));
+            } else if version_2 {
+                let what = "Listpack integrity check failed.";
+                items.extend(self.compact(compact::listpack(&blob, what))?);
+            } else {
+                items.extend(self.compact(compact::ziplist(&blob))?);
+            }
+        }
+        Ok(items)
+    }
+
+    /// A set from its members; duplicates mean the file is damaged.
+    fn set(&self, members: Vec<Bytes>, duplicate: &'static str) -> Result<Value> {
+        let count = members.len();
+        let set: Set = members.into_iter().collect();
+        if set.len() != count {
+            return Err(self.input.corrupt(duplicate));
+        }
+        Ok(Value::set(set))
+    }
+
+    /// A hash from its pairs; a repeated field means the file is damaged.
+    fn hash(&self, pairs: Vec<(Bytes, Bytes)>, duplicate: &'static str) -> Result<Value> {
+        let count = pairs.len();
+        let hash: Hash = pairs.into_iter().collect();
+        if hash.len() != count {
+            return Err(self.input.corrupt(duplicate));
+        }
+        Ok(Value::hash(hash))
+    }
+
+    fn compact<T>(&self, decoded: std::result::Result<T, compact::Corrupt>) -> Result<T> {
+        decoded.map_err(|compact::Corrupt(reason)| self.input.corrupt(reason))
+    }
+}
+
+fn list(items: Vec<Bytes>) -> Value {
+    Value::list(items.into_iter().collect::<List>())
+}
+
+/// Logs the AUX fields Redis logs while loading.
+fn log_aux_field(name: &[u8], value: &[u8], now_ms: i64) {
+    let text = String::from_utf8_lossy(value);
+    let number = || crate::number::parse_i64(value).unwrap_or(0);
+    match name {
+        [b'%', ..] => log!(Notice, "RDB '{}': {text}", String::from_utf8_lossy(name)),
+        b"redis-ver" => log!(Notice, "Loading RDB produced by version {text}"),
+        b"ctime" => log!(
+            Notice,
+            "RDB age {} seconds",
+            (now_ms / 1000 - number()).max(0)
+        ),
+        b"used-mem" => log!(
+            Notice,
+            "RDB memory usage when created {:.2} Mb",
+            number() as f64 / (1024.0 * 1024.0)
+        ),
+        b"aof-preamble" if number() != 0 => log!(Notice, "RDB has an AOF tail"),
+        b"aof-base" if number() != 0 => log!(Notice, "RDB is base AOF"),
+        _ => {}
+    }
+}
