@@ -153,8 +153,40 @@ impl TestServer {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Kills the process with SIGKILL, as a crash would, and waits for it to be gone.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
+/// Runs the thredis binary in `dir` with `args`, for servers that must refuse to start: the exit
+/// code it ended with on its own within 10 seconds (`None` if it had to be killed: it started),
+/// and everything it logged.
+pub fn run_to_exit(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("thredis"))
+        .args(["--port", "0"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the thredis binary runs");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut code = None;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            code = status.code();
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("the output");
+    (code, String::from_utf8_lossy(&output.stderr).into_owned())
+}
 impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -156,7 +156,9 @@ pub fn replay_file(
             Parsed::Command(args) => {
                 let request = Request::from_args(&args);
                 let name = request.arg(0);
-                if commands::lookup(name).is_none() {
+                // The loader itself handles MULTI and EXEC: queued commands run only at EXEC.
+                let transaction_control = is_option(name, "multi") || is_option(name, "exec");
+                if !transaction_control && commands::lookup(name).is_none() {
                     return Err(ReplayError::UnknownCommand(name.to_vec()));
                 }
                 if is_option(name, "multi") {
