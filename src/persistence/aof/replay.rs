@@ -130,8 +130,15 @@ pub fn replay_file(
         .fill_buf()
         .map_err(ReplayError::Read)?
         .starts_with(b"REDIS");
+    // An old-style AOF (Redis < 7, one file named `appendfilename`) may begin with an RDB
+    // "preamble" and go on with commands; a base file is just an RDB.
+    let old_style = name == crate::config::read(&server.config.appendfilename);
     if starts_with_rdb {
-        log!(Notice, "Reading RDB base file on AOF loading...");
+        if old_style {
+            log!(Notice, "Reading RDB preamble from AOF file...");
+        } else {
+            log!(Notice, "Reading RDB base file on AOF loading...");
+        }
         let options = LoadOptions {
             now_ms: clock::now_ms(),
             keep_expired: true,
@@ -144,6 +151,9 @@ pub fn replay_file(
                 load(&mut reader, w.databases(), options)
             })
             .map_err(ReplayError::Rdb)?;
+        if old_style {
+            log!(Notice, "Reading the remaining AOF tail...");
+        }
     }
 
     let mut valid_up_to = reader.stream_position().map_err(ReplayError::Read)?;
