@@ -663,3 +663,244 @@ fn log_aux_field(name: &[u8], value: &[u8], now_ms: i64) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::compact::ListpackWriter;
+    use super::*;
+    use crate::keyspace::Keyspace;
+
+    /// A ziplist of `items`, laid out as ziplist.c writes it (every string shorter than 64).
+    fn ziplist(items: &[&str]) -> Vec<u8> {
+        let mut entries = Vec::new();
+        let mut previous = 0u8;
+        for item in items {
+            let start = entries.len();
+            entries.push(previous);
+            match crate::number::parse_i64(item.as_bytes()).filter(|n| (0..=12).contains(n)) {
+                Some(n) => entries.push(0xF1 + n as u8),
+                None => {
+                    entries.push(item.len() as u8);
+                    entries.extend_from_slice(item.as_bytes());
+                }
+            }
+            previous = (entries.len() - start) as u8;
+        }
+        let mut blob = Vec::new();
+        blob.extend_from_slice(&((11 + entries.len()) as u32).to_le_bytes());
+        blob.extend_from_slice(&0u32.to_le_bytes());
+        blob.extend_from_slice(&(items.len() as u16).to_le_bytes());
+        blob.extend_from_slice(&entries);
+        blob.push(0xFF);
+        blob
+    }
+
+    fn listpack(items: &[&str]) -> Vec<u8> {
+        let mut writer = ListpackWriter::new();
+        items.iter().for_each(|item| writer.push(item.as_bytes()));
+        writer.finish()
+    }
+
+    /// `kind key <string blob>` as a key record.
+    fn blob_record(kind: u8, key: &str, blob: &[u8]) -> Vec<u8> {
+        let mut out = vec![kind];
+        super::super::write_string(&mut out, key.as_bytes(), false);
+        super::super::write_string(&mut out, blob, false);
+        out
+    }
+
+    /// A whole file of `version` with `records` in database 0.
+    fn file(version: u32, records: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = format!("REDIS{version:04}").into_bytes();
+        out.extend_from_slice(&[opcodes::SELECTDB, 0]);
+        for record in records {
+            out.extend_from_slice(record);
+        }
+        out.push(opcodes::EOF);
+        if version >= 5 {
+            let crc = crc64::update(0, &out);
+            out.extend_from_slice(&crc.to_le_bytes());
+        }
+        out
+    }
+
+    fn load_into(bytes: &[u8]) -> Result<(Keyspace, Loaded)> {
+        let keyspace = Keyspace::new(16);
+        let loaded = keyspace.write(0, 0, |w| {
+            load(
+                bytes,
+                w.databases(),
+                LoadOptions {
+                    now_ms: 1_700_000_000_000,
+                    keep_expired: false,
+                    verify_checksum: true,
+                    replace_existing: false,
+                },
+            )
+        })?;
+        Ok((keyspace, loaded))
+    }
+
+    fn texts<'a>(items: impl Iterator<Item = &'a Bytes>) -> Vec<String> {
+        items
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn every_compact_encoding_of_older_and_newer_redis_loads() {
+        let mut quicklist_v1 = vec![types::LIST_QUICKLIST, 1, b'q', 2];
+        for node in [ziplist(&["a", "b"]), ziplist(&["c", "7"])] {
+            super::super::write_string(&mut quicklist_v1, &node, false);
+        }
+        let records = [
+            blob_record(
+                types::LIST_ZIPLIST,
+                "zl",
+                &ziplist(&["x", "3", "long enough"]),
+            ),
+            quicklist_v1,
+            blob_record(types::HASH_ZIPLIST, "hz", &ziplist(&["f", "v", "n", "12"])),
+            blob_record(types::HASH_LISTPACK, "hl", &listpack(&["f", "v"])),
+            blob_record(types::SET_LISTPACK, "sl", &listpack(&["m", "99"])),
+            blob_record(
+                types::SET_INTSET,
+                "si",
+                &super::super::compact::encode_intset(["1", "5"].iter().map(|s| s.as_bytes()))
+                    .unwrap(),
+            ),
+        ];
+        let (keyspace, loaded) = load_into(&file(11, &records)).unwrap();
+        assert_eq!(loaded.keys, 6);
+        let databases = keyspace.read();
+        let db = databases.db(0);
+        let value = |key: &str| db.get(key.as_bytes(), 0).unwrap().value();
+        assert_eq!(
+            texts(value("zl").as_list().unwrap().iter()),
+            ["x", "3", "long enough"]
+        );
+        assert_eq!(
+            texts(value("q").as_list().unwrap().iter()),
+            ["a", "b", "c", "7"]
+        );
+        assert_eq!(
+            value("hz").as_hash().unwrap().get(b"n").map(|v| v.to_vec()),
+            Some(b"12".to_vec())
+        );
+        assert_eq!(value("hl").as_hash().unwrap().len(), 1);
+        assert!(value("sl").as_set().unwrap().contains(b"99"));
+        assert!(value("si").as_set().unwrap().contains(b"5"));
+    }
+
+    #[test]
+    fn old_versions_have_no_checksum_and_second_expiry_times() {
+        // Version 3: no CRC trailer; FD is an expiry in seconds.
+        let mut record = vec![opcodes::EXPIRETIME];
+        record.extend_from_slice(&2_000_000_000i32.to_le_bytes());
+        record.push(types::STRING);
+        super::super::write_string(&mut record, b"k", false);
+        super::super::write_string(&mut record, b"v", false);
+        let (keyspace, _) = load_into(&file(3, &[record])).unwrap();
+        assert_eq!(
+            keyspace.read().db(0).expires_at(b"k"),
+            Some(2_000_000_000_000)
+        );
+    }
+
+    #[test]
+    fn empty_collections_are_skipped_and_duplicates_refused() {
+        let empty = blob_record(types::HASH_LISTPACK, "empty", &listpack(&[]));
+        let (keyspace, loaded) = load_into(&file(10, &[empty])).unwrap();
+        assert_eq!((loaded.keys, loaded.empty_skipped), (0, 1));
+        assert!(keyspace.read().db(0).is_empty());
+        let string = |key: &str| {
+            let mut out = vec![types::STRING];
+            super::super::write_string(&mut out, key.as_bytes(), false);
+            super::super::write_string(&mut out, b"v", false);
+            out
+        };
+        let error = load_into(&file(10, &[string("k"), string("k")]))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(error, LoadError::DuplicateKey { db: 0, .. }),
+            "{error:?}"
+        );
+        let mut members = vec![types::SET, 2];
+        super::super::write_string(&mut members, b"m", false);
+        super::super::write_string(&mut members, b"m", false);
+        let mut set = vec![types::SET];
+        super::super::write_string(&mut set, b"s", false);
+        set.extend_from_slice(&members[1..]);
+        let error = load_into(&file(10, &[set])).err().unwrap();
+        assert!(
+            error.summary().contains("Duplicate set members"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn damaged_lengths_never_allocate_what_they_claim() {
+        // A string claiming 2^60 bytes in a file of a few bytes: a short read, not an abort.
+        let mut record = vec![types::STRING, 0x81];
+        record.extend_from_slice(&(1u64 << 60).to_be_bytes());
+        let error = load_into(&file(10, &[record])).err().unwrap();
+        assert!(
+            matches!(
+                error,
+                LoadError::ShortRead { .. } | LoadError::Corrupt { .. }
+            ),
+            "{error:?}"
+        );
+        // An LZF string claiming to expand a 3-byte input into 1 GB.
+        let mut record = vec![types::STRING, 1, b'k', 0xC3, 3, 0x80];
+        record.extend_from_slice(&(1u32 << 30).to_be_bytes());
+        record.extend_from_slice(&[0, b'a', b'a']);
+        let error = load_into(&file(10, &[record])).err().unwrap();
+        assert!(error.summary().contains("Invalid LZF"), "{error:?}");
+    }
+
+    #[test]
+    fn no_damage_to_a_file_makes_the_loader_panic() {
+        let mut quicklist_2 = vec![types::LIST_QUICKLIST_2, 1, b'q', 1, 2];
+        super::super::write_string(&mut quicklist_2, &listpack(&["a", "-5000", "hello"]), false);
+        let mut string = vec![types::STRING];
+        super::super::write_string(&mut string, b"compressed", false);
+        super::super::write_string(&mut string, &[b'x'; 100], true);
+        let records = [
+            quicklist_2,
+            string,
+            blob_record(types::HASH_ZIPLIST, "hz", &ziplist(&["f", "v"])),
+            blob_record(
+                types::SET_INTSET,
+                "si",
+                &super::super::compact::encode_intset(["1", "5"].iter().map(|s| s.as_bytes()))
+                    .unwrap(),
+            ),
+        ];
+        let good = file(10, &records);
+        assert!(load_into(&good).is_ok());
+        let lenient = |bytes: &[u8]| {
+            let keyspace = Keyspace::new(16);
+            keyspace.write(0, 0, |w| {
+                let options = LoadOptions {
+                    now_ms: 0,
+                    keep_expired: true,
+                    verify_checksum: false,
+                    replace_existing: true,
+                };
+                let _ = load(bytes, w.databases(), options);
+            });
+        };
+        for len in 0..good.len() {
+            lenient(&good[..len]);
+        }
+        for at in 0..good.len() {
+            for bit in 0..8 {
+                let mut damaged = good.clone();
+                damaged[at] ^= 1 << bit;
+                lenient(&damaged);
+            }
+        }
+    }
+}
