@@ -436,6 +436,7 @@ pub fn lookup_subcommand(parent: Resolved, name: &[u8]) -> Option<Resolved> {
 
 /// Matches a request to a table row and checks its arity. The errors are Redis's
 /// `processCommand` texts, word for word.
+#[inline]
 pub fn resolve(request: &Request) -> Result<Resolved, CommandError> {
     let name = request.arg(0);
     let Some(mut resolved) = lookup(name) else {
@@ -531,7 +532,9 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
     }
 }
 
-/// Runs a resolved command's handler under the lock its kind asks for.
+/// Runs a resolved command's handler under the lock its kind asks for. (Inlined: it is the
+/// hot path of every request, shared with [`replay`].)
+#[inline(always)]
 fn run(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult {
     match resolved.command.handler {
         Handler::Plain(run) => run(ctx, request),

@@ -131,15 +131,20 @@ pub fn make_durable(server: &Server, target: u64) {
 /// save failed (with save points and `stop-writes-on-bgsave-error`), or the AOF cannot be
 /// written, write commands (and PING, as in Redis) are refused; reads go on.
 pub fn refuse_write(server: &Server, command: &Command) -> Option<CommandError> {
+    // Two relaxed loads on every command: nothing else runs unless a save or write failed.
+    let persistence = &server.persistence;
+    let rdb_failed = !persistence.rdb.last_bgsave_ok.load(Ordering::Relaxed);
+    if !rdb_failed && !persistence.aof.is_failing() {
+        return None;
+    }
     if !command.is_write() && command.name != "ping" {
         return None;
     }
-    let persistence = &server.persistence;
-    if server
-        .config
-        .stop_writes_on_bgsave_error
-        .load(Ordering::Relaxed)
-        && !persistence.rdb.last_bgsave_ok.load(Ordering::Relaxed)
+    if rdb_failed
+        && server
+            .config
+            .stop_writes_on_bgsave_error
+            .load(Ordering::Relaxed)
         && !config::read(&server.config.save).is_empty()
     {
         return Some(CommandError::coded(

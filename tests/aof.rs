@@ -346,7 +346,7 @@ fn the_data_survives_a_restart_through_the_aof() {
     assert_eq!(query::<i64>(&mut client, &["DBSIZE"]), 49);
     assert_eq!(query::<String>(&mut client, &["GET", "k1"]), "11");
     assert!(
-        server.log().contains("DB loaded from append only file"),
+        server.logged("DB loaded from append only file"),
         "{}",
         server.log()
     );
@@ -455,9 +455,7 @@ fn the_aof_grows_into_an_automatic_rewrite() {
         let _: () = query(&mut client, &["SET", "k", &format!("value {i}")]);
     }
     assert!(
-        wait_until(Duration::from_secs(10), || server
-            .log()
-            .contains("Starting automatic rewriting of AOF on")),
+        (server.logged("Starting automatic rewriting of AOF on")),
         "{}",
         server.log()
     );

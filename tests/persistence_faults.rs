@@ -159,20 +159,17 @@ fn a_torn_tail_loads_exactly_the_valid_prefix_at_every_offset() {
             prefix,
             "truncated back to the prefix (cut {cut})"
         );
-        let log = server.log();
         assert!(
-            log.contains(
-                "!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!"
-            ),
-            "{log}"
-        );
-        assert!(
-            log.contains(&format!(
+            server.logged(&format!(
                 "!!! Truncating the AOF appendonly.aof.1.incr.aof at offset {} !!!",
                 prefix.len()
             )),
-            "{log}"
+            "{}",
+            server.log()
         );
+        assert!(server.log().contains(
+            "!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!"
+        ));
         drop(server);
         let _ = fs::remove_dir_all(dir);
     }
@@ -239,9 +236,11 @@ fn a_multi_without_exec_at_the_end_is_dropped_and_a_complete_one_applied() {
     assert_eq!(query::<String>(&mut client, &["GET", "a"]), "1");
     assert_eq!(query::<String>(&mut client, &["GET", "b"]), "2");
     assert_eq!(query::<Option<String>>(&mut client, &["GET", "c"]), None);
-    assert!(server.log().contains(
-        "Revert incomplete MULTI/EXEC transaction in AOF file appendonly.aof.1.incr.aof"
-    ));
+    assert!(
+        server.logged(
+            "Revert incomplete MULTI/EXEC transaction in AOF file appendonly.aof.1.incr.aof"
+        )
+    );
     assert_eq!(
         fs::read(&path).unwrap(),
         complete,
@@ -508,7 +507,7 @@ fn a_full_disk_with_appendfsync_always_exits_without_acknowledging() {
     let status = server.wait_exit(Duration::from_secs(10)).expect("exits");
     assert_eq!(status.code(), Some(1));
     assert!(
-        server.log().contains(
+        server.logged(
             "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting..."
         ),
         "{}",
@@ -553,9 +552,5 @@ fn a_full_disk_with_appendfsync_everysec_refuses_writes_until_space_returns() {
     assert!(wait_until(Duration::from_secs(10), || raw
         .cmd(&["SET", "after", "1"])
         == "+OK\r\n"));
-    assert!(
-        server
-            .log()
-            .contains("AOF write error looks solved, Redis can write again.")
-    );
+    assert!(server.logged("AOF write error looks solved, Redis can write again."));
 }

@@ -186,9 +186,7 @@ fn a_save_point_triggers_a_background_save() {
     let _: () = query(&mut client, &["SET", "a", "1"]);
     let _: () = query(&mut client, &["SET", "b", "2"]);
     assert!(
-        wait_until(Duration::from_secs(10), || server
-            .log()
-            .contains("2 changes in 1 seconds. Saving...")),
+        (server.logged("2 changes in 1 seconds. Saving...")),
         "{}",
         server.log()
     );
@@ -215,11 +213,7 @@ fn shutdown_saves_when_save_points_are_set_and_sigterm_too() {
         }
         let status = server.wait_exit(Duration::from_secs(10)).expect("exits");
         assert!(status.success());
-        assert!(
-            server
-                .log()
-                .contains("Saving the final RDB snapshot before exiting.")
-        );
+        assert!(server.logged("Saving the final RDB snapshot before exiting."));
         let server = TestServer::in_dir(&dir, &[]);
         assert_eq!(query::<String>(&mut server.client(), &["GET", "kept"]), how);
         drop(server);

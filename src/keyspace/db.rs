@@ -188,6 +188,22 @@ impl Db {
             self.shards.resize_with(SHARDS, || Shard::new(maps));
         }
         let index = self.shard_index(key);
+        let saving = !self
+            .snapshots
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty();
+        if saving {
+            self.before_change(index);
+        }
+        &mut self.shards[index]
+    }
+
+    /// Lets every snapshot keep shard `index` before it changes. Out of line: it runs only
+    /// while a save is in progress.
+    #[cold]
+    #[inline(never)]
+    fn before_change(&mut self, index: usize) {
         let snapshots = self
             .snapshots
             .get_mut()
@@ -195,7 +211,6 @@ impl Db {
         for snapshot in snapshots.iter() {
             snapshot.before_change(index, ShardEntries::new(Some(&self.shards[index])));
         }
-        &mut self.shards[index]
     }
 
     /// How many shards there are to visit: 0 for a database that never held a key.

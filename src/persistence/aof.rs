@@ -462,6 +462,11 @@ impl Aof {
         self.failing.store(still, Ordering::Release);
     }
 
+    /// Whether a write or fsync error is pending (one relaxed load: the MISCONF gate's test).
+    pub fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Relaxed)
+    }
+
     /// The error that makes write commands fail with MISCONF, if any.
     pub fn error(&self) -> Option<String> {
         if !self.failing.load(Ordering::Acquire) {

@@ -138,6 +138,12 @@ impl TestServer {
         self.log.lock().unwrap().clone()
     }
 
+    /// Whether the log shows `text` within a few seconds (the log is read by another thread,
+    /// which may not have caught up with the server yet).
+    pub fn logged(&self, text: &str) -> bool {
+        wait_until(Duration::from_secs(10), || self.log().contains(text))
+    }
+
     /// Waits for the process to exit on its own; its exit status, if it did within `timeout`.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + timeout;
