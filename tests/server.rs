@@ -580,11 +580,7 @@ fn shutdown_nosave_ends_the_process_cleanly_without_saving() {
         .wait_exit(Duration::from_secs(10))
         .expect("the server exits");
     assert!(status.success(), "{status:?}");
-    assert!(
-        server.log().contains("ready to exit, bye bye"),
-        "{}",
-        server.log()
-    );
+    assert!(server.logged("ready to exit, bye bye"), "{}", server.log());
     assert!(
         !server.dir.join("dump.rdb").exists(),
         "NOSAVE saves nothing"
@@ -609,10 +605,10 @@ fn sigterm_and_sigint_shut_the_server_down() {
             .wait_exit(Duration::from_secs(10))
             .expect("the server exits");
         assert!(status.success(), "SIG{name}: {status:?}");
-        let log = server.log();
         assert!(
-            log.contains(&format!("Received SIG{name} scheduling shutdown...")),
-            "{log}"
+            server.logged(&format!("Received SIG{name} scheduling shutdown...")),
+            "{}",
+            server.log()
         );
     }
 }
