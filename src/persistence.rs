@@ -165,6 +165,21 @@ pub fn aof_dir(config: &Config) -> PathBuf {
     PathBuf::from(config::read(&config.appenddirname))
 }
 
+/// Creates the AOF directory if it is missing (Redis's `dirCreateIfMissing`), with Redis's log
+/// line if it cannot.
+pub fn create_aof_dir(config: &Config) -> io::Result<PathBuf> {
+    let dir = aof_dir(config);
+    fs::create_dir_all(&dir).inspect_err(|error| {
+        log!(
+            Warning,
+            "Can't open or create append-only dir {}: {}",
+            dir.display(),
+            crate::sys::os_error_text(error)
+        )
+    })?;
+    Ok(dir)
+}
+
 /// The manifest's path: `<appenddirname>/<appendfilename>.manifest`.
 fn manifest_path(config: &Config) -> PathBuf {
     aof_dir(config).join(format!("{}.manifest", config::read(&config.appendfilename)))
@@ -346,14 +361,7 @@ fn upgrade_old_style_file(config: &Config, manifest: &mut Manifest) -> io::Resul
     if !upgrade {
         return Ok(());
     }
-    fs::create_dir_all(&dir).inspect_err(|error| {
-        log!(
-            Warning,
-            "Can't open or create append-only dir {}: {}",
-            dir.display(),
-            crate::sys::os_error_text(error)
-        )
-    })?;
+    create_aof_dir(config)?;
     *manifest = Manifest::default();
     manifest.base = Some(aof::manifest::FileInfo {
         name: name.clone(),
@@ -376,16 +384,8 @@ fn upgrade_old_style_file(config: &Config, manifest: &mut Manifest) -> io::Resul
 /// last incr file or creates the first, and persists the manifest.
 fn open_append_only_file(server: &Server) -> io::Result<()> {
     let config = &server.config;
-    let dir = aof_dir(config);
+    let dir = create_aof_dir(config)?;
     let name = config::read(&config.appendfilename);
-    fs::create_dir_all(&dir).inspect_err(|error| {
-        log!(
-            Warning,
-            "Can't open or create append-only dir {}: {}",
-            dir.display(),
-            crate::sys::os_error_text(error)
-        )
-    })?;
     let aof = &server.persistence.aof;
     let mut manifest = lock(&aof.manifest).clone();
     if manifest.is_empty() {

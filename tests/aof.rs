@@ -197,18 +197,13 @@ fn stage_21_writes_only_write_commands() {
 /// Prepares an AOF directory as the course's tester does for the replay stages: a manifest
 /// named after `--appendfilename` that lists an incr file with *another* name.
 fn course_replay_dir(dir: &Path, commands: &[&[&str]]) {
-    let aof_dir = dir.join("strawberry");
-    fs::create_dir_all(&aof_dir).unwrap();
-    fs::write(
-        aof_dir.join("peach.aof.manifest"),
+    common::write_aof_dir(
+        dir,
+        "strawberry",
+        "peach.aof.manifest",
         "file grape.aof.1.incr.aof seq 1 type i\n",
-    )
-    .unwrap();
-    let bytes: Vec<u8> = commands
-        .iter()
-        .flat_map(|args| common::resp(args))
-        .collect();
-    fs::write(aof_dir.join("grape.aof.1.incr.aof"), bytes).unwrap();
+        ("grape.aof.1.incr.aof", &common::resp_all(commands)),
+    );
 }
 
 #[test]
@@ -307,23 +302,18 @@ fn a_replayed_expiry_in_the_past_expires_after_loading_not_before() {
     // Redis's rule: nothing expires while the AOF loads, so the APPEND that followed the
     // PEXPIREAT finds the key it found when it first ran, and the key is gone afterwards.
     let dir = scratch_dir("aof-loading-expiry");
-    let aof_dir = dir.join("appendonlydir");
-    fs::create_dir_all(&aof_dir).unwrap();
-    fs::write(
-        aof_dir.join("appendonly.aof.manifest"),
-        "file appendonly.aof.1.incr.aof seq 1 type i\n",
-    )
-    .unwrap();
-    let past = "1600000000000";
-    let commands: Vec<u8> = [
-        &["SET", "k", "v"][..],
-        &["PEXPIREAT", "k", past],
+    let commands = common::resp_all(&[
+        &["SET", "k", "v"],
+        &["PEXPIREAT", "k", "1600000000000"],
         &["APPEND", "k", "x"],
-    ]
-    .iter()
-    .flat_map(|args| common::resp(args))
-    .collect();
-    fs::write(aof_dir.join("appendonly.aof.1.incr.aof"), commands).unwrap();
+    ]);
+    common::write_aof_dir(
+        &dir,
+        "appendonlydir",
+        "appendonly.aof.manifest",
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+        ("appendonly.aof.1.incr.aof", &commands),
+    );
     let server = aof_server(&dir, &[]);
     let mut client = server.client();
     assert_eq!(query::<Option<String>>(&mut client, &["GET", "k"]), None);

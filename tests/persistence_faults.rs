@@ -114,30 +114,20 @@ fn kill_9_under_write_load_loses_no_acknowledged_write_with_appendfsync_everysec
     );
 }
 
-/// An AOF directory with one incr file holding `commands` (RESP) and the manifest for it.
+/// An AOF directory with Redis's default names: a manifest and one incr file holding `incr`.
 fn aof_dir_with(dir: &Path, incr: &[u8]) -> PathBuf {
-    let aof_dir = dir.join("appendonlydir");
-    fs::create_dir_all(&aof_dir).unwrap();
-    fs::write(
-        aof_dir.join("appendonly.aof.manifest"),
+    common::write_aof_dir(
+        dir,
+        "appendonlydir",
+        "appendonly.aof.manifest",
         "file appendonly.aof.1.incr.aof seq 1 type i\n",
+        ("appendonly.aof.1.incr.aof", incr),
     )
-    .unwrap();
-    let path = aof_dir.join("appendonly.aof.1.incr.aof");
-    fs::write(&path, incr).unwrap();
-    path
-}
-
-fn resp_all(commands: &[&[&str]]) -> Vec<u8> {
-    commands
-        .iter()
-        .flat_map(|args| common::resp(args))
-        .collect()
 }
 
 #[test]
 fn a_torn_tail_loads_exactly_the_valid_prefix_at_every_offset() {
-    let prefix = resp_all(&[&["SET", "a", "1"], &["SET", "b", "2"], &["INCR", "a"]]);
+    let prefix = common::resp_all(&[&["SET", "a", "1"], &["SET", "b", "2"], &["INCR", "a"]]);
     let last = common::resp(&["SET", "last", "value"]);
     for cut in 1..last.len() {
         let dir = scratch_dir("torn-tail");
@@ -178,7 +168,7 @@ fn a_torn_tail_loads_exactly_the_valid_prefix_at_every_offset() {
 #[test]
 fn a_torn_tail_refuses_startup_when_aof_load_truncated_is_off() {
     let dir = scratch_dir("torn-strict");
-    let mut file = resp_all(&[&["SET", "a", "1"]]);
+    let mut file = common::resp_all(&[&["SET", "a", "1"]]);
     file.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nb");
     aof_dir_with(&dir, &file);
     let (code, log) = run_to_exit(&dir, &["--appendonly", "yes", "--aof-load-truncated", "no"]);
@@ -218,14 +208,14 @@ fn garbage_or_an_unknown_command_in_the_aof_refuses_startup() {
 #[test]
 fn a_multi_without_exec_at_the_end_is_dropped_and_a_complete_one_applied() {
     let dir = scratch_dir("aof-multi");
-    let complete = resp_all(&[
+    let complete = common::resp_all(&[
         &["MULTI"],
         &["SET", "a", "1"],
         &["SET", "b", "2"],
         &["EXEC"],
     ]);
     let mut file = complete.clone();
-    file.extend(resp_all(&[
+    file.extend(common::resp_all(&[
         &["MULTI"],
         &["SET", "c", "3"],
         &["SET", "d", "4"],
@@ -264,13 +254,13 @@ fn a_file_the_manifest_names_but_that_is_missing_refuses_startup() {
 #[test]
 fn a_damaged_manifest_refuses_startup_with_the_line() {
     let dir = scratch_dir("aof-manifest");
-    let aof_dir = dir.join("appendonlydir");
-    fs::create_dir_all(&aof_dir).unwrap();
-    fs::write(
-        aof_dir.join("appendonly.aof.manifest"),
+    common::write_aof_dir(
+        &dir,
+        "appendonlydir",
+        "appendonly.aof.manifest",
         "file x seq 1 type z\n",
-    )
-    .unwrap();
+        ("x", b""),
+    );
     let (code, log) = run_to_exit(&dir, &["--appendonly", "yes"]);
     assert_eq!(code, Some(1), "{log}");
     assert!(

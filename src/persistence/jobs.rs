@@ -23,7 +23,9 @@ use std::time::Instant;
 
 use super::aof::AofState;
 use super::snapshot::{Format, Snapshot};
-use super::{SaveFailed, aof_dir, base_format, persist_manifest, write_base, write_rdb};
+use super::{
+    SaveFailed, aof_dir, base_format, create_aof_dir, persist_manifest, write_base, write_rdb,
+};
 use crate::commands::CommandError;
 use crate::config;
 use crate::keyspace::Databases;
@@ -129,6 +131,17 @@ static TEMP_FILES: AtomicU64 = AtomicU64::new(0);
 fn temp_rdb() -> PathBuf {
     let n = TEMP_FILES.fetch_add(1, Ordering::Relaxed);
     PathBuf::from(format!("temp-{}-{n}.rdb", std::process::id()))
+}
+
+impl State {
+    /// Whether an RDB file is being written (SAVE or BGSAVE): another must wait.
+    fn rdb_save_running(&self) -> bool {
+        self.foreground.is_some()
+            || self
+                .background
+                .as_ref()
+                .is_some_and(|job| job.kind == Kind::Bgsave)
+    }
 }
 
 impl Jobs {
@@ -241,12 +254,7 @@ pub fn bgsave(
     let jobs = &server.persistence.jobs;
     {
         let mut state = jobs.lock();
-        let rdb_running = state.foreground.is_some()
-            || state
-                .background
-                .as_ref()
-                .is_some_and(|job| job.kind == Kind::Bgsave);
-        if rdb_running {
+        if state.rdb_save_running() {
             return Err(CommandError::err("Background save already in progress"));
         }
         if state.background.is_some() || in_exec {
@@ -392,12 +400,7 @@ pub fn save(server: &Server) -> Result<(), CommandError> {
     let temp = temp_rdb();
     {
         let mut state = jobs.lock();
-        let busy = state.foreground.is_some()
-            || state
-                .background
-                .as_ref()
-                .is_some_and(|job| job.kind == Kind::Bgsave);
-        if busy {
+        if state.rdb_save_running() {
             return Err(CommandError::err("Background save already in progress"));
         }
         let mut job = Running::new(Kind::Bgsave);
@@ -506,14 +509,7 @@ fn queue_rewrite(jobs: &Jobs, state: &mut State) {
 /// `CONFIG SET appendonly yes`: the AOF waits for its first rewrite, which writes the base
 /// (Redis's `startAppendOnly`).
 pub fn start_append_only(server: &Server, in_exec: bool) -> Result<(), String> {
-    let dir = aof_dir(&server.config);
-    if let Err(error) = fs::create_dir_all(&dir) {
-        log!(
-            Warning,
-            "Can't open or create append-only dir {}: {}",
-            dir.display(),
-            crate::sys::os_error_text(&error)
-        );
+    if create_aof_dir(&server.config).is_err() {
         return Err("Unable to turn on AOF. Check server logs.".into());
     }
     let aof = &server.persistence.aof;
@@ -605,18 +601,13 @@ fn rewrite(server: &Server) -> Result<(), ()> {
     let config = &server.config;
     let aof = &server.persistence.aof;
     let jobs = &server.persistence.jobs;
-    let dir = aof_dir(config);
+    let Ok(dir) = create_aof_dir(config) else {
+        return Err(());
+    };
     let name = config::read(&config.appendfilename);
     let fail = |what: &str, error: &std::io::Error| {
         log!(Warning, "{what}: {}", crate::sys::os_error_text(error));
     };
-    if let Err(error) = fs::create_dir_all(&dir) {
-        fail(
-            &format!("Can't open or create append-only dir {}", dir.display()),
-            &error,
-        );
-        return Err(());
-    }
     let enabling = aof.state() != AofState::On;
 
     // 1. The incr file that gets every write from the snapshot on.

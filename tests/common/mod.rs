@@ -234,6 +234,29 @@ pub fn error(text: &str) -> String {
     format!("-{text}\r\n")
 }
 
+/// Commands as an append-only file holds them, one RESP array after another.
+pub fn resp_all(commands: &[&[&str]]) -> Vec<u8> {
+    commands.iter().flat_map(|args| resp(args)).collect()
+}
+
+/// Writes an AOF directory by hand, as the course's tester does: `dir/dirname` with the manifest
+/// `manifest_name` holding `manifest`, and `incr` (a file name and its bytes). Returns the incr
+/// file's path.
+pub fn write_aof_dir(
+    dir: &Path,
+    dirname: &str,
+    manifest_name: &str,
+    manifest: &str,
+    incr: (&str, &[u8]),
+) -> PathBuf {
+    let aof_dir = dir.join(dirname);
+    std::fs::create_dir_all(&aof_dir).unwrap();
+    std::fs::write(aof_dir.join(manifest_name), manifest).unwrap();
+    let path = aof_dir.join(incr.0);
+    std::fs::write(&path, incr.1).unwrap();
+    path
+}
+
 /// Builds a RESP request: `resp(&["SET", "k", "v"])`.
 pub fn resp(args: &[&str]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();

@@ -665,7 +665,7 @@ fn log_aux_field(name: &[u8], value: &[u8], now_ms: i64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::super::compact::ListpackWriter;
     use super::*;
     use crate::keyspace::Keyspace;
@@ -724,7 +724,8 @@ mod tests {
         out
     }
 
-    fn load_into(bytes: &[u8]) -> Result<(Keyspace, Loaded)> {
+    /// Loads `bytes` into 16 fresh databases, as at startup at a fixed time (2023-11-14).
+    pub fn load_into(bytes: &[u8]) -> Result<(Keyspace, Loaded)> {
         let keyspace = Keyspace::new(16);
         let loaded = keyspace.write(0, 0, |w| {
             load(

@@ -185,7 +185,6 @@ impl RdbWriter {
 
 #[cfg(test)]
 mod tests {
-    use super::super::load::{LoadOptions, load};
     use super::*;
     use crate::keyspace::{Bytes, Hash, Keyspace, Set};
 
@@ -208,22 +207,9 @@ mod tests {
     }
 
     fn load_into(bytes: &[u8]) -> Keyspace {
-        let keyspace = Keyspace::new(16);
-        keyspace
-            .write(0, 0, |w| {
-                load(
-                    bytes,
-                    w.databases(),
-                    LoadOptions {
-                        now_ms: 1_700_000_000_000,
-                        keep_expired: false,
-                        verify_checksum: true,
-                        replace_existing: false,
-                    },
-                )
-            })
-            .expect("loads");
-        keyspace
+        super::super::load::tests::load_into(bytes)
+            .expect("loads")
+            .0
     }
 
     #[test]
