@@ -471,3 +471,22 @@ fn info_reports_the_aof() {
     }
     assert!(!info.contains("aof_current_size:0\r\n"), "{info}");
 }
+
+#[test]
+fn turning_the_aof_on_fails_cleanly_when_its_directory_cannot_be_made() {
+    let dir = scratch_dir("aof-enable-fails");
+    let server = TestServer::in_dir(&dir, &["--save", ""]);
+    let mut raw = server.raw();
+    // The working directory disappears: no AOF directory can be created in it.
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        raw.cmd(&["CONFIG", "SET", "appendonly", "yes"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.\r\n"
+    );
+    assert_eq!(
+        raw.cmd(&["CONFIG", "GET", "appendonly"]),
+        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
+    );
+    assert!(raw.cmd(&["INFO", "persistence"]).contains("aof_enabled:0"));
+    assert_eq!(raw.cmd(&["SET", "k", "v"]), "+OK\r\n");
+}

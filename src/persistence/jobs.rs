@@ -22,6 +22,7 @@ use std::thread;
 use std::time::Instant;
 
 use super::aof::AofState;
+use super::files::TempFile;
 use super::snapshot::{Format, Snapshot};
 use super::{
     SaveFailed, aof_dir, base_format, create_aof_dir, persist_manifest, write_base, write_rdb,
@@ -562,12 +563,12 @@ pub fn stop_append_only(server: &Server) {
 /// `backgroundRewriteDoneHandler`).
 fn run_rewrite(server: &Server) {
     let started = Instant::now();
-    let result = rewrite(server);
+    let enabling = server.persistence.aof.state() != AofState::On;
+    let result = rewrite(server, enabling);
     let jobs = &server.persistence.jobs;
     let mut state = jobs.lock();
-    let aborted = state.background.as_ref().is_none_or(|job| job.aborted);
-    if aborted {
-        return;
+    if state.background.as_ref().is_none_or(|job| job.aborted) {
+        return; // `appendonly no` or SHUTDOWN: they have dealt with the files.
     }
     state.last_rewrite_seconds = Some(started.elapsed().as_secs() as i64);
     if let Some(snapshot) = state
@@ -585,46 +586,58 @@ fn run_rewrite(server: &Server) {
             state.rewrite_delay_minutes = 0;
             log!(Notice, "Background AOF rewrite finished successfully");
         }
-        Err(()) => {
+        Err(SaveFailed) => {
             state.last_rewrite_failed = true;
             state.rewrite_failures += 1;
             log!(Warning, "Background AOF rewrite terminated with error");
-            if server.persistence.aof.state() == AofState::WaitRewrite {
-                // The AOF is still waiting for its first base: try again.
+            if enabling {
+                // The AOF still waits for its first base: stop journaling into the temporary
+                // incr file, and try again.
+                give_up_enabling(server);
                 state.rewrite_scheduled = true;
             }
         }
     }
 }
 
-fn rewrite(server: &Server) -> Result<(), ()> {
+/// Logs a failed step of a rewrite as Redis words it (`what: strerror`).
+fn logged<T>(result: std::io::Result<T>, what: impl FnOnce() -> String) -> Result<T, SaveFailed> {
+    result.map_err(|error| {
+        log!(Warning, "{}: {}", what(), crate::sys::os_error_text(&error));
+        SaveFailed
+    })
+}
+
+fn temp_incr_path(server: &Server) -> PathBuf {
+    let name = config::read(&server.config.appendfilename);
+    aof_dir(&server.config).join(format!("temp-{name}.incr"))
+}
+
+fn rewrite(server: &Server, enabling: bool) -> Result<(), SaveFailed> {
+    let dir = create_aof_dir(&server.config).map_err(|_| SaveFailed)?;
+    let incr = open_next_incr(server, enabling)?;
+    let snapshot = take_snapshot(server, incr, enabling)?;
+    let base = write_base_file(server, &snapshot)?;
+    swap_in(server, enabling, &dir, base)
+}
+
+/// Step 1: the incr file that gets every write from the snapshot on: a new `<name>.N.incr.aof`
+/// already in the manifest, or, when the AOF is being turned on, a temporary one.
+fn open_next_incr(server: &Server, enabling: bool) -> Result<Arc<fs::File>, SaveFailed> {
     let config = &server.config;
     let aof = &server.persistence.aof;
-    let jobs = &server.persistence.jobs;
-    let Ok(dir) = create_aof_dir(config) else {
-        return Err(());
-    };
-    let name = config::read(&config.appendfilename);
-    let fail = |what: &str, error: &std::io::Error| {
-        log!(Warning, "{what}: {}", crate::sys::os_error_text(error));
-    };
-    let enabling = aof.state() != AofState::On;
-
-    // 1. The incr file that gets every write from the snapshot on.
-    let temp_incr = dir.join(format!("temp-{name}.incr"));
-    let incr_path = if enabling {
-        temp_incr.clone()
+    let path = if enabling {
+        temp_incr_path(server)
     } else {
         let mut manifest = super::lock(&aof.manifest).clone();
-        let incr = manifest.new_incr(&name);
-        let path = dir.join(&incr);
-        if let Err(error) = fs::File::create(&path) {
-            fail(&format!("Can't open the append-only file {incr}"), &error);
-            return Err(());
-        }
+        let incr = manifest.new_incr(&config::read(&config.appendfilename));
+        let path = aof_dir(config).join(&incr);
+        logged(fs::File::create(&path), || {
+            format!("Can't open the append-only file {incr}")
+        })?;
         if persist_manifest(config, &manifest).is_err() {
             let _ = fs::remove_file(&path);
-            return Err(());
+            return Err(SaveFailed);
         }
         *super::lock(&aof.manifest) = manifest;
         log!(
@@ -633,136 +646,136 @@ fn rewrite(server: &Server) -> Result<(), ()> {
         );
         path
     };
-    let incr_file = match fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .truncate(false)
-        .open(&incr_path)
-    {
-        Ok(file) => Arc::new(file),
-        Err(error) => {
-            fail(
-                &format!("Can't open the append-only file {}", incr_path.display()),
-                &error,
-            );
-            return Err(());
-        }
-    };
-    if enabling && incr_file.set_len(0).is_err() {
-        return Err(());
+    let file = logged(
+        fs::OpenOptions::new().append(true).create(true).open(&path),
+        || format!("Can't open the append-only file {}", path.display()),
+    )?;
+    if enabling {
+        logged(file.set_len(0), || {
+            format!("Can't truncate {}", path.display())
+        })?;
     }
+    Ok(Arc::new(file))
+}
 
-    // 2. The snapshot's moment, which is also where the journal switches files.
+/// Step 2: the snapshot's moment, which is also where the journal switches to the new incr file
+/// (or starts, when the AOF is being turned on).
+fn take_snapshot(
+    server: &Server,
+    incr: Arc<fs::File>,
+    enabling: bool,
+) -> Result<Arc<Snapshot>, SaveFailed> {
+    let aof = &server.persistence.aof;
     let snapshot = {
         let databases = server.keyspace.read();
-        let mut state = jobs.lock();
+        let mut state = server.persistence.jobs.lock();
         let Some(job) = state.background.as_mut().filter(|job| !job.aborted) else {
-            return Err(());
+            return Err(SaveFailed);
         };
-        let snapshot = Arc::new(Snapshot::start(&databases, base_format(config)));
+        let snapshot = Arc::new(Snapshot::start(&databases, base_format(&server.config)));
         job.snapshot = Some(Arc::clone(&snapshot));
         if enabling {
-            aof.open(Arc::clone(&incr_file), 0, AofState::WaitRewrite);
+            aof.open(incr, 0, AofState::WaitRewrite);
             server
                 .keyspace
                 .switches
                 .journal
                 .store(true, Ordering::Relaxed);
         } else {
-            aof.rotate(Arc::clone(&incr_file));
+            aof.rotate(incr);
         }
         snapshot
     };
     log!(Notice, "Background append only file rewriting started");
     // Let the writer switch files now rather than at the next client's flush.
-    aof.make_durable(aof.end(), config.fsync());
+    aof.make_durable(aof.end(), server.config.fsync());
+    Ok(snapshot)
+}
 
-    // 3. The base.
-    let temp_base = PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
-    if let Some(job) = jobs.lock().background.as_mut() {
-        job.temp = Some(temp_base.clone());
+/// Step 3: the base, in a temporary file, durable.
+fn write_base_file(server: &Server, snapshot: &Snapshot) -> Result<TempFile, SaveFailed> {
+    let temp = PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", std::process::id()));
+    if let Some(job) = server.persistence.jobs.lock().background.as_mut() {
+        job.temp = Some(temp.clone());
     }
-    let base = match write_base(server, &snapshot, &temp_base, &mut |f| {
-        f(&server.keyspace.read())
-    }) {
-        Ok(base) => base,
-        Err(error) => {
-            fail("Write error writing append only file on disk", &error);
-            give_up_enabling(server, enabling, &temp_incr);
-            return Err(());
-        }
-    };
+    let base = logged(
+        write_base(server, snapshot, &temp, &mut |f| f(&server.keyspace.read())),
+        || "Write error writing append only file on disk".to_string(),
+    )?;
     log!(
         Notice,
         "Successfully created the temporary AOF base file {}",
-        temp_base.display()
+        temp.display()
     );
-    log_cow(&snapshot, "AOF rewrite");
+    log_cow(snapshot, "AOF rewrite");
+    Ok(base)
+}
 
-    // 4. Swap the new files in, unless SHUTDOWN or `appendonly no` gave up on the rewrite.
-    let state = jobs.lock();
+/// Step 4: the new base (and, when turning the AOF on, the incr file) take their names, the
+/// manifest lists them and retires the old files, which are then deleted. Under the jobs lock,
+/// so a SHUTDOWN or `appendonly no` that gave up on the rewrite stops it here.
+fn swap_in(
+    server: &Server,
+    enabling: bool,
+    dir: &std::path::Path,
+    base: TempFile,
+) -> Result<(), SaveFailed> {
+    let config = &server.config;
+    let aof = &server.persistence.aof;
+    let state = server.persistence.jobs.lock();
     if state.background.as_ref().is_none_or(|job| job.aborted) {
-        return Err(());
+        return Err(SaveFailed);
     }
     log!(Notice, "Background AOF rewrite terminated with success");
+    let name = config::read(&config.appendfilename);
     let mut manifest = super::lock(&aof.manifest).clone();
     let base_name = manifest.new_base(&name, base_format(config) != Format::Aof);
-    let (temp_path, base_size) = match base.finish() {
-        Ok(done) => done,
-        Err(error) => {
-            fail("Write error writing append only file on disk", &error);
-            give_up_enabling(server, enabling, &temp_incr);
-            return Err(());
-        }
-    };
-    if let Err(error) = fs::rename(&temp_path, dir.join(&base_name)) {
-        let _ = fs::remove_file(&temp_path);
-        fail(
-            &format!(
-                "Error trying to rename the temporary AOF base file {} into {base_name}",
-                temp_path.display()
-            ),
-            &error,
-        );
-        give_up_enabling(server, enabling, &temp_incr);
-        return Err(());
+    let (temp, base_size) = logged(base.finish(), || {
+        "Write error writing append only file on disk".to_string()
+    })?;
+    let renamed = fs::rename(&temp, dir.join(&base_name));
+    if renamed.is_err() {
+        let _ = fs::remove_file(&temp);
     }
+    logged(renamed, || {
+        format!(
+            "Error trying to rename the temporary AOF base file {} into {base_name}",
+            temp.display()
+        )
+    })?;
     log!(
         Notice,
         "Successfully renamed the temporary AOF base file {} into {base_name}",
-        temp_path.display()
+        temp.display()
     );
-    let incr_name = if enabling {
+    let undo = || {
+        let _ = fs::remove_file(dir.join(&base_name));
+    };
+    if enabling {
         let incr = manifest.new_incr(&name);
-        if let Err(error) = fs::rename(&temp_incr, dir.join(&incr)) {
-            fail(
-                &format!(
-                    "Error trying to rename the temporary AOF incr file {} into {incr}",
-                    temp_incr.display()
-                ),
-                &error,
-            );
-            let _ = fs::remove_file(dir.join(&base_name));
-            give_up_enabling(server, enabling, &temp_incr);
-            return Err(());
+        let renamed = fs::rename(temp_incr_path(server), dir.join(&incr));
+        if renamed.is_err() {
+            undo();
         }
+        logged(renamed, || {
+            format!(
+                "Error trying to rename the temporary AOF incr file temp-{name}.incr into {incr}"
+            )
+        })?;
         log!(
             Notice,
             "Successfully renamed the temporary AOF incr file temp-{name}.incr into {incr}"
         );
-        incr
-    } else {
-        manifest
-            .incrs
-            .last()
-            .map(|incr| incr.name.clone())
-            .unwrap_or_default()
-    };
+    }
+    let incr_name = manifest
+        .incrs
+        .last()
+        .map(|incr| incr.name.clone())
+        .unwrap_or_default();
     manifest.retire_incrs(true);
     if persist_manifest(config, &manifest).is_err() {
-        let _ = fs::remove_file(dir.join(&base_name));
-        give_up_enabling(server, enabling, &temp_incr);
-        return Err(());
+        undo();
+        return Err(SaveFailed);
     }
     *super::lock(&aof.manifest) = manifest;
     drop(state);
@@ -780,10 +793,7 @@ fn rewrite(server: &Server) -> Result<(), ()> {
 
 /// A rewrite that was to turn the AOF on failed: stop journaling into the temporary incr file
 /// and wait for the retry.
-fn give_up_enabling(server: &Server, enabling: bool, temp_incr: &std::path::Path) {
-    if !enabling {
-        return;
-    }
+fn give_up_enabling(server: &Server) {
     let aof = &server.persistence.aof;
     aof.close();
     aof.set_state(AofState::WaitRewrite);
@@ -792,7 +802,7 @@ fn give_up_enabling(server: &Server, enabling: bool, temp_incr: &std::path::Path
         .switches
         .journal
         .store(false, Ordering::Relaxed);
-    let _ = fs::remove_file(temp_incr);
+    let _ = fs::remove_file(temp_incr_path(server));
 }
 
 /// Removes the files a rewrite turned into history, then drops them from the manifest (Redis's
