@@ -12,11 +12,13 @@
 //!    observed* ([`Aof::make_durable`]): with `appendfsync always` that means written and
 //!    `fdatasync`ed, otherwise written to the kernel (a `kill -9` then loses nothing; a power
 //!    loss loses what the OS had not flushed: about a second with `everysec`).
-//! 3. **Group commit**: whoever needs the file takes its mutex, writes *everything* buffered so
-//!    far, syncs once, and publishes the new offsets; connections that were waiting on the mutex
-//!    find their offset already covered and return. While one fsync runs, the next batch piles
-//!    up, so one fsync serves every client that wrote in the meantime, as Redis's one fsync per
-//!    event-loop turn does.
+//! 3. **Group commit** ([`group`]): with `always`, the first connection to need an fsync leads
+//!    one for everybody. It waits briefly for the other clients' commands that are on their way
+//!    (they were answered by the previous fsync together and write again together), writes
+//!    everything buffered, fsyncs once, and wakes exactly the connections that fsync covered;
+//!    those that came too late get a leader of their own. With `everysec` and `no` only a
+//!    `write` is needed: whoever holds the file's mutex writes everything buffered, and the
+//!    others find their bytes written.
 //! 4. **Every second** the AOF thread writes what nobody waited for (active expiry's `DEL`s)
 //!    and, with `everysec`, fsyncs without holding the mutex, so writers never wait for it.
 //!
@@ -34,6 +36,7 @@
 //! queues a [`Rotation`] at the current end offset, and the writer switches files exactly there,
 //! after syncing the old one.
 
+mod group;
 pub mod manifest;
 pub mod replay;
 pub mod rewrite;
@@ -44,6 +47,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use self::group::GroupCommit;
 use self::manifest::Manifest;
 use crate::keyspace::Record;
 use crate::keyspace::changes::encode_command;
@@ -83,6 +87,8 @@ struct Buffer {
     /// The database of the last record, so `SELECT` is written only when it changes.
     selected_db: Option<usize>,
     rotations: Vec<Rotation>,
+    /// Commands appended since the start (counted for the group commit).
+    commands: u64,
 }
 
 /// The file being written.
@@ -114,6 +120,15 @@ pub struct Aof {
     /// End offset of what is on disk (`fdatasync`ed).
     synced: AtomicU64,
     io: Mutex<Io>,
+    /// The leader and followers of `always` flushes.
+    group: GroupCommit,
+    /// How long an fsync takes, in nanoseconds (a moving average).
+    fsync_nanos: AtomicU64,
+    /// Commands appended, and commands taken by the last flush (`Buffer::commands` at each).
+    appended_commands: AtomicU64,
+    flushed_commands: AtomicU64,
+    /// How many connections a flush usually serves, in sixteenths (a moving average).
+    concurrency: AtomicU64,
     /// The files the AOF is made of; written to disk by whoever changes it.
     pub manifest: Mutex<Manifest>,
     health: Mutex<Health>,
@@ -148,6 +163,11 @@ impl Aof {
             written: AtomicU64::new(0),
             synced: AtomicU64::new(0),
             io: Mutex::default(),
+            group: GroupCommit::default(),
+            fsync_nanos: AtomicU64::new(0),
+            appended_commands: AtomicU64::new(0),
+            flushed_commands: AtomicU64::new(0),
+            concurrency: AtomicU64::new(16),
             manifest: Mutex::default(),
             health: Mutex::default(),
             failing: AtomicBool::new(false),
@@ -198,8 +218,11 @@ impl Aof {
             }
             buffer.bytes.extend_from_slice(&record.command);
         }
+        buffer.commands += 1;
         let end = buffer.start + buffer.bytes.len() as u64;
         self.appended.store(end, Ordering::Release);
+        self.appended_commands
+            .store(buffer.commands, Ordering::Release);
     }
 
     /// Starts writing to `file` (of `size` bytes) from the current end of the journal: at startup,
@@ -240,14 +263,55 @@ impl Aof {
         if done.load(Ordering::Acquire) >= target || self.state() == AofState::Off {
             return;
         }
-        let mut io = lock(&self.io);
-        if done.load(Ordering::Acquire) >= target {
-            return; // Someone else's write covered it while this thread waited.
+        if !sync {
+            // A write alone takes microseconds: whoever holds the file writes everything
+            // buffered, and the others, once they have it, find their bytes written.
+            let mut io = lock(&self.io);
+            if self.written.load(Ordering::Acquire) < target {
+                self.write_pending(&mut io, fsync);
+            }
+            return;
         }
-        self.write_pending(&mut io, fsync);
-        if sync {
+        // An fsync takes a millisecond or more: follow the one in progress, or lead the next.
+        self.group.wait(target, &self.synced, || {
+            self.gather_commits();
+            let mut io = lock(&self.io);
+            self.write_pending(&mut io, fsync);
             self.sync(&io, fsync);
+            drop(io);
+            self.measure_concurrency();
+        });
+    }
+
+    /// Before an fsync, lets the commits that are on their way join it. Clients answered by one
+    /// fsync send their next writes almost together; a leader that did not wait would fsync for
+    /// the first few, and the rest would form a second group that waits for the first group's
+    /// fsync, and so on: every client would wait for two fsyncs. So the leader yields until as
+    /// many commands are buffered as there are connections writing (how many waited for the last
+    /// fsyncs, a moving average), or a quarter of an fsync's time has passed: PostgreSQL's
+    /// `commit_delay`, made adaptive. A lone client waits for nothing.
+    fn gather_commits(&self) {
+        let expected = (self.concurrency.load(Ordering::Relaxed) + 8) / 16;
+        let budget = Duration::from_nanos(self.fsync_nanos.load(Ordering::Relaxed) / 4);
+        let started = Instant::now();
+        let pending = || {
+            let flushed = self.flushed_commands.load(Ordering::Acquire);
+            self.appended_commands
+                .load(Ordering::Acquire)
+                .saturating_sub(flushed)
+        };
+        while pending() < expected && started.elapsed() < budget {
+            std::thread::yield_now();
         }
+    }
+
+    /// After an fsync: every connection waiting now (those it served, and those that arrived
+    /// meanwhile) is writing, and the next fsync should serve them all.
+    fn measure_concurrency(&self) {
+        let now = self.group.waiting() as u64;
+        let average = self.concurrency.load(Ordering::Relaxed);
+        self.concurrency
+            .store((average * 7 + now * 16) / 8, Ordering::Relaxed);
     }
 
     /// The AOF thread's second: write what nobody waited for, and with `everysec` fsync without
@@ -296,6 +360,8 @@ impl Aof {
             let bytes = std::mem::take(&mut buffer.bytes);
             let start = buffer.start;
             buffer.start += bytes.len() as u64;
+            self.flushed_commands
+                .store(buffer.commands, Ordering::Release);
             (bytes, start, std::mem::take(&mut buffer.rotations))
         };
         let mut position = 0;
@@ -403,9 +469,14 @@ impl Aof {
     fn sync(&self, io: &Io, fsync: Fsync) {
         let Some(file) = &io.file else { return };
         let written = self.written.load(Ordering::Acquire);
+        let started = Instant::now();
         match file.sync_data() {
             Ok(()) => {
                 self.synced.fetch_max(written, Ordering::AcqRel);
+                let took = started.elapsed().as_nanos() as u64;
+                let average = self.fsync_nanos.load(Ordering::Relaxed);
+                self.fsync_nanos
+                    .store((average * 7 + took) / 8, Ordering::Relaxed);
             }
             Err(error) => self.fsync_failed(&error, fsync),
         }
