@@ -111,6 +111,7 @@ impl Keyspace {
     /// counts what it changed, all before the lock is released. Every write, whether from a
     /// client command or from the expiry sweep, goes through here, by way of `Server::write`,
     /// which ends `apply` with the commit of the recorded [`Changes`].
+    #[inline]
     pub fn write<R>(&self, db: usize, now_ms: i64, apply: impl FnOnce(&mut Writer) -> R) -> R {
         let mut databases = self
             .databases
