@@ -42,6 +42,8 @@ pub struct ClientInfo {
     no_evict: AtomicBool,
     no_touch: AtomicBool,
     killed: AtomicBool,
+    /// Waiting in a blocking command (`flags=b` in CLIENT LIST); kept by `blocking.rs`.
+    blocked: AtomicBool,
     names: Mutex<ClientNames>,
     /// Made on first need (the client subscribes or blocks), so most clients never pay its file
     /// descriptor.
@@ -113,6 +115,10 @@ impl ClientInfo {
         let _ = self.stream.shutdown(Shutdown::Both);
     }
 
+    pub fn set_blocked(&self, blocked: bool) {
+        self.blocked.store(blocked, Ordering::Relaxed);
+    }
+
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Relaxed)
     }
@@ -131,6 +137,9 @@ impl ClientInfo {
     pub fn describe(&self, now_ms: i64) -> String {
         let names = self.names();
         let mut flags = String::new();
+        if self.blocked.load(Ordering::Relaxed) {
+            flags.push('b');
+        }
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');
         }
@@ -198,6 +207,7 @@ impl Clients {
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
             killed: AtomicBool::new(false),
+            blocked: AtomicBool::new(false),
             names: Mutex::new(ClientNames::default()),
             doorbell: OnceLock::new(),
         });

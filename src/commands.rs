@@ -25,10 +25,13 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod hashes;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod lists;
 pub mod server;
+pub mod sets;
 pub mod strings;
 mod table;
 
@@ -245,6 +248,18 @@ pub struct KeySpec {
     pub flags: &'static [&'static str],
     /// Redis's remark on the flags, if it has one.
     pub notes: &'static str,
+    /// Set when the keys are found by a count (`LMPOP numkeys key ...`): Redis's `keynum`
+    /// `find_keys`. `last` and `step` are unused then.
+    pub keynum: Option<KeyNum>,
+}
+
+/// A `keynum` key specification, relative to the spec's `begin`: the number of keys is the
+/// argument at `keynumidx`, the first key at `firstkey`, then every `keystep`th.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyNum {
+    pub keynumidx: i32,
+    pub firstkey: i32,
+    pub keystep: i32,
 }
 
 impl KeySpec {
@@ -254,6 +269,15 @@ impl KeySpec {
     pub const fn legacy(specs: &[KeySpec]) -> Keys {
         if specs.is_empty() {
             return Keys::NONE;
+        }
+        // Keys found by a count have no fixed range: such a command reports `movablekeys` and,
+        // with no other spec, the legacy triple 0 0 0.
+        let mut i = 0;
+        while i < specs.len() {
+            if specs[i].keynum.is_some() {
+                return Keys::NONE;
+            }
+            i += 1;
         }
         if specs.len() == 1 {
             let spec = specs[0];
@@ -300,6 +324,9 @@ pub enum Group {
     Connection,
     Server,
     Scripting,
+    List,
+    Hash,
+    Set,
 }
 
 impl Group {
@@ -310,6 +337,9 @@ impl Group {
             Group::Connection => "connection",
             Group::Server => "server",
             Group::Scripting => "scripting",
+            Group::List => "list",
+            Group::Hash => "hash",
+            Group::Set => "set",
         }
     }
 }
@@ -635,6 +665,25 @@ pub fn parse_c_int(arg: &[u8], message: Option<&'static str>) -> Result<i32, Com
             "value is out of range, value must between -2147483648 and 2147483647",
         ))
     })
+}
+
+/// A `long` argument within `min..=max`, as Redis's `getRangeLongFromObjectOrReply`: with a
+/// `message`, that is the error for text and for numbers out of range alike; without one, "not
+/// an integer" for text and the bounds for numbers out of range.
+pub fn parse_range(
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    message: Option<&'static str>,
+) -> Result<i64, CommandError> {
+    let error = |default: CommandError| message.map_or(default, CommandError::err);
+    let n = number::parse_i64(arg).ok_or_else(|| error(CommandError::NotInteger))?;
+    if n < min || n > max {
+        return Err(error(CommandError::err(format!(
+            "value is out of range, value must between {min} and {max}"
+        ))));
+    }
+    Ok(n)
 }
 
 /// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).

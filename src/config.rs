@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{PoisonError, RwLock};
 
+use crate::keyspace::{hash, set};
 use crate::protocol::Limits;
 use crate::protocol::split::split_args;
 
@@ -57,6 +58,13 @@ pub struct Config {
     pub replicaof: RwLock<Option<(String, u16)>>,
     /// The configuration file, as an absolute path, if one was given.
     pub config_file: Option<PathBuf>,
+    // Collection encodings: when Redis would convert a small hash or set to a hash table.
+    // `list-*` are accepted and reported; lists have one encoding in Redis 7.0.
+    pub hash_max_listpack_entries: AtomicI64,
+    pub hash_max_listpack_value: AtomicI64,
+    pub set_max_intset_entries: AtomicI64,
+    pub list_max_listpack_size: AtomicI64,
+    pub list_compress_depth: AtomicI64,
 }
 
 impl Default for Config {
@@ -83,6 +91,11 @@ impl Default for Config {
             enable_debug_command: RwLock::new(DebugAccess::No),
             replicaof: RwLock::new(None),
             config_file: None,
+            hash_max_listpack_entries: AtomicI64::new(512),
+            hash_max_listpack_value: AtomicI64::new(64),
+            set_max_intset_entries: AtomicI64::new(512),
+            list_max_listpack_size: AtomicI64::new(-2),
+            list_compress_depth: AtomicI64::new(0),
         }
     }
 }
@@ -107,6 +120,21 @@ impl Config {
         Limits {
             max_bulk_len: Config::get(&self.proto_max_bulk_len) as usize,
             max_query_buffer: Config::get(&self.client_query_buffer_limit) as usize,
+        }
+    }
+
+    /// `hash-max-listpack-*`, for the hash commands.
+    pub fn hash_limits(&self) -> hash::Limits {
+        hash::Limits {
+            max_entries: Config::get(&self.hash_max_listpack_entries) as usize,
+            max_value: Config::get(&self.hash_max_listpack_value) as usize,
+        }
+    }
+
+    /// `set-max-intset-entries`, for the set commands.
+    pub fn set_limits(&self) -> set::Limits {
+        set::Limits {
+            max_intset_entries: Config::get(&self.set_max_intset_entries) as usize,
         }
     }
 

@@ -57,6 +57,8 @@ pub struct Session {
     pub skip_next_reply: bool,
     /// The current command's reply is dropped.
     skip_this_reply: bool,
+    /// The command just run blocked (`BLPOP` on an empty list): what to wait for.
+    pub blocked: Option<crate::blocking::Wait>,
     pub rng: Rng,
 }
 
@@ -71,6 +73,7 @@ impl Session {
             reply_off: false,
             skip_next_reply: false,
             skip_this_reply: false,
+            blocked: None,
             rng: Rng::new(),
         }
     }
@@ -221,7 +224,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         }
 
         let socket = reader.get_mut().get_mut();
-        let mark = socket.out.len();
+        let mut mark = socket.out.len();
         let resp3 = session.resp3;
         let now_us = clock::now_us();
         let mut ctx = Ctx {
@@ -233,6 +236,14 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
             may_block: true,
         };
         commands::execute(&mut ctx, &request);
+        if let Some(wait) = session.blocked.take() {
+            // The command blocked: earlier replies go out first, its own comes when it is served.
+            match crate::blocking::wait(server, &info, wait, || socket.flush()) {
+                Some(reply) => socket.out.extend_from_slice(&reply),
+                None => return,
+            }
+            mark = 0;
+        }
 
         if session.reply_off || session.skip_this_reply {
             socket.out.truncate(mark);

@@ -22,6 +22,7 @@
 mod bytes;
 pub mod changes;
 mod db;
+mod dense;
 pub mod expire;
 pub mod hash;
 mod hasher;
@@ -166,6 +167,12 @@ impl Writer<'_> {
     /// The index of the client's selected database.
     pub fn selected(&self) -> usize {
         self.db
+    }
+
+    /// Selects database `db` for what follows (serving a client blocked in another database
+    /// than the writer's).
+    pub fn select(&mut self, db: usize) {
+        self.db = db;
     }
 
     /// What this write records (see [`changes`]).

@@ -17,10 +17,11 @@
 //! 6. The handler's reply is encoded by [`protocol::reply`] as RESP2 or RESP3.
 //!
 //! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
-//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`doorbell`] (waking a
-//! connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
+//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`blocking`] (clients
+//! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
 //! limits, `poll`).
 
+pub mod blocking;
 pub mod clients;
 pub mod clock;
 pub mod commands;

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::blocking::{self, Blocking};
 use crate::clients::Clients;
 use crate::config::{self, Config};
 use crate::keyspace::{Keyspace, Writer};
@@ -45,6 +46,8 @@ pub struct Server {
     pub config: Config,
     pub keyspace: Keyspace,
     pub clients: Clients,
+    /// Clients waiting in blocking commands (`BLPOP`...), served from [`Server::commit`].
+    pub blocking: Blocking,
     pub stats: Stats,
     /// A random 40-hex-digit identity for this run (`run_id` in INFO).
     pub run_id: String,
@@ -91,6 +94,7 @@ impl Server {
         let server = Server {
             keyspace: Keyspace::new(config.databases()),
             clients: Clients::default(),
+            blocking: Blocking::default(),
             stats: Stats::default(),
             run_id: random_hex(40),
             started: Instant::now(),
@@ -122,9 +126,12 @@ impl Server {
     /// exclusive lock: everything here appends to memory or wakes a thread, and never waits on
     /// I/O or another client.
     fn commit(&self, writer: &mut Writer) {
-        let changes = writer.take_changes();
+        let mut changes = writer.take_changes();
         if changes.is_empty() {
             return;
+        }
+        if !changes.ready.is_empty() {
+            blocking::serve(self, writer, &mut changes);
         }
         // Consumers plug in here, in this order: clients blocked on ready keys are served first
         // (their pops are changes too), then the journal goes to the append-only file and the

@@ -207,6 +207,31 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
     Ok(())
 }
 
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends the wait of a client blocked in `BLPOP` and
+/// friends, as if it timed out or with an `-UNBLOCKED` error; 1 if it was blocked, else 0.
+pub fn unblock(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let error = match args.len() {
+        3 => false,
+        4 if is_option(args.arg(3), "timeout") => false,
+        4 if is_option(args.arg(3), "error") => true,
+        4 => {
+            return Err(CommandError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+        _ => {
+            return Err(CommandError::err(
+                "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+            ));
+        }
+    };
+    let id = parse_int(args.arg(2))?;
+    let unblocked =
+        u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(ctx.server, id, error));
+    ctx.reply.integer(unblocked as i64);
+    Ok(())
+}
+
 /// Parses `ON` / `OFF`.
 fn on_off(arg: &[u8]) -> Result<bool, CommandError> {
     if is_option(arg, "on") {
@@ -287,6 +312,8 @@ pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

@@ -146,9 +146,9 @@ fn clients_section(server: &Server) -> String {
         "maxclients" => server.config.maxclients(),
         "client_recent_max_input_buffer" => 0,
         "client_recent_max_output_buffer" => 0,
-        "blocked_clients" => 0,
+        "blocked_clients" => server.blocking.blocked_clients(),
         "tracking_clients" => 0,
-        "clients_in_timeout_table" => 0,
+        "clients_in_timeout_table" => server.blocking.with_timeout(),
     }
 }
 

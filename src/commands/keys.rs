@@ -58,7 +58,7 @@ pub fn keys(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult 
 }
 
 /// A SCAN cursor as Redis's `parseScanCursorOrReply` reads it (C's `strtoul`).
-fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
+pub fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     let invalid = || CommandError::err("invalid cursor");
     // strtoul reads nothing from an empty string and leaves nothing over: Redis takes it as 0.
     if arg.is_empty() {
@@ -82,13 +82,36 @@ fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     })
 }
 
-/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: a batch of keys and the cursor for
-/// the next call (0 when the iteration is complete). Every key that exists for the whole
-/// iteration is returned at least once; see `Db::scan` for why.
-pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
-    let cursor = parse_cursor(args.arg(1))?;
-    let (mut pattern, mut count, mut type_name) = (None, 10usize, None);
-    let mut i = 2;
+/// The options of `SCAN`, `HSCAN` and `SSCAN` (Redis's `scanGenericCommand`).
+pub struct ScanOptions<'a> {
+    /// `MATCH pattern`; `None` also for `*`, which matches everything.
+    pub pattern: Option<&'a [u8]>,
+    /// `COUNT count`: about how many elements one call visits (10 by default).
+    pub count: usize,
+    /// `TYPE type`: SCAN only.
+    pub type_name: Option<&'a [u8]>,
+}
+
+impl ScanOptions<'_> {
+    /// Whether `name` passes the `MATCH` pattern.
+    pub fn matches(&self, name: &[u8]) -> bool {
+        self.pattern.is_none_or(|p| glob::matches(p, name, false))
+    }
+}
+
+/// Parses the options from argument `from` on; `TYPE` is accepted only by `SCAN` itself
+/// (`with_type`), as in Redis.
+pub fn parse_scan_options(
+    args: &Args,
+    from: usize,
+    with_type: bool,
+) -> Result<ScanOptions<'_>, CommandError> {
+    let mut options = ScanOptions {
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
+    let mut i = from;
     while i < args.len() {
         if i + 1 >= args.len() {
             return Err(CommandError::Syntax);
@@ -99,33 +122,48 @@ pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult 
             if n < 1 {
                 return Err(CommandError::Syntax);
             }
-            count = n as usize;
+            options.count = n as usize;
         } else if is_option(option, "match") {
-            pattern = Some(value).filter(|p| *p != b"*");
-        } else if is_option(option, "type") {
-            type_name = Some(value);
+            options.pattern = Some(value).filter(|p| *p != b"*");
+        } else if is_option(option, "type") && with_type {
+            options.type_name = Some(value);
         } else {
             return Err(CommandError::Syntax);
         }
         i += 2;
     }
+    Ok(options)
+}
+
+/// Writes a SCAN-family reply: `[next cursor, [items...]]`.
+pub fn reply_scan(ctx: &mut Ctx, next: u64, items: &[&[u8]]) {
+    ctx.reply.array(2);
+    ctx.reply.bulk(next.to_string().as_bytes());
+    ctx.reply.array(items.len());
+    for item in items {
+        ctx.reply.bulk(item);
+    }
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: a batch of keys and the cursor for
+/// the next call (0 when the iteration is complete). Every key that exists for the whole
+/// iteration is returned at least once; see `Db::scan` for why.
+pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let cursor = parse_cursor(args.arg(1))?;
+    let options = parse_scan_options(args, 2, true)?;
     let mut found = Vec::new();
     let next = ctx
         .db(databases)
-        .scan(cursor, count, ctx.now_ms, |key, entry| {
-            let wanted = pattern.is_none_or(|p| glob::matches(p, key, false))
-                && type_name
+        .scan(cursor, options.count, ctx.now_ms, |key, entry| {
+            let wanted = options.matches(key)
+                && options
+                    .type_name
                     .is_none_or(|t| t.eq_ignore_ascii_case(entry.value().type_name().as_bytes()));
             if wanted {
                 found.push(key.as_slice());
             }
         });
-    ctx.reply.array(2);
-    ctx.reply.bulk(next.to_string().as_bytes());
-    ctx.reply.array(found.len());
-    for key in found {
-        ctx.reply.bulk(key);
-    }
+    reply_scan(ctx, next, &found);
     Ok(())
 }
 

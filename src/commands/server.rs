@@ -68,6 +68,12 @@ pub fn swapdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let second = ctx.db_index_or(args.arg(2), "invalid second DB index")?;
     w.databases().swap(first, second);
     w.changed(1);
+    // Clients blocked in either database now see other data: offer them their keys again.
+    for db in [first, second] {
+        for key in ctx.server.blocking.keys_in(db) {
+            w.signal_ready(db, &key);
+        }
+    }
     ctx.reply.ok();
     Ok(())
 }

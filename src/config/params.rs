@@ -230,6 +230,42 @@ pub static PARAMS: &[Param] = &[
     .alias("slaveof")
     .immutable()
     .multi_arg(),
+    // ---- collection encodings (Redis 7.0's names first, the older ziplist names as aliases)
+    param(
+        "hash-max-listpack-entries",
+        |c| int(&c.hash_max_listpack_entries),
+        |c, v| set_int(&c.hash_max_listpack_entries, v, 0, i64::MAX),
+    )
+    .alias("hash-max-ziplist-entries"),
+    param(
+        "hash-max-listpack-value",
+        |c| int(&c.hash_max_listpack_value),
+        |c, v| set_memory(&c.hash_max_listpack_value, v, 0),
+    )
+    .alias("hash-max-ziplist-value"),
+    param(
+        "set-max-intset-entries",
+        |c| int(&c.set_max_intset_entries),
+        |c, v| set_int(&c.set_max_intset_entries, v, 0, i64::MAX),
+    ),
+    param(
+        "list-max-listpack-size",
+        |c| int(&c.list_max_listpack_size),
+        |c, v| {
+            set_int(
+                &c.list_max_listpack_size,
+                v,
+                i32::MIN as i64,
+                i32::MAX as i64,
+            )
+        },
+    )
+    .alias("list-max-ziplist-size"),
+    param(
+        "list-compress-depth",
+        |c| int(&c.list_compress_depth),
+        |c, v| set_int(&c.list_compress_depth, v, 0, i32::MAX as i64),
+    ),
 ];
 
 fn int(field: &AtomicI64) -> String {
