@@ -491,6 +491,10 @@ pub static COMMANDS: &[Command] = &[
             "Returns helpful text about the different subcommands.",
         ),
     ]),
+    cmd("memory", -2, NONE, Container).doc(Server, "4.0.0", "A container for memory diagnostics commands").subcommands(&[
+        cmd("usage", -3, READONLY, Read(keys::memory_usage)).keys(&[one(2, RO)]).doc(Server, "4.0.0", "Estimate the memory usage of a key"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(keys::memory_help)).doc(Server, "4.0.0", "Show helpful text about the different subcommands"),
+    ]),
     // ---------------------------------------------------------------- expiry (stage 7)
     cmd("expire", -3, FAST, Write(expire::expire)).keys(&[one(1, RW_UPDATE)]).doc(Generic, "1.0.0", "Sets the expiration time of a key in seconds."),
     cmd("pexpire", -3, FAST, Write(expire::pexpire)).keys(&[one(1, RW_UPDATE)]).doc(
