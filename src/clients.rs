@@ -119,6 +119,10 @@ impl ClientInfo {
         self.blocked.store(blocked, Ordering::Relaxed);
     }
 
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.load(Ordering::Relaxed)
+    }
+
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Relaxed)
     }
@@ -137,7 +141,7 @@ impl ClientInfo {
     pub fn describe(&self, now_ms: i64) -> String {
         let names = self.names();
         let mut flags = String::new();
-        if self.blocked.load(Ordering::Relaxed) {
+        if self.is_blocked() {
             flags.push('b');
         }
         if self.no_evict.load(Ordering::Relaxed) {

@@ -686,6 +686,13 @@ pub fn parse_range(
     Ok(n)
 }
 
+/// A non-negative `long` argument, as Redis's `getPositiveLongFromObjectOrReply`: `message` (or
+/// Redis's "must be positive") for text and negative numbers alike.
+pub fn parse_positive(arg: &[u8], message: Option<&'static str>) -> Result<i64, CommandError> {
+    let message = message.unwrap_or("value is out of range, must be positive");
+    parse_range(arg, 0, i64::MAX, Some(message))
+}
+
 /// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).
 pub fn is_option(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())

@@ -50,7 +50,8 @@ fn close_idle_clients(server: &Server, now_ms: i64) {
         return;
     }
     for client in server.clients.all() {
-        if client.idle_ms(now_ms) > timeout * 1000 {
+        // A blocked client is waiting on the server, not idle (Redis exempts it too).
+        if client.idle_ms(now_ms) > timeout * 1000 && !client.is_blocked() {
             log!(Verbose, "Closing idle client");
             client.kill();
         }

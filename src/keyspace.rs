@@ -382,6 +382,28 @@ impl Writer<'_> {
         self.changes += n;
     }
 
+    /// Records that `count` elements (at least one) were taken out of the collection at `key`
+    /// in place: the event `name` of `class`, then, if the collection is now `emptied`, the
+    /// removal of the key (Redis never keeps an empty collection) and its `del` event, and the
+    /// change count (Redis counts each element).
+    pub fn removed_elements(
+        &mut self,
+        key: &[u8],
+        class: EventClass,
+        name: &'static str,
+        count: usize,
+        emptied: bool,
+    ) {
+        self.notify(class, name, key);
+        if emptied {
+            self.remove(key);
+            self.notify(EventClass::GENERIC, "del", key);
+        } else {
+            self.modified(key);
+        }
+        self.changed(count.saturating_sub(1) as u64);
+    }
+
     /// All databases, for commands that act on them whole (`FLUSHALL`, `SWAPDB`). Report what
     /// changed with [`Writer::changed`].
     pub fn databases(&mut self) -> &mut Databases {

@@ -347,6 +347,18 @@ fn a_waiter_is_served_in_its_own_database() {
 }
 
 #[test]
+fn a_blocked_client_is_not_closed_as_idle() {
+    let server = TestServer::with_args(&["--timeout", "1"]);
+    let mut waiter = server.raw();
+    waiter.send(&resp(&["BLPOP", "k", "0"]));
+    wait_for_blocked(&server, 1);
+    // `timeout 1` closes clients idle for more than a second; a blocked one must stay.
+    thread::sleep(Duration::from_millis(2500));
+    server.raw().cmd(&["RPUSH", "k", "v"]);
+    assert_eq!(waiter.reply_text(), pair("k", "v"));
+}
+
+#[test]
 fn two_hundred_blocked_clients_and_two_hundred_pushes_serve_each_once() {
     let server = TestServer::start();
     let mut waiters: Vec<Raw> = (0..200).map(|_| server.raw()).collect();

@@ -172,16 +172,7 @@ pub fn hdel(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         None => (0, false),
     };
     if deleted > 0 {
-        if emptied {
-            w.remove(key);
-        } else {
-            w.modified(key);
-        }
-        w.changed(deleted as u64 - 1);
-        w.notify(EventClass::HASH, "hdel", key);
-        if emptied {
-            w.notify(EventClass::GENERIC, "del", key);
-        }
+        w.removed_elements(key, EventClass::HASH, "hdel", deleted, emptied);
     }
     ctx.reply.integer(deleted as i64);
     Ok(())

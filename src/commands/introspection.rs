@@ -190,27 +190,31 @@ fn reply_key_specs(reply: &mut Reply, command: &Command) {
         reply.bulk(b"find_keys");
         reply.map(2);
         reply.bulk(b"type");
-        if let Some(keynum) = spec.keynum {
-            reply.bulk(b"keynum");
-            reply.bulk(b"spec");
-            reply.map(3);
-            reply.bulk(b"keynumidx");
-            reply.integer(i64::from(keynum.keynumidx));
-            reply.bulk(b"firstkey");
-            reply.integer(i64::from(keynum.firstkey));
-            reply.bulk(b"keystep");
-            reply.integer(i64::from(keynum.keystep));
-            continue;
-        }
-        reply.bulk(b"range");
+        let (kind, fields): (&[u8], [(&[u8], i32); 3]) = match spec.keynum {
+            Some(keynum) => (
+                b"keynum",
+                [
+                    (b"keynumidx", keynum.keynumidx),
+                    (b"firstkey", keynum.firstkey),
+                    (b"keystep", keynum.keystep),
+                ],
+            ),
+            None => (
+                b"range",
+                [
+                    (b"lastkey", spec.last),
+                    (b"keystep", spec.step),
+                    (b"limit", 0),
+                ],
+            ),
+        };
+        reply.bulk(kind);
         reply.bulk(b"spec");
-        reply.map(3);
-        reply.bulk(b"lastkey");
-        reply.integer(i64::from(spec.last));
-        reply.bulk(b"keystep");
-        reply.integer(i64::from(spec.step));
-        reply.bulk(b"limit");
-        reply.integer(0);
+        reply.map(fields.len());
+        for (name, value) in fields {
+            reply.bulk(name);
+            reply.integer(i64::from(value));
+        }
     }
 }
 

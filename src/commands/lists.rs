@@ -7,7 +7,9 @@
 //! emptied list are the same either way; Redis's rewrites of what is journaled (a `BLPOP` that
 //! pops is replayed as `LPOP`, `LMPOP` as `LPOP key count`...) are made next to it.
 
-use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, parse_range};
+use super::{
+    Args, CommandError, CommandResult, Ctx, is_option, parse_int, parse_positive, parse_range,
+};
 use crate::blocking::{self, Blocked};
 use crate::keyspace::{Bytes, Databases, EventClass, List, Ttl, Value, Writer};
 use crate::protocol::Reply;
@@ -111,17 +113,10 @@ fn list_mut<'w>(w: &'w mut Writer, key: &[u8]) -> Result<Option<&'w mut List>, C
     }
 }
 
-/// Records `count` elements taken out of the list at `key` (Redis's `listElementsRemoved`):
-/// the event, the change count, and the removal of the key if the list is now empty.
+/// Records `count` elements popped from `end` of the list at `key` (Redis's
+/// `listElementsRemoved`).
 fn removed_from(w: &mut Writer, key: &[u8], end: End, count: usize, emptied: bool) {
-    w.notify(EventClass::LIST, end.pop_event(), key);
-    if emptied {
-        w.remove(key);
-        w.notify(EventClass::GENERIC, "del", key);
-    } else {
-        w.modified(key);
-    }
-    w.changed(count.saturating_sub(1) as u64);
+    w.removed_elements(key, EventClass::LIST, end.pop_event(), count, emptied);
 }
 
 /// Pushes `items` onto `key`, creating the list unless `only_existing`. The new length, or
@@ -250,14 +245,8 @@ impl Pop {
                 let item = from.pop(list).expect("the caller found a non-empty list");
                 reply.bulk(&item);
                 push(w, destination, to, std::iter::once(item), false)?;
-                w.notify(EventClass::LIST, from.pop_event(), key);
                 let emptied = list_mut(w, key)?.is_some_and(|list| list.is_empty());
-                if emptied {
-                    w.remove(key);
-                    w.notify(EventClass::GENERIC, "del", key);
-                } else {
-                    w.modified(key);
-                }
+                removed_from(w, key, from, 1, emptied);
                 Ok(1)
             }
         }
@@ -305,12 +294,7 @@ fn first_non_empty<'k>(
 fn pop_command(ctx: &mut Ctx, args: &Args, w: &mut Writer, end: End) -> CommandResult {
     let count = match args.len() {
         2 => None,
-        3 => Some(parse_range(
-            args.arg(2),
-            0,
-            i64::MAX,
-            Some("value is out of range, must be positive"),
-        )? as usize),
+        3 => Some(parse_positive(args.arg(2), None)? as usize),
         _ => return Err(CommandError::WrongArity(args_name(args))),
     };
     let key = args.arg(1);
@@ -464,14 +448,7 @@ pub fn lrem(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let removed = list.remove_matching(args.arg(3), limit, count < 0);
     let emptied = list.is_empty();
     if removed > 0 {
-        w.notify(EventClass::LIST, "lrem", key);
-        if emptied {
-            w.remove(key);
-            w.notify(EventClass::GENERIC, "del", key);
-        } else {
-            w.modified(key);
-        }
-        w.changed(removed as u64 - 1);
+        w.removed_elements(key, EventClass::LIST, "lrem", removed, emptied);
     }
     ctx.reply.integer(removed as i64);
     Ok(())
@@ -492,14 +469,7 @@ pub fn ltrim(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     };
     let emptied = list.is_empty();
     // Redis notifies and signals even when nothing was trimmed.
-    w.notify(EventClass::LIST, "ltrim", key);
-    if emptied {
-        w.remove(key);
-        w.notify(EventClass::GENERIC, "del", key);
-    } else {
-        w.modified(key);
-    }
-    w.changed(dropped.saturating_sub(1) as u64);
+    w.removed_elements(key, EventClass::LIST, "ltrim", dropped, emptied);
     ctx.reply.ok();
     Ok(())
 }
@@ -520,19 +490,10 @@ pub fn lpos(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult 
                 ));
             }
         } else if is_option(option, "count") && has_value {
-            count = Some(parse_range(
-                args.arg(i + 1),
-                0,
-                i64::MAX,
-                Some("COUNT can't be negative"),
-            )? as usize);
+            count =
+                Some(parse_positive(args.arg(i + 1), Some("COUNT can't be negative"))? as usize);
         } else if is_option(option, "maxlen") && has_value {
-            maxlen = parse_range(
-                args.arg(i + 1),
-                0,
-                i64::MAX,
-                Some("MAXLEN can't be negative"),
-            )? as usize;
+            maxlen = parse_positive(args.arg(i + 1), Some("MAXLEN can't be negative"))? as usize;
         } else {
             return Err(CommandError::Syntax);
         }
@@ -796,6 +757,71 @@ pub fn blmpop(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keyspace::Keyspace;
+    use std::sync::atomic::Ordering;
+
+    /// Runs `pop` on `key` of a list holding `items` and returns the reply and the journal.
+    fn served(pop: &Pop, as_rpoplpush: bool, items: &[&str]) -> (String, Vec<String>) {
+        let keyspace = Keyspace::new(1);
+        keyspace.switches.journal.store(true, Ordering::Relaxed);
+        keyspace.write(0, 0, |w| {
+            let list: List = items.iter().map(|i| Bytes::new(i.as_bytes())).collect();
+            w.set(b"k", Value::list(list), Ttl::Clear);
+            w.take_changes();
+            let mut out = Vec::new();
+            let mut task = BlockedPop {
+                pop: pop.clone(),
+                as_rpoplpush,
+            };
+            assert!(task.serve(b"k", w, &mut Reply::new(&mut out, false)));
+            let journal = w
+                .take_changes()
+                .journal
+                .into_iter()
+                .map(|r| String::from_utf8(r.command).unwrap().replace("\r\n", " "))
+                .collect();
+            (String::from_utf8(out).unwrap(), journal)
+        })
+    }
+
+    #[test]
+    fn a_served_blocking_pop_is_journaled_as_the_pop_it_did() {
+        let (reply, journal) = served(&Pop::One(End::Right), false, &["a", "b"]);
+        assert_eq!(reply, "*2\r\n$1\r\nk\r\n$1\r\nb\r\n");
+        assert_eq!(journal, ["*2 $4 RPOP $1 k "]);
+        let (_, journal) = served(&Pop::Many(End::Left, 5), false, &["a", "b"]);
+        assert_eq!(
+            journal,
+            ["*3 $4 LPOP $1 k $1 2 "],
+            "the count actually popped"
+        );
+        let to_d = |from, to| Pop::Move {
+            from,
+            to,
+            destination: Bytes::new(b"d"),
+        };
+        let (reply, journal) = served(&to_d(End::Left, End::Right), false, &["a"]);
+        assert_eq!(reply, "$1\r\na\r\n");
+        assert_eq!(journal, ["*5 $5 LMOVE $1 k $1 d $4 LEFT $5 RIGHT "]);
+        let (_, journal) = served(&to_d(End::Right, End::Left), true, &["a"]);
+        assert_eq!(journal, ["*3 $9 RPOPLPUSH $1 k $1 d "]);
+    }
+
+    #[test]
+    fn a_key_that_cannot_serve_leaves_the_waiter_waiting() {
+        let keyspace = Keyspace::new(1);
+        keyspace.write(0, 0, |w| {
+            w.set(b"s", Value::string(b"x"), Ttl::Clear);
+            let mut task = BlockedPop {
+                pop: Pop::One(End::Left),
+                as_rpoplpush: false,
+            };
+            let mut out = Vec::new();
+            assert!(!task.serve(b"s", w, &mut Reply::new(&mut out, false)));
+            assert!(!task.serve(b"missing", w, &mut Reply::new(&mut out, false)));
+            assert!(out.is_empty());
+        });
+    }
 
     #[test]
     fn ranges_follow_lrange() {

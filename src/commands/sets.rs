@@ -2,7 +2,7 @@
 //! sets (intersection, union, difference, with or without storing the result), and SSCAN.
 
 use super::keys::{parse_cursor, parse_scan_options, reply_scan};
-use super::{Args, CommandError, CommandResult, Ctx, parse_range};
+use super::{Args, CommandError, CommandResult, Ctx, parse_positive, parse_range};
 use crate::keyspace::{Bytes, Databases, Db, EventClass, Set, Ttl, Value, Writer};
 
 /// The most elements a reply of random picks that may repeat (`SRANDMEMBER key -n`,
@@ -65,20 +65,10 @@ pub fn sadd(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     Ok(())
 }
 
-/// Records that `removed` members left the set at `key`, removing the key if it is now empty.
+/// Records that `removed` members left the set at `key`, if any did.
 fn removed_from(w: &mut Writer, key: &[u8], event: &'static str, removed: usize, emptied: bool) {
-    if removed == 0 {
-        return;
-    }
-    if emptied {
-        w.remove(key);
-    } else {
-        w.modified(key);
-    }
-    w.changed(removed as u64 - 1);
-    w.notify(EventClass::SET, event, key);
-    if emptied {
-        w.notify(EventClass::GENERIC, "del", key);
+    if removed > 0 {
+        w.removed_elements(key, EventClass::SET, event, removed, emptied);
     }
 }
 
@@ -145,12 +135,7 @@ const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 pub fn spop(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let count = match args.len() {
         2 => None,
-        3 => Some(parse_range(
-            args.arg(2),
-            0,
-            i64::MAX,
-            Some("value is out of range, must be positive"),
-        )? as usize),
+        3 => Some(parse_positive(args.arg(2), None)? as usize),
         _ => return Err(CommandError::Syntax),
     };
     let key = args.arg(1);
@@ -382,12 +367,7 @@ pub fn sintercard(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandR
     let mut i = 2 + numkeys;
     while i < args.len() {
         if super::is_option(args.arg(i), "limit") && i + 1 < args.len() {
-            limit = parse_range(
-                args.arg(i + 1),
-                0,
-                i64::MAX,
-                Some("LIMIT can't be negative"),
-            )? as usize;
+            limit = parse_positive(args.arg(i + 1), Some("LIMIT can't be negative"))? as usize;
             i += 2;
         } else {
             return Err(CommandError::Syntax);
