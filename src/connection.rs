@@ -12,6 +12,12 @@
 //! client that pipelines 1000 commands in one packet gets 1000 replies in one `write`, while a
 //! client sending one command at a time gets each reply at once. No timer, no guessing. A very
 //! large batch of replies is flushed early to bound memory.
+//!
+//! # Subscribed clients
+//! A client subscribed to a channel may be sent messages while it says nothing. Its thread
+//! waits on its socket *and* its doorbell (`doorbell::wait`), which publishers ring, and writes
+//! the messages waiting in its outbox (`pubsub.rs`) along with its replies: those published
+//! before a command ran go out before its reply. Other clients keep the plain `read`.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -19,9 +25,12 @@ use std::sync::Arc;
 
 use crate::clients::ClientInfo;
 use crate::clock;
+use crate::commands::transactions::Transaction;
 use crate::commands::{self, Ctx};
+use crate::doorbell::{self, Interest, Woken};
 use crate::log;
 use crate::protocol::{ReadError, Reply, Request, RequestReader};
+use crate::pubsub::Subscriber;
 use crate::random::Rng;
 use crate::server::Server;
 use crate::sys;
@@ -58,6 +67,10 @@ pub struct Session {
     /// The current command's reply is dropped.
     skip_this_reply: bool,
     pub rng: Rng,
+    /// The commands queued since MULTI; `None` outside a transaction.
+    pub transaction: Option<Transaction>,
+    /// Its subscriptions and outbox, from its first pub/sub command on.
+    pub subscriber: Option<Arc<Subscriber>>,
 }
 
 impl Session {
@@ -72,7 +85,15 @@ impl Session {
             skip_next_reply: false,
             skip_this_reply: false,
             rng: Rng::new(),
+            transaction: None,
+            subscriber: None,
         }
+    }
+
+    /// RESP2 subscribed mode: subscribed to something, and not speaking RESP3, which can mix
+    /// pushes with replies. Only the pub/sub commands, PING, QUIT and RESET run then.
+    pub fn in_resp2_pubsub(&self) -> bool {
+        !self.resp3 && self.subscriber.as_ref().is_some_and(|s| s.is_listening())
     }
 
     pub fn select(&mut self, db: usize) {
@@ -97,6 +118,8 @@ struct Socket<'a> {
     yields: u32,
     /// Times this thread slept in `read`.
     sleeps: u32,
+    /// The client's outbox, once it has used pub/sub.
+    subscriber: Option<Arc<Subscriber>>,
 }
 
 impl Socket<'_> {
@@ -158,14 +181,36 @@ impl Socket<'_> {
     }
 }
 
+impl Socket<'_> {
+    /// Moves the pub/sub messages waiting for this client into its output.
+    fn take_messages(&mut self) {
+        if let Some(subscriber) = &self.subscriber {
+            subscriber.drain_into(&mut self.out);
+        }
+    }
+
+    /// Sleeps until the client sends something or, if it is subscribed, a publisher rings.
+    /// Returns whether the socket is worth reading (false: messages arrived).
+    fn wait(&mut self) -> io::Result<bool> {
+        if !self.subscriber.as_ref().is_some_and(|s| s.is_listening()) {
+            return Ok(true);
+        }
+        let woken = doorbell::wait(self.stream, self.info.doorbell()?, Interest::Requests, None)?;
+        Ok(woken != Woken::Rung)
+    }
+}
+
 impl Read for Socket<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.flush()?;
-        let n = match self.read_without_sleeping(buf)? {
-            Some(n) => n,
-            None => {
+        let n = loop {
+            self.take_messages();
+            self.flush()?;
+            if let Some(n) = self.read_without_sleeping(buf)? {
+                break n;
+            }
+            if self.wait()? {
                 let mut stream = self.stream;
-                stream.read(buf)?
+                break stream.read(buf)?;
             }
         };
         self.server.stats.record_read(n);
@@ -183,6 +228,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         info: &info,
         yields: MAX_YIELDS,
         sleeps: 0,
+        subscriber: None,
     };
     let mut reader = RequestReader::new(BufReader::with_capacity(READ_BUFFER, socket));
     let mut request = Request::default();
@@ -221,6 +267,8 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         }
 
         let socket = reader.get_mut().get_mut();
+        // Messages published before this command ran go out before its reply.
+        socket.take_messages();
         let mark = socket.out.len();
         let resp3 = session.resp3;
         let now_us = clock::now_us();
@@ -231,8 +279,12 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
             now_ms: now_us / 1000,
             now_us,
             may_block: true,
+            held: None,
         };
         commands::execute(&mut ctx, &request);
+        if socket.subscriber.is_none() {
+            socket.subscriber = session.subscriber.clone();
+        }
 
         if session.reply_off || session.skip_this_reply {
             socket.out.truncate(mark);

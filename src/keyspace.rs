@@ -168,6 +168,27 @@ impl Writer<'_> {
         self.db
     }
 
+    /// Selects another database for what follows: `EXEC` runs a transaction's commands through
+    /// one writer, and a `SELECT` among them moves the rest to another database.
+    pub fn select(&mut self, db: usize) {
+        self.db = db;
+    }
+
+    /// Wraps what this write journaled in `MULTI` ... `EXEC` when it is more than one record, so
+    /// that a replay applies a transaction whole (Redis 7.0's `propagatePendingCommands`: one
+    /// command is atomic without wrapping). `MULTI` takes the first record's database and `EXEC`
+    /// the last one's, so no needless `SELECT` is replayed around them.
+    pub fn journal_as_transaction(&mut self) {
+        let journal = &mut self.recorded.journal;
+        if let (Some(first), Some(last)) = (journal.first(), journal.last()) {
+            if journal.len() > 1 {
+                let (first, last) = (first.db, last.db);
+                journal.insert(0, Record::new(first, ["MULTI"].iter()));
+                journal.push(Record::new(last, ["EXEC"].iter()));
+            }
+        }
+    }
+
     /// What this write records (see [`changes`]).
     pub fn tracking(&self) -> Tracking {
         self.tracking
@@ -306,8 +327,14 @@ impl Writer<'_> {
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
         let db = self.db;
         let blockable = self.tracking.blocked && value.is_blockable();
+        // Redis's `dbAdd` notifies `new`; overwriting a live key (`dbOverwrite`) does not.
+        let created = self.tracking.events.intersects(EventClass::NEW)
+            && !self.databases.dbs[db].contains(key, self.now_ms);
         if self.databases.dbs[db].set(key, value, ttl, self.now_ms) {
             self.record_expiry(db, key);
+        }
+        if created {
+            self.notify_in(db, EventClass::NEW, "new", key);
         }
         self.modified_in(db, key);
         if blockable {
@@ -332,9 +359,12 @@ impl Writer<'_> {
     }
 
     /// Stores an entry taken with [`Writer::remove_in`] under `key` in database `db`.
+    /// Notifies `new`, as Redis's RENAME, MOVE and COPY do: they add the key afresh (`dbAdd`),
+    /// whatever it held before.
     pub fn put_in(&mut self, db: usize, key: &[u8], entry: Entry, expires: Option<i64>) {
         self.signal_if_blockable(db, key, entry.value());
         self.databases.dbs[db].put(key, entry, expires);
+        self.notify_in(db, EventClass::NEW, "new", key);
         self.modified_in(db, key);
     }
 

@@ -126,7 +126,9 @@ fn categories(command: &Command) -> Vec<String> {
         Group::String => Some("string"),
         Group::Connection => Some("connection"),
         Group::Scripting => Some("scripting"),
-        Group::Server => None,
+        Group::Transactions => Some("transaction"),
+        // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
+        Group::Server | Group::Pubsub => None,
     };
     let flags = command.flags;
     let implied = [
