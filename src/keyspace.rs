@@ -491,6 +491,40 @@ mod tests {
     }
 
     #[test]
+    fn a_transaction_that_journaled_several_records_is_wrapped_in_multi_exec() {
+        let keyspace = Keyspace::new(2);
+        journaling(&keyspace);
+        let commands = |writes: &[(usize, &str)]| {
+            keyspace.write(0, 0, |w| {
+                for &(db, key) in writes {
+                    w.select(db);
+                    w.begin_command();
+                    w.set(key.as_bytes(), Value::string(b"v"), Ttl::Clear);
+                    w.end_command(["SET", key, "v"].iter());
+                }
+                w.journal_as_transaction();
+                w.take_changes()
+                    .journal
+                    .into_iter()
+                    .map(|record| (record.db, String::from_utf8(record.command).unwrap()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let set = |key: &str| format!("*3\r\n$3\r\nSET\r\n$1\r\n{key}\r\n$1\r\nv\r\n");
+        assert_eq!(commands(&[(0, "a")]), [(0, set("a"))], "one command is atomic");
+        assert_eq!(
+            commands(&[(0, "a"), (1, "b")]),
+            [
+                (0, "*1\r\n$5\r\nMULTI\r\n".to_string()),
+                (0, set("a")),
+                (1, set("b")),
+                (1, "*1\r\n$4\r\nEXEC\r\n".to_string()),
+            ]
+        );
+        assert!(commands(&[]).is_empty());
+    }
+
+    #[test]
     fn nothing_is_recorded_for_features_that_are_off() {
         let keyspace = Keyspace::new(1);
         let changes = keyspace.write(0, 0, |w| {

@@ -230,3 +230,88 @@ impl Watches {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clients::Clients;
+    use crate::keyspace::{Keyspace, Ttl, Value};
+    use std::net::{TcpListener, TcpStream};
+
+    /// A registered client on a real (loopback) socket, and the socket's other end.
+    fn client(clients: &Clients) -> (Arc<ClientInfo>, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (stream, addr) = listener.accept().unwrap();
+        let local = stream.local_addr().unwrap();
+        (clients.register(stream, addr, local), peer)
+    }
+
+    fn set(keyspace: &Keyspace, db: usize, key: &[u8], ttl: Ttl) {
+        keyspace.write(db, 0, |w| w.set(key, Value::string(b"v"), ttl));
+    }
+
+    #[test]
+    fn the_switch_counts_distinct_watched_keys_and_unwatching_empties_it() {
+        let (keyspace, watches, clients) = (Keyspace::new(2), Watches::default(), Clients::default());
+        let switch = &keyspace.switches.watched_keys;
+        let ((a, _a), (b, _b)) = (client(&clients), client(&clients));
+        let databases = keyspace.read();
+        watches.watch(&a, 0, [&b"x"[..], b"y", b"x"].into_iter(), &databases, 0, switch);
+        watches.watch(&b, 0, [&b"x"[..]].into_iter(), &databases, 0, switch);
+        watches.watch(&b, 1, [&b"x"[..]].into_iter(), &databases, 0, switch);
+        assert_eq!(switch.load(Ordering::Relaxed), 3, "0:x, 0:y, 1:x");
+        watches.unwatch_all(&a, switch);
+        assert_eq!(switch.load(Ordering::Relaxed), 2);
+        watches.unwatch_all(&b, switch);
+        assert_eq!(switch.load(Ordering::Relaxed), 0);
+        assert!(watches.registry().keys.values().all(HashMap::is_empty));
+    }
+
+    #[test]
+    fn a_touched_key_flags_every_watcher_in_its_database_only() {
+        let (keyspace, watches, clients) = (Keyspace::new(2), Watches::default(), Clients::default());
+        let switch = &keyspace.switches.watched_keys;
+        let ((a, _a), (b, _b)) = (client(&clients), client(&clients));
+        watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 0, switch);
+        watches.watch(&b, 1, [&b"k"[..]].into_iter(), &keyspace.read(), 0, switch);
+        watches.touch(&[(0, Bytes::new(b"k"))], &keyspace.read());
+        assert!(a.modes.is_watch_dirty());
+        assert!(!b.modes.is_watch_dirty());
+        assert!(watches.finish(&a, &keyspace.read(), 0, switch));
+        assert!(!a.modes.is_watch_dirty(), "EXEC clears the flag");
+        assert!(!watches.finish(&b, &keyspace.read(), 0, switch));
+    }
+
+    #[test]
+    fn a_key_alive_when_watched_and_expired_at_exec_aborts_it() {
+        let (keyspace, watches, clients) = (Keyspace::new(1), Watches::default(), Clients::default());
+        let switch = &keyspace.switches.watched_keys;
+        let (a, _a) = client(&clients);
+        set(&keyspace, 0, b"k", Ttl::At(100));
+        watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 50, switch);
+        assert!(!watches.finish(&a, &keyspace.read(), 100, switch), "alive at 100");
+        watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 50, switch);
+        assert!(watches.finish(&a, &keyspace.read(), 101, switch));
+        // Watched once already expired: its expiry is old news.
+        watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 200, switch);
+        assert!(!watches.finish(&a, &keyspace.read(), 300, switch));
+    }
+
+    #[test]
+    fn flushing_flags_watchers_of_keys_that_existed() {
+        let (keyspace, watches, clients) = (Keyspace::new(2), Watches::default(), Clients::default());
+        let switch = &keyspace.switches.watched_keys;
+        let ((a, _a), (b, _b)) = (client(&clients), client(&clients));
+        set(&keyspace, 0, b"present", Ttl::Clear);
+        watches.watch(&a, 0, [&b"present"[..]].into_iter(), &keyspace.read(), 0, switch);
+        watches.watch(&b, 0, [&b"absent"[..]].into_iter(), &keyspace.read(), 0, switch);
+        watches.touch_database(&keyspace.read(), 0, None, 0);
+        assert!(a.modes.is_watch_dirty());
+        assert!(!b.modes.is_watch_dirty());
+        // SWAPDB: a key that exists only in the other database counts too.
+        set(&keyspace, 1, b"absent", Ttl::Clear);
+        watches.touch_database(&keyspace.read(), 0, Some(1), 0);
+        assert!(b.modes.is_watch_dirty());
+    }
+}
