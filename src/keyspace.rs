@@ -511,7 +511,11 @@ mod tests {
             })
         };
         let set = |key: &str| format!("*3\r\n$3\r\nSET\r\n$1\r\n{key}\r\n$1\r\nv\r\n");
-        assert_eq!(commands(&[(0, "a")]), [(0, set("a"))], "one command is atomic");
+        assert_eq!(
+            commands(&[(0, "a")]),
+            [(0, set("a"))],
+            "one command is atomic"
+        );
         assert_eq!(
             commands(&[(0, "a"), (1, "b")]),
             [

@@ -253,11 +253,19 @@ mod tests {
 
     #[test]
     fn the_switch_counts_distinct_watched_keys_and_unwatching_empties_it() {
-        let (keyspace, watches, clients) = (Keyspace::new(2), Watches::default(), Clients::default());
+        let (keyspace, watches, clients) =
+            (Keyspace::new(2), Watches::default(), Clients::default());
         let switch = &keyspace.switches.watched_keys;
         let ((a, _a), (b, _b)) = (client(&clients), client(&clients));
         let databases = keyspace.read();
-        watches.watch(&a, 0, [&b"x"[..], b"y", b"x"].into_iter(), &databases, 0, switch);
+        watches.watch(
+            &a,
+            0,
+            [&b"x"[..], b"y", b"x"].into_iter(),
+            &databases,
+            0,
+            switch,
+        );
         watches.watch(&b, 0, [&b"x"[..]].into_iter(), &databases, 0, switch);
         watches.watch(&b, 1, [&b"x"[..]].into_iter(), &databases, 0, switch);
         assert_eq!(switch.load(Ordering::Relaxed), 3, "0:x, 0:y, 1:x");
@@ -270,7 +278,8 @@ mod tests {
 
     #[test]
     fn a_touched_key_flags_every_watcher_in_its_database_only() {
-        let (keyspace, watches, clients) = (Keyspace::new(2), Watches::default(), Clients::default());
+        let (keyspace, watches, clients) =
+            (Keyspace::new(2), Watches::default(), Clients::default());
         let switch = &keyspace.switches.watched_keys;
         let ((a, _a), (b, _b)) = (client(&clients), client(&clients));
         watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 0, switch);
@@ -285,27 +294,53 @@ mod tests {
 
     #[test]
     fn a_key_alive_when_watched_and_expired_at_exec_aborts_it() {
-        let (keyspace, watches, clients) = (Keyspace::new(1), Watches::default(), Clients::default());
+        let (keyspace, watches, clients) =
+            (Keyspace::new(1), Watches::default(), Clients::default());
         let switch = &keyspace.switches.watched_keys;
         let (a, _a) = client(&clients);
         set(&keyspace, 0, b"k", Ttl::At(100));
         watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 50, switch);
-        assert!(!watches.finish(&a, &keyspace.read(), 100, switch), "alive at 100");
+        assert!(
+            !watches.finish(&a, &keyspace.read(), 100, switch),
+            "alive at 100"
+        );
         watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 50, switch);
         assert!(watches.finish(&a, &keyspace.read(), 101, switch));
         // Watched once already expired: its expiry is old news.
-        watches.watch(&a, 0, [&b"k"[..]].into_iter(), &keyspace.read(), 200, switch);
+        watches.watch(
+            &a,
+            0,
+            [&b"k"[..]].into_iter(),
+            &keyspace.read(),
+            200,
+            switch,
+        );
         assert!(!watches.finish(&a, &keyspace.read(), 300, switch));
     }
 
     #[test]
     fn flushing_flags_watchers_of_keys_that_existed() {
-        let (keyspace, watches, clients) = (Keyspace::new(2), Watches::default(), Clients::default());
+        let (keyspace, watches, clients) =
+            (Keyspace::new(2), Watches::default(), Clients::default());
         let switch = &keyspace.switches.watched_keys;
         let ((a, _a), (b, _b)) = (client(&clients), client(&clients));
         set(&keyspace, 0, b"present", Ttl::Clear);
-        watches.watch(&a, 0, [&b"present"[..]].into_iter(), &keyspace.read(), 0, switch);
-        watches.watch(&b, 0, [&b"absent"[..]].into_iter(), &keyspace.read(), 0, switch);
+        watches.watch(
+            &a,
+            0,
+            [&b"present"[..]].into_iter(),
+            &keyspace.read(),
+            0,
+            switch,
+        );
+        watches.watch(
+            &b,
+            0,
+            [&b"absent"[..]].into_iter(),
+            &keyspace.read(),
+            0,
+            switch,
+        );
         watches.touch_database(&keyspace.read(), 0, None, 0);
         assert!(a.modes.is_watch_dirty());
         assert!(!b.modes.is_watch_dirty());

@@ -100,7 +100,10 @@ fn stage_71_unwatch_forgets_the_watched_keys() {
     watcher.cmd(&["WATCH", "k1", "k2"]);
     modifier.cmd(&["SET", "k1", "theirs"]);
     assert_eq!(watcher.cmd(&["UNWATCH"]), "+OK\r\n");
-    assert_eq!(set_in_transaction(&mut watcher, "k1", "mine"), "*1\r\n+OK\r\n");
+    assert_eq!(
+        set_in_transaction(&mut watcher, "k1", "mine"),
+        "*1\r\n+OK\r\n"
+    );
     assert_eq!(watcher.cmd(&["GET", "k1"]), "$4\r\nmine\r\n");
 }
 
@@ -114,7 +117,10 @@ fn stage_72_exec_unwatches_everything() {
     modifier.cmd(&["SET", "k1", "theirs"]);
     assert_eq!(watcher.cmd(&["EXEC"]), ABORTED);
     modifier.cmd(&["SET", "k1", "again"]);
-    assert_eq!(set_in_transaction(&mut watcher, "k2", "mine"), "*1\r\n+OK\r\n");
+    assert_eq!(
+        set_in_transaction(&mut watcher, "k2", "mine"),
+        "*1\r\n+OK\r\n"
+    );
 }
 
 #[test]
@@ -126,7 +132,10 @@ fn stage_73_discard_unwatches_everything() {
     watcher.cmd(&["SET", "k2", "mine"]);
     modifier.cmd(&["SET", "k1", "theirs"]);
     assert_eq!(watcher.cmd(&["DISCARD"]), "+OK\r\n");
-    assert_eq!(set_in_transaction(&mut watcher, "k2", "mine"), "*1\r\n+OK\r\n");
+    assert_eq!(
+        set_in_transaction(&mut watcher, "k2", "mine"),
+        "*1\r\n+OK\r\n"
+    );
 }
 
 #[test]
@@ -232,7 +241,11 @@ fn swapdb_aborts_for_a_watched_key_that_exists_in_either_database() {
     assert_eq!(ping_in_transaction(&mut watcher), RAN, "exists in neither");
     watcher.cmd(&["WATCH", "x"]);
     modifier.cmd(&["SWAPDB", "0", "0"]);
-    assert_eq!(ping_in_transaction(&mut watcher), RAN, "a database swapped with itself");
+    assert_eq!(
+        ping_in_transaction(&mut watcher),
+        RAN,
+        "a database swapped with itself"
+    );
 }
 
 #[test]
@@ -256,7 +269,8 @@ fn a_watched_key_that_expires_before_exec_aborts_it() {
     client.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     client.cmd(&["SET", "k", "1", "PX", "50"]);
     client.cmd(&["WATCH", "k"]);
-    assert!(wait_until(Duration::from_secs(5), || client.cmd(&["PTTL", "k"])
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["PTTL", "k"])
         == ":-2\r\n"));
     client.cmd(&["MULTI"]);
     client.cmd(&["INCR", "k"]);
@@ -269,7 +283,8 @@ fn a_watched_key_removed_by_the_expiry_sweep_aborts_exec() {
     let mut client = server.raw();
     client.cmd(&["SET", "k", "1", "PX", "50"]);
     client.cmd(&["WATCH", "k"]);
-    assert!(wait_until(Duration::from_secs(5), || client.cmd(&["DBSIZE"])
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["DBSIZE"])
         == ":0\r\n"));
     assert_eq!(ping_in_transaction(&mut client), ABORTED);
 }
@@ -281,7 +296,8 @@ fn keys_already_expired_when_watched_change_nothing_by_going_away() {
     watcher.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
     let stale = |client: &mut Raw| {
         client.cmd(&["SET", "x", "foo", "PX", "1"]);
-        assert!(wait_until(Duration::from_secs(5), || client.cmd(&["EXISTS", "x"])
+        assert!(wait_until(Duration::from_secs(5), || client
+            .cmd(&["EXISTS", "x"])
             == ":0\r\n"));
     };
     // Watched after it expired, then EXEC: no change.
@@ -329,7 +345,11 @@ fn swapdb_does_not_touch_stale_keys_that_only_give_way_to_stale_or_missing_ones(
         watcher.cmd(&["SELECT", "1"]);
         watcher.cmd(&["WATCH", "x"]);
         modifier.cmd(&["SWAPDB", "0", "1"]);
-        assert_eq!(ping_in_transaction(&mut watcher), RAN, "stale in {stale_in:?}");
+        assert_eq!(
+            ping_in_transaction(&mut watcher),
+            RAN,
+            "stale in {stale_in:?}"
+        );
     }
 }
 

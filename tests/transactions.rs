@@ -291,7 +291,10 @@ fn client_list_shows_a_client_inside_multi() {
     client.cmd(&["EXEC"]);
     let list = observer.cmd(&["CLIENT", "LIST"]);
     let line = list.lines().find(|l| l.contains("name=txn")).unwrap();
-    assert!(line.contains(" flags=N ") && line.contains(" multi=-1 "), "{line}");
+    assert!(
+        line.contains(" flags=N ") && line.contains(" multi=-1 "),
+        "{line}"
+    );
 }
 
 #[test]
@@ -360,4 +363,62 @@ fn no_client_ever_sees_a_transaction_half_done() {
     let total = (WRITERS * TRANSACTIONS) as i64;
     let (a, b): (i64, i64) = query(&mut client, &["MGET", "a", "b"]);
     assert_eq!((a, b), (total, total));
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn transactions_reply_like_redis() {
+    let mut pair = common::real_redis::Pair::new();
+    pair.each(&[
+        &["EXEC"],
+        &["DISCARD"],
+        &["MULTI"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["INCR", "a"],
+        &["INCR", "a", "extra"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SET", "a", "x"],
+        &["INCR", "a"],
+        &["GET", "a"],
+        &["WATCH", "a"],
+        &["EXEC"],
+        &["MULTI"],
+        &["NOSUCHCOMMAND", "x"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SHUTDOWN", "NOSAVE"],
+        &["DISCARD", "now"],
+        &["EXEC", "now"],
+        &["EXEC"],
+        &["WATCH"],
+        &["UNWATCH", "x"],
+        &["WATCH", "a", "b"],
+        &["UNWATCH"],
+        &["MULTI"],
+        &["UNWATCH"],
+        &["SELECT", "1"],
+        &["SET", "a", "in one"],
+        &["EXEC"],
+        &["GET", "a"],
+        &["SELECT", "0"],
+        &["MULTI"],
+        &["SUBSCRIBE", "a"],
+        &["EXEC"],
+        &["RESET"],
+    ]);
+    // HELLO replies with the connection id, which differs.
+    pair.redis.command(&["HELLO", "3"]);
+    pair.thredis.command(&["HELLO", "3"]);
+    pair.each(&[
+        &["MULTI"],
+        &["GET", "missing"],
+        &["EXEC"],
+        &["WATCH", "w"],
+        &["SET", "w", "changed"],
+        &["MULTI"],
+        &["PING"],
+        &["EXEC"],
+    ]);
 }
