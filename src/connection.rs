@@ -152,7 +152,8 @@ impl Socket<'_> {
     /// Each yield is a trip through the scheduler, so the number of yields adapts to this
     /// client: it grows while waiting pays off and halves when it does not (a client that pauses
     /// between requests, or sends large pipelined batches), never beyond [`MAX_YIELDS`]. One
-    /// non-blocking check is always made.
+    /// non-blocking check is always made. For a subscriber, messages arriving while it yields
+    /// end the wait as well (it returns `None`, and [`Socket::wait`] sees them).
     fn read_without_sleeping(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         for attempt in 0..=self.yields {
             match sys::recv_now(self.stream, buf) {
@@ -165,6 +166,11 @@ impl Socket<'_> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if attempt < self.yields {
                         std::thread::yield_now();
+                        // Messages for a subscriber reward the wait too: its caller sends them.
+                        if self.subscriber.as_ref().is_some_and(|s| s.has_messages()) {
+                            self.yields = (self.yields + 1).min(MAX_YIELDS);
+                            return Ok(None);
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -192,11 +198,15 @@ impl Socket<'_> {
     /// Sleeps until the client sends something or, if it is subscribed, a publisher rings.
     /// Returns whether the socket is worth reading (false: messages arrived).
     fn wait(&mut self) -> io::Result<bool> {
-        if !self.subscriber.as_ref().is_some_and(|s| s.is_listening()) {
+        let Some(subscriber) = self.subscriber.as_ref().filter(|s| s.is_listening()) else {
             return Ok(true);
+        };
+        if !subscriber.may_sleep() {
+            return Ok(false);
         }
-        let woken = doorbell::wait(self.stream, self.info.doorbell()?, Interest::Requests, None)?;
-        Ok(woken != Woken::Rung)
+        let woken = doorbell::wait(self.stream, self.info.doorbell()?, Interest::Requests, None);
+        subscriber.woke();
+        Ok(woken? != Woken::Rung)
     }
 }
 

@@ -4,10 +4,11 @@
 //!
 //! # Who writes a message to a subscriber's socket, and why
 //! Not the publisher. `PUBLISH` appends the framed message to each receiver's **outbox** (bytes,
-//! in order, under a mutex held for a `memcpy`) and rings the receiver's doorbell when its
-//! outbox goes from empty to non-empty. The subscriber's **own connection thread** drains the
-//! outbox into its output buffer and writes it with its replies: while subscribed, it sleeps in
-//! `doorbell::wait` on its socket and its doorbell instead of in `read` (`connection.rs`).
+//! in order, under a mutex held for a `memcpy`) and rings the receiver's doorbell if its thread
+//! sleeps. The subscriber's **own connection thread** drains the outbox into its output buffer
+//! and writes it with its replies: while subscribed, it sleeps in `doorbell::wait` on its socket
+//! and its doorbell instead of in `read` (`connection.rs`), and only once it found the outbox
+//! empty, so a busy subscriber costs its publishers no system call at all.
 //!
 //! Why the subscriber's own thread, rather than the publisher writing or a writer thread per
 //! subscriber (DESIGN.md §4):
@@ -347,6 +348,10 @@ struct Outbox {
     over_soft_limit_since: Option<i64>,
     /// The client was disconnected: deliver nothing more.
     closed: bool,
+    /// Its thread found the outbox empty and went to sleep on its doorbell: the next delivery
+    /// rings it. While the thread is awake it looks at the outbox before it sleeps again, so
+    /// ringing then would only cost a system call and a useless wake-up.
+    sleeping: bool,
 }
 
 impl Outbox {
@@ -464,7 +469,6 @@ impl Subscriber {
         if outbox.closed {
             return;
         }
-        let was_empty = outbox.bytes.is_empty();
         outbox.bytes.push(first);
         outbox.bytes.extend_from_slice(&frame.0[1..]);
         let used = outbox.bytes.len();
@@ -479,10 +483,29 @@ impl Subscriber {
             self.info.kill();
             return;
         }
+        let ring = std::mem::take(&mut outbox.sleeping);
         drop(outbox);
-        if was_empty {
+        if ring {
             self.info.ring();
         }
+    }
+
+    /// Called by the client's thread before it sleeps on its doorbell: whether it may (nothing
+    /// is waiting for it). From here until [`Subscriber::woke`], deliveries ring the doorbell.
+    pub fn may_sleep(&self) -> bool {
+        let mut outbox = self.outbox();
+        outbox.sleeping = outbox.bytes.is_empty();
+        outbox.sleeping
+    }
+
+    /// Whether messages wait in the outbox.
+    pub fn has_messages(&self) -> bool {
+        !self.outbox().bytes.is_empty()
+    }
+
+    /// Called by the client's thread once it is awake again.
+    pub fn woke(&self) {
+        self.outbox().sleeping = false;
     }
 
     /// Moves whatever waits in the outbox to the end of `out`, the connection's output.
