@@ -620,6 +620,7 @@ pub fn execute_queued(ctx: &mut Ctx, resolved: Resolved, request: &Request, writ
 
 /// Runs a write handler as one client command on the write path: what it changes is journaled
 /// as `request` unless it journals something else.
+#[inline]
 fn as_command(
     writer: &mut Writer,
     request: &Request,

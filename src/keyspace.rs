@@ -196,6 +196,7 @@ impl Writer<'_> {
 
     /// Starts a client command: what it changes from here on is journaled by
     /// [`Writer::end_command`] unless it journals itself.
+    #[inline]
     pub fn begin_command(&mut self) {
         self.command_start = self.changes;
         self.propagated = false;
@@ -203,10 +204,17 @@ impl Writer<'_> {
 
     /// Ends a client command: journals `args` (the request as sent) if the command changed
     /// anything and did not call [`Writer::propagate`].
+    #[inline]
     pub fn end_command<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
         if self.tracking.journal && !self.propagated && self.changes > self.command_start {
-            self.recorded.journal.push(Record::new(self.db, args));
+            self.journal_as_sent(args);
         }
+    }
+
+    /// Kept out of line, so that [`Writer::end_command`] stays a test on the hot path.
+    #[inline(never)]
+    fn journal_as_sent<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
+        self.recorded.journal.push(Record::new(self.db, args));
     }
 
     /// Journals `args` in the selected database in place of the command as sent (which is then
@@ -224,21 +232,28 @@ impl Writer<'_> {
     }
 
     /// Records a keyspace event on `key` in the selected database (Redis's
-    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class.
+    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class. Inlined: almost
+    /// always it is off, and then this is one test.
+    #[inline]
     pub fn notify(&mut self, class: EventClass, name: &'static str, key: &[u8]) {
         self.notify_in(self.db, class, name, key);
     }
 
     /// [`Writer::notify`], in database `db`.
+    #[inline]
     pub fn notify_in(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
         if self.tracking.events.intersects(class) {
-            self.recorded.events.push(Event {
-                class,
-                name,
-                db,
-                key: Bytes::new(key),
-            });
+            self.record_event(db, class, name, key);
         }
+    }
+
+    fn record_event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        self.recorded.events.push(Event {
+            class,
+            name,
+            db,
+            key: Bytes::new(key),
+        });
     }
 
     /// Reports one change made in place to `key` (through [`Writer::get_mut`]) in the selected
@@ -273,6 +288,12 @@ impl Writer<'_> {
         if self.tracking.blocked && value.is_blockable() {
             self.signal_ready(db, key);
         }
+    }
+
+    /// Whether anything was recorded for the commit.
+    #[inline]
+    pub fn has_changes(&self) -> bool {
+        !self.recorded.is_empty()
     }
 
     /// Everything recorded so far, for the commit. Leaves nothing behind.
