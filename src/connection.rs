@@ -17,7 +17,8 @@
 //! A client subscribed to a channel may be sent messages while it says nothing. Its thread
 //! waits on its socket *and* its doorbell (`doorbell::wait`), which publishers ring, and writes
 //! the messages waiting in its outbox (`pubsub.rs`) along with its replies: those published
-//! before a command ran go out before its reply. Other clients keep the plain `read`.
+//! before a command's reply was complete (by itself or anyone) go out before that reply, as in
+//! Redis. Other clients keep the plain `read`.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -188,10 +189,10 @@ impl Socket<'_> {
 }
 
 impl Socket<'_> {
-    /// Moves the pub/sub messages waiting for this client into its output.
-    fn take_messages(&mut self) {
+    /// Moves the pub/sub messages waiting for this client into its output, at `at`.
+    fn take_messages(&mut self, at: usize) {
         if let Some(subscriber) = &self.subscriber {
-            subscriber.drain_into(&mut self.out);
+            subscriber.drain_into(&mut self.out, at);
         }
     }
 
@@ -213,7 +214,7 @@ impl Socket<'_> {
 impl Read for Socket<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = loop {
-            self.take_messages();
+            self.take_messages(self.out.len());
             self.flush()?;
             if let Some(n) = self.read_without_sleeping(buf)? {
                 break n;
@@ -277,8 +278,6 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         }
 
         let socket = reader.get_mut().get_mut();
-        // Messages published before this command ran go out before its reply.
-        socket.take_messages();
         let mark = socket.out.len();
         let resp3 = session.resp3;
         let now_us = clock::now_us();
@@ -299,6 +298,8 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         if session.reply_off || session.skip_this_reply {
             socket.out.truncate(mark);
         }
+        // Messages published before the command's reply was complete go out before it.
+        socket.take_messages(mark);
         session.skip_this_reply = std::mem::take(&mut session.skip_next_reply);
         if session.close_after_reply || info.is_killed() {
             break;

@@ -296,6 +296,12 @@ impl Writer<'_> {
         !self.recorded.is_empty()
     }
 
+    /// The keyspace events recorded so far, to publish before the commit (EXEC publishes each
+    /// command's as it runs).
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.recorded.events)
+    }
+
     /// Everything recorded so far, for the commit. Leaves nothing behind.
     pub fn take_changes(&mut self) -> Changes {
         std::mem::take(&mut self.recorded)

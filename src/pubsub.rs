@@ -508,22 +508,24 @@ impl Subscriber {
         self.outbox().sleeping = false;
     }
 
-    /// Moves whatever waits in the outbox to the end of `out`, the connection's output.
-    pub fn drain_into(&self, out: &mut Vec<u8>) {
+    /// Moves whatever waits in the outbox into `out`, the connection's output, at position
+    /// `at`: before the reply of the command that just ran, where Redis, which writes messages
+    /// to the client's buffer as they are published, has them (a client publishing to itself
+    /// gets the message, then PUBLISH's reply).
+    pub fn drain_into(&self, out: &mut Vec<u8>, at: usize) {
         self.drain(|pending| {
             if out.is_empty() {
                 std::mem::swap(pending, out);
             } else {
-                out.extend_from_slice(pending);
-                pending.clear();
+                out.splice(at..at, pending.drain(..));
             }
         });
     }
 
-    /// Moves whatever waits in the outbox into `reply` (EXEC's, for a SUBSCRIBE it ran).
-    pub fn drain_into_reply(&self, reply: &mut Reply) {
+    /// [`Subscriber::drain_into`] for a command that EXEC ran: into EXEC's reply, at `at`.
+    pub fn drain_into_reply(&self, reply: &mut Reply, at: usize) {
         self.drain(|pending| {
-            reply.raw(pending);
+            reply.insert(at, pending);
             pending.clear();
         });
     }

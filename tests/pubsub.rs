@@ -611,3 +611,41 @@ fn pubsub_replies_like_redis() {
         &["RESET"],
     ]);
 }
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn messages_to_oneself_come_before_the_reply_as_in_redis() {
+    let mut pair = common::real_redis::Pair::new();
+    pair.redis.command(&["HELLO", "3"]);
+    pair.thredis.command(&["HELLO", "3"]);
+    pair.each(&[
+        &["SUBSCRIBE", "foo"],
+        &["PUBLISH", "foo", "self"],
+        &["MULTI"],
+        &["PING", "abc"],
+        &["PUBLISH", "foo", "bar"],
+        &["PING", "def"],
+        &["EXEC"],
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        &["SUBSCRIBE", "__keyspace@0__:k"],
+        &["SET", "k", "v"],
+        &["MULTI"],
+        &["SET", "k", "w"],
+        &["SUBSCRIBE", "z"],
+        &["EXEC"],
+    ]);
+}
+
+#[test]
+fn a_client_publishing_to_itself_gets_the_message_before_the_reply() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    client.cmd(&["HELLO", "3"]);
+    client.cmd(&["SUBSCRIBE", "me"]);
+    client.send(&common::resp(&["PUBLISH", "me", "hi"]));
+    assert_eq!(
+        client.reply_text(),
+        ">3\r\n$7\r\nmessage\r\n$2\r\nme\r\n$2\r\nhi\r\n"
+    );
+    assert_eq!(client.reply_text(), ":1\r\n");
+}

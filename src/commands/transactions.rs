@@ -20,6 +20,7 @@
 use super::{Args, CommandError, CommandResult, Ctx, Flags, Resolved, execute_queued};
 use crate::connection::Session;
 use crate::keyspace::Databases;
+use crate::notify;
 use crate::protocol::Request;
 
 /// The commands a client queued since MULTI.
@@ -130,10 +131,17 @@ pub fn exec(ctx: &mut Ctx, _: &Args) -> CommandResult {
         }
         ctx.reply.array(transaction.queued.len());
         for (command, request) in &transaction.queued {
+            let mark = ctx.reply.mark();
             execute_queued(ctx, *command, request, writer);
-            // Confirmations of a SUBSCRIBE among them belong in EXEC's reply, in place.
+            // Each command's events go out as it runs, as in Redis, rather than with the
+            // transaction's commit, so that a client notified of its own changes gets them in
+            // place, before the reply, like confirmations of a SUBSCRIBE among the commands.
+            let events = writer.take_events();
+            if !events.is_empty() {
+                notify::publish(server, &events, writer.tracking().events);
+            }
             if let Some(subscriber) = &ctx.session.subscriber {
-                subscriber.drain_into_reply(&mut ctx.reply);
+                subscriber.drain_into_reply(&mut ctx.reply, mark);
             }
         }
         writer.journal_as_transaction();

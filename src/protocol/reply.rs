@@ -167,6 +167,12 @@ impl<'a> Reply<'a> {
         self.out.extend_from_slice(bytes);
     }
 
+    /// Bytes that are already RESP, inserted at `mark` (a [`Reply::mark`]) before what was
+    /// written since: pub/sub messages that arrived while a command ran go before its reply.
+    pub fn insert(&mut self, mark: usize, bytes: &[u8]) {
+        self.out.splice(mark..mark, bytes.iter().copied());
+    }
+
     fn header(&mut self, kind: u8, n: i64) {
         let mut buf = number::IntBuf::new();
         self.out.push(kind);
