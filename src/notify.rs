@@ -6,8 +6,9 @@
 //! Handlers record events as Redis's commands raise them (`w.notify(EventClass::STRING, "set",
 //! key)`); the writer keeps only the classes the configuration asks for, and only when `K` or
 //! `E` says where they go (`Switches::snapshot`). `Server::commit` hands them here, still under
-//! the keyspace lock, so notifications go out in the order the changes were made. `keymiss`
-//! comes from reads, which have no writer: [`key_miss`] publishes it straight away.
+//! the keyspace lock, so notifications go out in the order the changes were made (EXEC hands
+//! each queued command's over as soon as it ran, under the same lock). `keymiss` comes from
+//! reads, which have no writer: [`key_miss`] publishes it straight away.
 
 use crate::keyspace::{Event, EventClass};
 use crate::pubsub::{Kind, PubSub};

@@ -15,8 +15,9 @@
 //! - a publisher never touches another client's socket, so a subscriber that stops reading can
 //!   block nobody but its own thread, which has nothing else to do;
 //! - one thread writes each socket, so messages and replies never interleave mid-frame and need
-//!   no lock around the socket; a message published before a command ran reaches the client
-//!   before that command's reply, as in Redis;
+//!   no lock around the socket; a message published before a command's reply is complete reaches
+//!   the client before that reply, as in Redis (a client publishing to itself gets the message,
+//!   then PUBLISH's count);
 //! - it costs no extra thread and no extra file descriptor beyond the doorbell.
 //!
 //! # Bounded
