@@ -616,6 +616,8 @@ pub fn execute_queued(ctx: &mut Ctx, resolved: Resolved, request: &Request, writ
             Handler::Container => unreachable!("only resolved commands are queued"),
         }
     });
+    // A queued HELLO switches the protocol for the rest of EXEC's reply, as in Redis.
+    ctx.reply.set_resp3(ctx.session.resp3);
 }
 
 /// Runs a write handler as one client command on the write path: what it changes is journaled

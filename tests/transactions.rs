@@ -277,6 +277,21 @@ fn exec_replies_in_resp3_for_a_resp3_client() {
 }
 
 #[test]
+fn a_hello_inside_a_transaction_switches_the_protocol_for_the_rest_of_it() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    client.cmd(&["MULTI"]);
+    client.cmd(&["HELLO", "3"]);
+    client.cmd(&["GET", "missing"]);
+    let reply = client.cmd(&["EXEC"]);
+    assert!(reply.starts_with("*2\r\n%7\r\n"), "{reply}");
+    assert!(
+        reply.ends_with("*0\r\n_\r\n"),
+        "a RESP3 null after HELLO 3: {reply}"
+    );
+}
+
+#[test]
 fn client_list_shows_a_client_inside_multi() {
     let server = TestServer::start();
     let (mut client, mut observer) = (server.raw(), server.raw());
