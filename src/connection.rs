@@ -186,9 +186,7 @@ impl Socket<'_> {
         }
         Ok(None)
     }
-}
 
-impl Socket<'_> {
     /// Moves the pub/sub messages waiting for this client into its output, at `at`.
     fn take_messages(&mut self, at: usize) {
         if let Some(subscriber) = &self.subscriber {
