@@ -221,10 +221,10 @@ impl Flags {
     /// Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD and WATCH, and
     /// QUIT and RESET, which end the transaction with the connection's state (Redis's list in
     /// `processCommand`).
-    pub const TXN_CONTROL: Flags = Flags(1 << 17);
+    pub const TXN_CONTROL: Flags = Flags(1 << 20);
     /// Allowed to a RESP2 client in subscribed mode: the (P|S)(UN)SUBSCRIBE family, PING, QUIT
     /// and RESET (Redis's list in `processCommand`).
-    pub const PUBSUB_OK: Flags = Flags(1 << 18);
+    pub const PUBSUB_OK: Flags = Flags(1 << 21);
 
     /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
     /// `sentinel` and `protected` on purpose; `txn_control` and `pubsub_ok` are thredis's own
