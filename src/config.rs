@@ -352,6 +352,21 @@ mod tests {
     }
 
     #[test]
+    fn each_output_buffer_limit_line_sets_its_own_class() {
+        let config = Config::default();
+        config
+            .load_lines(&[
+                "client-output-buffer-limit normal 1mb 512kb 10".into(),
+                "client-output-buffer-limit pubsub 2mb 1mb 20".into(),
+            ])
+            .unwrap();
+        let limits = read(&config.client_output_buffer_limit);
+        assert_eq!(limits[0].hard, 1 << 20);
+        assert_eq!(limits[1].hard, 256 << 20, "untouched");
+        assert_eq!(config.pubsub_output_limit().soft_seconds, 20);
+    }
+
+    #[test]
     fn memory_values_take_units() {
         let config = Config::from_args(&args(&[
             "--proto-max-bulk-len",

@@ -649,3 +649,59 @@ fn a_client_publishing_to_itself_gets_the_message_before_the_reply() {
     );
     assert_eq!(client.reply_text(), ":1\r\n");
 }
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn pubsub_configuration_reads_and_prints_like_redis() {
+    let mut pair = common::real_redis::Pair::new();
+    pair.each(&[
+        &["CONFIG", "GET", "client-output-buffer-limit"],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 1mb 512kb 10",
+        ],
+        &["CONFIG", "GET", "client-output-buffer-limit"],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 1mb 512kb",
+        ],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "master 1 1 1",
+        ],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "pubsub 1x 1 1",
+        ],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 1 1 -1",
+        ],
+        &[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "NORMAL 1k 2K 3 replica 4mb 5mb 6",
+        ],
+        &["CONFIG", "GET", "client-output-buffer-limit"],
+        &["CONFIG", "SET", "client-output-buffer-limit", ""],
+        &["CONFIG", "GET", "notify-keyspace-events"],
+        &["CONFIG", "SET", "notify-keyspace-events", "KEA"],
+        &["CONFIG", "GET", "notify-keyspace-events"],
+        &["CONFIG", "SET", "notify-keyspace-events", "$lshzxeKEtmdn"],
+        &["CONFIG", "GET", "notify-keyspace-events"],
+        &["CONFIG", "SET", "notify-keyspace-events", "Q"],
+        &["CONFIG", "SET", "notify-keyspace-events", ""],
+        &["CONFIG", "GET", "notify-keyspace-events"],
+    ]);
+}
