@@ -705,3 +705,28 @@ fn pubsub_configuration_reads_and_prints_like_redis() {
         &["CONFIG", "GET", "notify-keyspace-events"],
     ]);
 }
+
+#[test]
+fn the_redis_crates_pubsub_api_works() {
+    let server = TestServer::start();
+    let mut listener = server.client();
+    let mut publisher = server.client();
+    let mut pubsub = listener.as_pubsub();
+    pubsub.subscribe("news").unwrap();
+    pubsub.psubscribe("weather.*").unwrap();
+    let receivers: i64 = common::query(&mut publisher, &["PUBLISH", "news", "hello"]);
+    assert_eq!(receivers, 1);
+    let _: i64 = common::query(&mut publisher, &["PUBLISH", "weather.paris", "sunny"]);
+    let first = pubsub.get_message().unwrap();
+    assert_eq!(first.get_channel_name(), "news");
+    assert_eq!(first.get_payload::<String>().unwrap(), "hello");
+    let second = pubsub.get_message().unwrap();
+    assert_eq!(second.get_pattern::<String>().unwrap(), "weather.*");
+    assert_eq!(second.get_payload::<String>().unwrap(), "sunny");
+    pubsub.unsubscribe("news").unwrap();
+    pubsub.punsubscribe("weather.*").unwrap();
+    drop(pubsub);
+    // Back out of subscribed mode, the connection serves ordinary commands.
+    let pong: String = common::query(&mut listener, &["PING"]);
+    assert_eq!(pong, "PONG");
+}
