@@ -50,6 +50,13 @@ struct Client {
     keys: Vec<(usize, Bytes)>,
 }
 
+/// Flags client `id`: its next EXEC fails (Redis's `CLIENT_DIRTY_CAS`).
+fn flag(clients: &HashMap<u64, Client>, id: u64) {
+    if let Some(client) = clients.get(&id) {
+        client.info.modes.set_watch_dirty(true);
+    }
+}
+
 /// Redis's `keyIsExpired`: the key is stored with a time to live that has passed.
 fn is_expired(db: &Db, key: &[u8], now_ms: i64) -> bool {
     db.expires_at(key).is_some_and(|at| now_ms > at)
@@ -175,9 +182,7 @@ impl Watches {
                     watcher.expired = false;
                     continue;
                 }
-                if let Some(client) = registry.clients.get(&watcher.client) {
-                    client.info.modes.set_watch_dirty(true);
-                }
+                flag(&registry.clients, watcher.client);
             }
         }
     }
@@ -223,9 +228,7 @@ impl Watches {
                     watcher.expired = true;
                     continue;
                 }
-                if let Some(client) = registry.clients.get(&watcher.client) {
-                    client.info.modes.set_watch_dirty(true);
-                }
+                flag(&registry.clients, watcher.client);
             }
         }
     }
