@@ -101,6 +101,14 @@ struct Registry {
 }
 
 impl Registry {
+    /// The channels `PUBLISH` (or, for [`Kind::Shard`], `SPUBLISH`) delivers to.
+    fn channels(&self, kind: Kind) -> &HashMap<Bytes, Receivers> {
+        match kind {
+            Kind::Shard => &self.shard_channels,
+            _ => &self.channels,
+        }
+    }
+
     fn receivers_mut(&mut self, kind: Kind, name: &[u8]) -> Option<&mut Receivers> {
         match kind {
             Kind::Channel => self.channels.get_mut(name),
@@ -256,11 +264,12 @@ impl PubSub {
         let registry = self.read();
         let now_ms = clock::now_ms();
         let mut receivers = 0;
-        let (table, word): (_, &[u8]) = match kind {
-            Kind::Shard => (&registry.shard_channels, b"smessage"),
-            _ => (&registry.channels, b"message"),
+        let word: &[u8] = if kind == Kind::Shard {
+            b"smessage"
+        } else {
+            b"message"
         };
-        if let Some(subscribers) = table.get(channel) {
+        if let Some(subscribers) = registry.channels(kind).get(channel) {
             let frame = Frame::new(&[word, channel, message]);
             for subscriber in subscribers {
                 subscriber.deliver(&frame, limit, now_ms);
@@ -285,12 +294,8 @@ impl PubSub {
     /// The channels (or shard channels) with subscribers, matching `pattern` if one is given
     /// (`PUBSUB CHANNELS`), in no particular order.
     pub fn channels(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Bytes> {
-        let registry = self.read();
-        let table = match kind {
-            Kind::Shard => &registry.shard_channels,
-            _ => &registry.channels,
-        };
-        table
+        self.read()
+            .channels(kind)
             .keys()
             .filter(|name| pattern.is_none_or(|p| glob::matches(p, name, false)))
             .cloned()
@@ -299,12 +304,7 @@ impl PubSub {
 
     /// How many clients listen to `channel` itself, patterns aside (`PUBSUB NUMSUB`).
     pub fn subscriber_count(&self, kind: Kind, channel: &[u8]) -> usize {
-        let registry = self.read();
-        let table = match kind {
-            Kind::Shard => &registry.shard_channels,
-            _ => &registry.channels,
-        };
-        table.get(channel).map_or(0, Vec::len)
+        self.read().channels(kind).get(channel).map_or(0, Vec::len)
     }
 
     pub fn counts(&self) -> Counts {
