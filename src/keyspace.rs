@@ -169,10 +169,26 @@ impl Writer<'_> {
         self.db
     }
 
-    /// Selects database `db` for what follows (serving a client blocked in another database
-    /// than the writer's).
+    /// Selects another database for what follows: `EXEC` runs a transaction's commands through
+    /// one writer, and a `SELECT` among them moves the rest to another database; serving a
+    /// client blocked in another database than the writer's does the same.
     pub fn select(&mut self, db: usize) {
         self.db = db;
+    }
+
+    /// Wraps what this write journaled in `MULTI` ... `EXEC` when it is more than one record, so
+    /// that a replay applies a transaction whole (Redis 7.0's `propagatePendingCommands`: one
+    /// command is atomic without wrapping). `MULTI` takes the first record's database and `EXEC`
+    /// the last one's, so no needless `SELECT` is replayed around them.
+    pub fn journal_as_transaction(&mut self) {
+        let journal = &mut self.recorded.journal;
+        if let (Some(first), Some(last)) = (journal.first(), journal.last()) {
+            if journal.len() > 1 {
+                let (first, last) = (first.db, last.db);
+                journal.insert(0, Record::new(first, ["MULTI"].iter()));
+                journal.push(Record::new(last, ["EXEC"].iter()));
+            }
+        }
     }
 
     /// What this write records (see [`changes`]).
@@ -182,6 +198,7 @@ impl Writer<'_> {
 
     /// Starts a client command: what it changes from here on is journaled by
     /// [`Writer::end_command`] unless it journals itself.
+    #[inline]
     pub fn begin_command(&mut self) {
         self.command_start = self.changes;
         self.propagated = false;
@@ -189,10 +206,17 @@ impl Writer<'_> {
 
     /// Ends a client command: journals `args` (the request as sent) if the command changed
     /// anything and did not call [`Writer::propagate`].
+    #[inline]
     pub fn end_command<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
         if self.tracking.journal && !self.propagated && self.changes > self.command_start {
-            self.recorded.journal.push(Record::new(self.db, args));
+            self.journal_as_sent(args);
         }
+    }
+
+    /// Kept out of line, so that [`Writer::end_command`] stays a test on the hot path.
+    #[inline(never)]
+    fn journal_as_sent<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
+        self.recorded.journal.push(Record::new(self.db, args));
     }
 
     /// Journals `args` in the selected database in place of the command as sent (which is then
@@ -210,21 +234,28 @@ impl Writer<'_> {
     }
 
     /// Records a keyspace event on `key` in the selected database (Redis's
-    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class.
+    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class. Inlined: almost
+    /// always it is off, and then this is one test.
+    #[inline]
     pub fn notify(&mut self, class: EventClass, name: &'static str, key: &[u8]) {
         self.notify_in(self.db, class, name, key);
     }
 
     /// [`Writer::notify`], in database `db`.
+    #[inline]
     pub fn notify_in(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
         if self.tracking.events.intersects(class) {
-            self.recorded.events.push(Event {
-                class,
-                name,
-                db,
-                key: Bytes::new(key),
-            });
+            self.record_event(db, class, name, key);
         }
+    }
+
+    fn record_event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        self.recorded.events.push(Event {
+            class,
+            name,
+            db,
+            key: Bytes::new(key),
+        });
     }
 
     /// Reports one change made in place to `key` (through [`Writer::get_mut`]) in the selected
@@ -259,6 +290,18 @@ impl Writer<'_> {
         if self.tracking.blocked && value.is_blockable() {
             self.signal_ready(db, key);
         }
+    }
+
+    /// Whether anything was recorded for the commit.
+    #[inline]
+    pub fn has_changes(&self) -> bool {
+        !self.recorded.is_empty()
+    }
+
+    /// The keyspace events recorded so far, to publish before the commit (EXEC publishes each
+    /// command's as it runs).
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.recorded.events)
     }
 
     /// Everything recorded so far, for the commit. Leaves nothing behind.
@@ -313,8 +356,14 @@ impl Writer<'_> {
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
         let db = self.db;
         let blockable = self.tracking.blocked && value.is_blockable();
+        // Redis's `dbAdd` notifies `new`; overwriting a live key (`dbOverwrite`) does not.
+        let created = self.tracking.events.intersects(EventClass::NEW)
+            && !self.databases.dbs[db].contains(key, self.now_ms);
         if self.databases.dbs[db].set(key, value, ttl, self.now_ms) {
             self.record_expiry(db, key);
+        }
+        if created {
+            self.notify_in(db, EventClass::NEW, "new", key);
         }
         self.modified_in(db, key);
         if blockable {
@@ -339,9 +388,12 @@ impl Writer<'_> {
     }
 
     /// Stores an entry taken with [`Writer::remove_in`] under `key` in database `db`.
+    /// Notifies `new`, as Redis's RENAME, MOVE and COPY do: they add the key afresh (`dbAdd`),
+    /// whatever it held before.
     pub fn put_in(&mut self, db: usize, key: &[u8], entry: Entry, expires: Option<i64>) {
         self.signal_if_blockable(db, key, entry.value());
         self.databases.dbs[db].put(key, entry, expires);
+        self.notify_in(db, EventClass::NEW, "new", key);
         self.modified_in(db, key);
     }
 
@@ -487,6 +539,44 @@ mod tests {
                 "*2\r\n$3\r\nDEL\r\n$5\r\nother\r\n"
             ]
         );
+    }
+
+    #[test]
+    fn a_transaction_that_journaled_several_records_is_wrapped_in_multi_exec() {
+        let keyspace = Keyspace::new(2);
+        journaling(&keyspace);
+        let commands = |writes: &[(usize, &str)]| {
+            keyspace.write(0, 0, |w| {
+                for &(db, key) in writes {
+                    w.select(db);
+                    w.begin_command();
+                    w.set(key.as_bytes(), Value::string(b"v"), Ttl::Clear);
+                    w.end_command(["SET", key, "v"].iter());
+                }
+                w.journal_as_transaction();
+                w.take_changes()
+                    .journal
+                    .into_iter()
+                    .map(|record| (record.db, String::from_utf8(record.command).unwrap()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let set = |key: &str| format!("*3\r\n$3\r\nSET\r\n$1\r\n{key}\r\n$1\r\nv\r\n");
+        assert_eq!(
+            commands(&[(0, "a")]),
+            [(0, set("a"))],
+            "one command is atomic"
+        );
+        assert_eq!(
+            commands(&[(0, "a"), (1, "b")]),
+            [
+                (0, "*1\r\n$5\r\nMULTI\r\n".to_string()),
+                (0, set("a")),
+                (1, set("b")),
+                (1, "*1\r\n$4\r\nEXEC\r\n".to_string()),
+            ]
+        );
+        assert!(commands(&[]).is_empty());
     }
 
     #[test]

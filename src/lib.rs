@@ -20,6 +20,10 @@
 //! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`blocking`] (clients
 //! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
 //! limits, `poll`).
+//!
+//! Transactions and messaging: `commands::transactions` (MULTI/EXEC, run under one lock),
+//! [`watch`] (WATCH's registry, fed by the write path), [`pubsub`] (channels and each
+//! subscriber's bounded outbox), [`notify`] (keyspace notifications).
 
 pub mod blocking;
 pub mod clients;
@@ -32,12 +36,15 @@ pub mod doorbell;
 pub mod glob;
 pub mod keyspace;
 pub mod log;
+pub mod notify;
 pub mod number;
 pub mod protocol;
+pub mod pubsub;
 pub mod random;
 pub mod server;
 pub mod stats;
 pub mod sys;
+pub mod watch;
 
 pub use config::Config;
 pub use server::{Listening, Server};

@@ -83,12 +83,11 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 String::from_utf8_lossy(kind)
             )));
         }
-        // Every connection is a normal client until replication and pub/sub arrive.
-        if is_option(kind, "normal") {
-            clients
-        } else {
-            Vec::new()
-        }
+        // There are no replica or master connections yet.
+        clients
+            .into_iter()
+            .filter(|client| is_option(kind, client.kind()))
+            .collect()
     } else if args.len() > 3 && is_option(args.arg(2), "id") {
         let mut ids = Vec::new();
         for arg in args.iter().skip(3) {
@@ -184,7 +183,7 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 .as_ref()
                 .is_none_or(|a| client.laddr().as_bytes() == a.as_slice())
             && id.is_none_or(|id| client.id == id)
-            && kind.as_ref().is_none_or(|k| is_option(k, "normal"))
+            && kind.as_ref().is_none_or(|k| is_option(k, client.kind()))
             && !(skip_me && client.id == me);
         if !matches {
             continue;

@@ -41,14 +41,18 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
 
 /// `DEBUG SLEEP`: Redis's single thread sleeps, so every client waits. thredis holds the
 /// keyspace's write lock for the duration, which stalls every command that touches data, the
-/// same effect for all a test can observe.
+/// same effect for all a test can observe. Inside EXEC the transaction holds it already.
 fn sleep(ctx: &mut Ctx, seconds: &[u8]) -> CommandResult {
     // Redis reads it with strtod and no error check: garbage means 0.
     let seconds = number::parse_f64(seconds).unwrap_or(0.0).max(0.0);
     let duration = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
-    ctx.server
-        .keyspace
-        .write(ctx.session.db, ctx.now_ms, |_| std::thread::sleep(duration));
+    if ctx.in_exec() {
+        std::thread::sleep(duration);
+    } else {
+        ctx.server
+            .keyspace
+            .write(ctx.session.db, ctx.now_ms, |_| std::thread::sleep(duration));
+    }
     ctx.reply.ok();
     Ok(())
 }
@@ -56,7 +60,7 @@ fn sleep(ctx: &mut Ctx, seconds: &[u8]) -> CommandResult {
 /// `DEBUG OBJECT key`: a status line about the value. The serialized length is what an RDB file
 /// would hold without compression.
 fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
-    let databases = ctx.server.keyspace.read();
+    let databases = ctx.databases();
     let entry = databases
         .db(ctx.session.db)
         .get(key, ctx.now_ms)

@@ -3,7 +3,7 @@
 //! same machinery its own commands.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
-use crate::keyspace::{Databases, Writer};
+use crate::keyspace::{Databases, EventClass, Writer};
 
 /// The unit of an EXPIRE-family argument, and whether it is relative to now.
 #[derive(Clone, Copy)]
@@ -137,8 +137,10 @@ fn set_expiry(ctx: &mut Ctx, args: &Args, w: &mut Writer, unit: Unit) -> Command
     }
     if when <= w.now_ms() {
         w.remove(key);
+        w.notify(EventClass::GENERIC, "del", key);
     } else {
         w.set_expire(key, when);
+        w.notify(EventClass::GENERIC, "expire", key);
     }
     ctx.reply.integer(1);
     Ok(())
@@ -184,6 +186,9 @@ pub fn pexpiretime(ctx: &mut Ctx, args: &Args, databases: &Databases) -> Command
 /// `PERSIST key`: `:1` if a TTL was removed.
 pub fn persist(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let removed = w.persist(args.arg(1));
+    if removed {
+        w.notify(EventClass::GENERIC, "persist", args.arg(1));
+    }
     ctx.reply.integer(removed as i64);
     Ok(())
 }

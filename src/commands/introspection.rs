@@ -139,7 +139,9 @@ fn categories(command: &Command) -> Vec<String> {
         Group::List => Some("list"),
         Group::Hash => Some("hash"),
         Group::Set => Some("set"),
-        Group::Server => None,
+        Group::Transactions => Some("transaction"),
+        // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
+        Group::Server | Group::Pubsub => None,
     };
     let flags = command.flags;
     let implied = [

@@ -4,17 +4,19 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, reply_help};
 use crate::glob;
-use crate::keyspace::{Databases, Writer};
+use crate::keyspace::{Databases, EventClass, Writer};
 
 /// `DEL key [key ...]` and `UNLINK key [key ...]`: how many keys were removed. (UNLINK frees in
 /// the background in Redis; here memory is freed when the value is dropped, which for strings is
 /// immediate and cheap.)
 pub fn del(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
-    let removed = args
-        .iter()
-        .skip(1)
-        .filter(|key| w.remove(key).is_some())
-        .count();
+    let mut removed = 0;
+    for key in args.iter().skip(1) {
+        if w.remove(key).is_some() {
+            w.notify(EventClass::GENERIC, "del", key);
+            removed += 1;
+        }
+    }
     ctx.reply.integer(removed as i64);
     Ok(())
 }
@@ -208,6 +210,8 @@ fn rename_key(args: &Args, w: &mut Writer, nx: bool) -> Result<bool, CommandErro
         .remove_in(db, from)
         .expect("checked above that the key exists");
     w.put_in(db, to, entry, expires);
+    w.notify(EventClass::GENERIC, "rename_from", from);
+    w.notify(EventClass::GENERIC, "rename_to", to);
     Ok(true)
 }
 
@@ -247,6 +251,7 @@ pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         w.remove_in(target_db, destination);
     }
     w.put_in(target_db, destination, copy, expires);
+    w.notify_in(target_db, EventClass::GENERIC, "copy_to", destination);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -269,6 +274,8 @@ pub fn move_(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         .remove_in(source, key)
         .expect("checked above that the key exists");
     w.put_in(target, key, entry, expires);
+    w.notify_in(source, EventClass::GENERIC, "move_from", key);
+    w.notify_in(target, EventClass::GENERIC, "move_to", key);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -295,7 +302,7 @@ fn object_lookup(
     databases: &Databases,
     answer: impl FnOnce(&mut Ctx, &crate::keyspace::Entry) -> CommandResult,
 ) -> CommandResult {
-    match ctx.inspect_key(ctx.db(databases), args.arg(2)) {
+    match ctx.inspect_key_quietly(ctx.db(databases), args.arg(2)) {
         Some(entry) => answer(ctx, entry),
         None => {
             ctx.reply.null();

@@ -2,7 +2,7 @@
 //! INCR (the transactions extension starts with it) and the rest of the family.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
-use crate::keyspace::{Databases, Str, Ttl, Value, Writer};
+use crate::keyspace::{Databases, EventClass, Str, Ttl, Value, Writer};
 use crate::number::{self, LongDouble};
 
 /// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits.
@@ -148,10 +148,20 @@ pub fn set(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         (None, false) => Ttl::Clear,
     };
     w.set(key, Value::string(value), ttl);
+    notify_set(w, key, deadline.is_some());
     if !options.get {
         ctx.reply.ok();
     }
     Ok(())
+}
+
+/// The events of a SET (Redis's `setGenericCommand`): `set`, and `expire` when it gave the key
+/// a time to live.
+fn notify_set(w: &mut Writer, key: &[u8], expires: bool) {
+    w.notify(EventClass::STRING, "set", key);
+    if expires {
+        w.notify(EventClass::GENERIC, "expire", key);
+    }
 }
 
 /// `SETNX key value`: `:1` if it set the key, `:0` if the key existed.
@@ -161,6 +171,7 @@ pub fn setnx(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         ctx.reply.integer(0);
     } else {
         w.set(key, Value::string(args.arg(2)), Ttl::Clear);
+        notify_set(w, key, false);
         ctx.reply.integer(1);
     }
     Ok(())
@@ -185,6 +196,7 @@ fn set_with_expiry(
 ) -> CommandResult {
     let at = expiry.deadline(args.arg(2), w.now_ms(), command)?;
     w.set(args.arg(1), Value::string(args.arg(3)), Ttl::At(at));
+    notify_set(w, args.arg(1), true);
     ctx.reply.ok();
     Ok(())
 }
@@ -197,6 +209,7 @@ pub fn getset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         None => ctx.reply.null(),
     }
     w.set(key, Value::string(args.arg(2)), Ttl::Clear);
+    notify_set(w, key, false);
     Ok(())
 }
 
@@ -211,6 +224,7 @@ pub fn getdel(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         }
     }
     w.remove(key);
+    w.notify(EventClass::GENERIC, "del", key);
     Ok(())
 }
 
@@ -248,11 +262,13 @@ pub fn getex(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         let absolute = matches!(kind, Expiry::UnixSeconds | Expiry::UnixMilliseconds);
         if absolute && at <= w.now_ms() {
             w.remove(key);
+            w.notify(EventClass::GENERIC, "del", key);
         } else {
             w.set_expire(key, at);
+            w.notify(EventClass::GENERIC, "expire", key);
         }
-    } else if persist {
-        w.persist(key);
+    } else if persist && w.persist(key) {
+        w.notify(EventClass::GENERIC, "persist", key);
     }
     ctx.reply.bulk(&value);
     Ok(())
@@ -281,6 +297,7 @@ pub fn mset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     for i in (1..args.len()).step_by(2) {
         w.set(args.arg(i), Value::string(args.arg(i + 1)), Ttl::Clear);
+        notify_set(w, args.arg(i), false);
     }
     ctx.reply.ok();
     Ok(())
@@ -297,6 +314,7 @@ pub fn msetnx(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     for i in (1..args.len()).step_by(2) {
         w.set(args.arg(i), Value::string(args.arg(i + 1)), Ttl::Clear);
+        notify_set(w, args.arg(i), false);
     }
     ctx.reply.integer(1);
     Ok(())
@@ -319,6 +337,7 @@ pub fn append(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             tail.len()
         }
     };
+    w.notify(EventClass::STRING, "append", key);
     ctx.reply.integer(length as i64);
     Ok(())
 }
@@ -376,6 +395,7 @@ pub fn setrange(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             let length = current.len();
             if !value.is_empty() {
                 w.modified(key);
+                w.notify(EventClass::STRING, "setrange", key);
             }
             length
         }
@@ -386,6 +406,7 @@ pub fn setrange(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             created.set_range(offset as usize, value);
             let length = created.len();
             w.set(key, Value::String(created), Ttl::Clear);
+            w.notify(EventClass::STRING, "setrange", key);
             length
         }
     };
@@ -406,6 +427,7 @@ fn increment(ctx: &mut Ctx, key: &[u8], by: i64, w: &mut Writer) -> CommandResul
     let updated = current.checked_add(by).ok_or(CommandError::Overflow)?;
     let mut digits = number::IntBuf::new();
     w.set(key, Value::string(digits.format(updated)), Ttl::Keep);
+    w.notify(EventClass::STRING, "incrby", key);
     ctx.reply.integer(updated);
     Ok(())
 }
@@ -450,6 +472,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult 
         .ok_or_else(|| CommandError::err("increment would produce NaN or Infinity"))?;
     let text = updated.to_human_string();
     w.set(key, Value::float_string(text.as_bytes()), Ttl::Keep);
+    w.notify(EventClass::STRING, "incrbyfloat", key);
     ctx.reply.bulk(text.as_bytes());
     Ok(())
 }

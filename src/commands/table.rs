@@ -5,12 +5,14 @@
 //! specifications if it takes keys, then `.doc(group, since, summary)`. The handler's kind sets the locking (see
 //! `commands.rs`): `Write(..)` rows are the write commands.
 
-use super::Group::{Connection, Generic, Hash, List, Scripting, Server, Set, String};
+use super::Group::{
+    Connection, Generic, Hash, List, Pubsub, Scripting, Server, Set, String, Transactions,
+};
 use super::Handler::{Container, Plain, Read, Write};
 use super::{Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 use super::{
-    client, config, connection, debug, expire, hashes, introspection, keys, lists, server, sets,
-    strings,
+    client, config, connection, debug, expire, hashes, introspection, keys, lists, pubsub, server,
+    sets, strings, transactions,
 };
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
@@ -94,6 +96,11 @@ const ALLOW_BUSY: Flags = Flags::ALLOW_BUSY;
 const NO_MULTI: Flags = Flags::NO_MULTI;
 const PROTECTED: Flags = Flags::PROTECTED;
 const BLOCKING: Flags = Flags::BLOCKING;
+const PUBSUB: Flags = Flags::PUBSUB;
+const SKIP_SLOWLOG: Flags = Flags::SKIP_SLOWLOG;
+const MAY_REPLICATE: Flags = Flags::MAY_REPLICATE;
+const TXN_CONTROL: Flags = Flags::TXN_CONTROL;
+const PUBSUB_OK: Flags = Flags::PUBSUB_OK;
 
 /// One key at `index`.
 const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -149,6 +156,7 @@ const OW_UPDATE: &[&str] = &["OW", "update"];
 const OW_INSERT: &[&str] = &["OW", "insert"];
 const RM_DELETE: &[&str] = &["RM", "delete"];
 const RW_DELETE: &[&str] = &["RW", "delete"];
+const NOT_KEY: &[&str] = &["not_key"];
 const SET_KEY: KeySpec = KeySpec {
     notes: "RW and ACCESS due to the optional `GET` argument",
     ..one(1, &["RW", "access", "update", "variable_flags"])
@@ -156,9 +164,9 @@ const SET_KEY: KeySpec = KeySpec {
 
 pub static COMMANDS: &[Command] = &[
     // ---------------------------------------------------------------- connection (stages 2–5)
-    cmd("ping", -1, f(&[FAST, SENTINEL]), Plain(connection::ping)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
+    cmd("ping", -1, f(&[FAST, SENTINEL, PUBSUB_OK]), Plain(connection::ping)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
     cmd("echo", 2, f(&[LOADING, STALE, FAST]), Plain(connection::echo)).doc(Connection, "1.0.0", "Returns the given string."),
-    cmd("quit", -1, f(&[ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH]), Plain(connection::quit)).doc(
+    cmd("quit", -1, f(&[ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, TXN_CONTROL, PUBSUB_OK]), Plain(connection::quit)).doc(
         Connection,
         "1.0.0",
         "Closes the connection.",
@@ -609,5 +617,45 @@ pub static COMMANDS: &[Command] = &[
             "7.0.0",
             "Returns helpful text about the different subcommands.",
         ),
+    ]),
+    // ---------------------------------------------------------------- transactions (stages 58–73)
+    cmd("multi", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Plain(transactions::multi)).doc(Transactions, "1.2.0", "Mark the start of a transaction block"),
+    cmd("exec", 1, f(&[NOSCRIPT, LOADING, STALE, SKIP_SLOWLOG, TXN_CONTROL]), Plain(transactions::exec)).doc(Transactions, "1.2.0", "Execute all commands issued after MULTI"),
+    cmd("discard", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Plain(transactions::discard)).doc(Transactions, "2.0.0", "Discard all commands issued after MULTI"),
+    cmd("watch", -2, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Read(transactions::watch)).keys(&[all(1, 1, RO)]).doc(
+        Transactions,
+        "2.2.0",
+        "Watch the given keys to determine execution of the MULTI/EXEC block",
+    ),
+    cmd("unwatch", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY]), Plain(transactions::unwatch)).doc(Transactions, "2.2.0", "Forget about all watched keys"),
+    cmd("reset", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TXN_CONTROL, PUBSUB_OK]), Plain(connection::reset)).doc(Connection, "6.2.0", "Reset the connection"),
+    // ---------------------------------------------------------------- pub/sub (stages 85–91)
+    cmd("subscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::subscribe)).doc(Pubsub, "2.0.0", "Listen for messages published to the given channels"),
+    cmd("unsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::unsubscribe)).doc(Pubsub, "2.0.0", "Stop listening for messages posted to the given channels"),
+    cmd("psubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::psubscribe)).doc(Pubsub, "2.0.0", "Listen for messages published to channels matching the given patterns"),
+    cmd("punsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::punsubscribe)).doc(
+        Pubsub,
+        "2.0.0",
+        "Stop listening for messages posted to channels matching the given patterns",
+    ),
+    cmd("ssubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::ssubscribe)).keys(&[all(1, 1, NOT_KEY)]).doc(
+        Pubsub,
+        "7.0.0",
+        "Listen for messages published to the given shard channels",
+    ),
+    cmd("sunsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::sunsubscribe)).keys(&[all(1, 1, NOT_KEY)]).doc(
+        Pubsub,
+        "7.0.0",
+        "Stop listening for messages posted to the given shard channels",
+    ),
+    cmd("publish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::publish)).doc(Pubsub, "2.0.0", "Post a message to a channel"),
+    cmd("spublish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::spublish)).keys(&[one(1, NOT_KEY)]).doc(Pubsub, "7.0.0", "Post a message to a shard channel"),
+    cmd("pubsub", -2, NONE, Container).doc(Pubsub, "2.8.0", "A container for Pub/Sub commands").subcommands(&[
+        cmd("channels", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_channels)).doc(Pubsub, "2.8.0", "List active channels"),
+        cmd("numsub", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_numsub)).doc(Pubsub, "2.8.0", "Get the count of subscribers for channels"),
+        cmd("numpat", 2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_numpat)).doc(Pubsub, "2.8.0", "Get the count of unique patterns pattern subscriptions"),
+        cmd("shardchannels", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_shardchannels)).doc(Pubsub, "7.0.0", "List active shard channels"),
+        cmd("shardnumsub", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_shardnumsub)).doc(Pubsub, "7.0.0", "Get the count of subscribers for shard channels"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(pubsub::pubsub_help)).doc(Pubsub, "6.2.0", "Show helpful text about the different subcommands"),
     ]),
 ];

@@ -276,6 +276,24 @@ impl Raw {
         silent
     }
 
+    /// Every reply (or push) that arrives until nothing more comes for `quiet`, as text.
+    pub fn replies_until_quiet(&mut self, quiet: Duration) -> Vec<String> {
+        let mut replies = Vec::new();
+        self.reader.get_ref().set_read_timeout(Some(quiet)).unwrap();
+        while self
+            .reader
+            .fill_buf()
+            .is_ok_and(|pending| !pending.is_empty())
+        {
+            replies.push(self.reply_text());
+        }
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        replies
+    }
+
     pub fn shutdown_write(&mut self) {
         let _ = self.reader.get_ref().shutdown(Shutdown::Write);
     }
