@@ -70,6 +70,46 @@ fn a_multi_element_push_serves_the_waiters_in_order_after_the_command() {
 }
 
 #[test]
+fn pushes_inside_a_transaction_serve_waiters_after_exec() {
+    let server = TestServer::start();
+    let mut waiter = server.raw();
+    waiter.send(&resp(&["BLPOP", "k", "0"]));
+    wait_for_blocked(&server, 1);
+    let mut c = server.raw();
+    c.cmd(&["MULTI"]);
+    for item in ["a", "b", "c"] {
+        assert_eq!(c.cmd(&["LPUSH", "k", item]), "+QUEUED\r\n");
+    }
+    assert_eq!(c.cmd(&["EXEC"]), "*3\r\n:1\r\n:2\r\n:3\r\n");
+    // Served once the whole transaction has run: it sees the last push first, as in Redis.
+    assert_eq!(waiter.reply_text(), pair("k", "c"));
+
+    waiter.send(&resp(&["BLPOP", "gone", "0"]));
+    wait_for_blocked(&server, 1);
+    c.cmd(&["MULTI"]);
+    c.cmd(&["LPUSH", "gone", "x"]);
+    c.cmd(&["DEL", "gone"]);
+    c.cmd(&["EXEC"]);
+    assert!(
+        waiter.nothing_within(Duration::from_millis(200)),
+        "no list left to serve"
+    );
+    c.cmd(&["LPUSH", "gone", "y"]);
+    assert_eq!(waiter.reply_text(), pair("gone", "y"));
+}
+
+#[test]
+fn a_blocking_pop_inside_a_transaction_does_not_block() {
+    let server = TestServer::start();
+    let mut c = server.raw();
+    c.cmd(&["MULTI"]);
+    c.cmd(&["BLPOP", "missing", "0"]);
+    c.cmd(&["BLMOVE", "missing", "d", "LEFT", "LEFT", "0"]);
+    c.cmd(&["BLMPOP", "0", "1", "missing", "LEFT"]);
+    assert_eq!(c.cmd(&["EXEC"]), "*3\r\n*-1\r\n$-1\r\n*-1\r\n");
+}
+
+#[test]
 fn blpop_on_several_keys_pops_the_first_non_empty_in_argument_order() {
     let server = TestServer::start();
     let mut c = server.raw();
