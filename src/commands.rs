@@ -790,6 +790,15 @@ impl CommandError {
     }
 }
 
+impl CommandError {
+    /// The arity error a handler finds itself, for argument counts the row's arity allows but
+    /// the command does not (`LPOP key count extra`, `HSET key field`): Redis's
+    /// `addReplyErrorArity`, naming the command as its row does.
+    pub fn arity_of(args: &Args) -> CommandError {
+        CommandError::WrongArity(String::from_utf8_lossy(args.arg(0)).to_ascii_lowercase())
+    }
+}
+
 impl From<WrongType> for CommandError {
     fn from(_: WrongType) -> Self {
         CommandError::WrongType

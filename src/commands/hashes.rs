@@ -43,8 +43,7 @@ fn update_hash<R>(
 /// (`+OK`).
 pub fn hset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     if args.len() % 2 == 1 {
-        let name = String::from_utf8_lossy(args.arg(0)).to_ascii_lowercase();
-        return Err(CommandError::WrongArity(name));
+        return Err(CommandError::arity_of(args));
     }
     let key = args.arg(1);
     let limits = ctx.server.config.hash_limits();

@@ -295,7 +295,7 @@ fn pop_command(ctx: &mut Ctx, args: &Args, w: &mut Writer, end: End) -> CommandR
     let count = match args.len() {
         2 => None,
         3 => Some(parse_positive(args.arg(2), None)? as usize),
-        _ => return Err(CommandError::WrongArity(args_name(args))),
+        _ => return Err(CommandError::arity_of(args)),
     };
     let key = args.arg(1);
     let Some(list) = list_mut(w, key)? else {
@@ -325,11 +325,6 @@ fn pop_command(ctx: &mut Ctx, args: &Args, w: &mut Writer, end: End) -> CommandR
         }
     }
     Ok(())
-}
-
-/// The command's name as Redis prints it in arity errors (`lpop`).
-fn args_name(args: &Args) -> String {
-    String::from_utf8_lossy(args.arg(0)).to_ascii_lowercase()
 }
 
 pub fn lpop(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
