@@ -20,23 +20,24 @@ fn read_hash<'d>(
 }
 
 /// Runs `change` on the hash under `key`, created empty if missing (Redis's
-/// `hashTypeLookupWriteOrCreate`), and stores a new hash only if it ends up with fields. What
-/// `change` returns is passed through; WRONGTYPE if the key holds something else.
+/// `hashTypeLookupWriteOrCreate`), and stores a new hash only if it ends up with fields (which
+/// records the change). What `change` returns is passed through, with whether the hash existed:
+/// the caller then reports its in-place change. WRONGTYPE if the key holds something else.
 fn update_hash<R>(
     w: &mut Writer,
     key: &[u8],
     change: impl FnOnce(&mut Hash) -> Result<R, CommandError>,
-) -> Result<R, CommandError> {
+) -> Result<(R, bool), CommandError> {
     if let Some(entry) = w.get_mut(key) {
         let hash = entry.value_mut().as_hash_mut()?;
-        return change(hash);
+        return Ok((change(hash)?, true));
     }
     let mut hash = Hash::new();
     let result = change(&mut hash)?;
     if !hash.is_empty() {
         w.set(key, Value::hash(hash), Ttl::Clear);
     }
-    Ok(result)
+    Ok((result, false))
 }
 
 /// `HSET key field value [field value ...]` (how many fields were new) and the older `HMSET`
@@ -47,8 +48,7 @@ pub fn hset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     let key = args.arg(1);
     let limits = ctx.server.config.hash_limits();
-    let existed = w.exists(key);
-    let created = update_hash(w, key, |hash| {
+    let (created, existed) = update_hash(w, key, |hash| {
         let values: Vec<&[u8]> = args.iter().skip(2).collect();
         hash.prepare_for(&values, limits);
         Ok(values
@@ -75,8 +75,7 @@ pub fn hset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
 pub fn hsetnx(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let (key, field, value) = (args.arg(1), args.arg(2), args.arg(3));
     let limits = ctx.server.config.hash_limits();
-    let existed = w.exists(key);
-    let set = update_hash(w, key, |hash| {
+    let (set, existed) = update_hash(w, key, |hash| {
         Ok(!hash.contains(field) && hash.insert(field, value, limits))
     })?;
     if set {
@@ -205,8 +204,7 @@ pub fn hincrby(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let increment = parse_int(args.arg(3))?;
     let (key, field) = (args.arg(1), args.arg(2));
     let limits = ctx.server.config.hash_limits();
-    let existed = w.exists(key);
-    let value = update_hash(w, key, |hash| {
+    let (value, existed) = update_hash(w, key, |hash| {
         let current = match hash.get(field) {
             Some(value) => crate::number::parse_i64(value)
                 .ok_or_else(|| CommandError::err("hash value is not an integer"))?,
@@ -236,8 +234,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult
     }
     let (key, field) = (args.arg(1), args.arg(2));
     let limits = ctx.server.config.hash_limits();
-    let existed = w.exists(key);
-    let text = update_hash(w, key, |hash| {
+    let (text, existed) = update_hash(w, key, |hash| {
         let current = match hash.get(field) {
             Some(value) => LongDouble::parse(value)
                 .ok_or_else(|| CommandError::err("hash value is not a float"))?,
