@@ -42,10 +42,14 @@ pub struct ClientInfo {
     no_evict: AtomicBool,
     no_touch: AtomicBool,
     killed: AtomicBool,
+    /// Waiting in a blocking command (`flags=b` in CLIENT LIST); kept by `blocking.rs`.
+    blocked: AtomicBool,
     names: Mutex<ClientNames>,
     /// Made on first need (the client subscribes or blocks), so most clients never pay its file
     /// descriptor.
     doorbell: OnceLock<Doorbell>,
+    /// Its transaction and pub/sub state, as CLIENT LIST shows it.
+    pub modes: Modes,
 }
 
 impl ClientInfo {
@@ -64,8 +68,10 @@ impl ClientInfo {
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
             killed: AtomicBool::new(false),
+            blocked: AtomicBool::new(false),
             names: Mutex::new(ClientNames::default()),
             doorbell: OnceLock::new(),
+            modes: Modes::default(),
         }
     }
 
@@ -119,6 +125,21 @@ impl ClientInfo {
         self.resp.store(resp, Ordering::Relaxed);
     }
 
+    /// Whether the client speaks RESP3 (pub/sub messages go to it as pushes).
+    pub fn is_resp3(&self) -> bool {
+        self.resp.load(Ordering::Relaxed) == 3
+    }
+
+    /// Redis's client type, for `CLIENT LIST TYPE` and `CLIENT KILL TYPE`: a client subscribed
+    /// to anything is a `pubsub` client, any other a `normal` one (no replicas yet).
+    pub fn kind(&self) -> &'static str {
+        if self.modes.is_pubsub() {
+            "pubsub"
+        } else {
+            "normal"
+        }
+    }
+
     pub fn set_last_command(&self, id: usize) {
         self.last_command.store(id + 1, Ordering::Relaxed);
     }
@@ -149,6 +170,14 @@ impl ClientInfo {
         let _ = self.stream.shutdown(Shutdown::Both);
     }
 
+    pub fn set_blocked(&self, blocked: bool) {
+        self.blocked.store(blocked, Ordering::Relaxed);
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.load(Ordering::Relaxed)
+    }
+
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Relaxed)
     }
@@ -167,6 +196,10 @@ impl ClientInfo {
     pub fn describe(&self, now_ms: i64) -> String {
         let names = self.names();
         let mut flags = String::new();
+        if self.is_blocked() {
+            flags.push('b');
+        }
+        self.modes.push_flags(&mut flags);
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');
         }
@@ -181,7 +214,7 @@ impl ClientInfo {
             id => commands::all_commands()[id - 1].full_name().into_owned(),
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf=0 qbuf-free=0 \
              argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
              lib-name={} lib-ver={}",
             self.id,
@@ -193,6 +226,7 @@ impl ClientInfo {
             self.idle_ms(now_ms) / 1000,
             flags,
             self.db.load(Ordering::Relaxed),
+            self.modes.counts(),
             command,
             self.resp.load(Ordering::Relaxed),
             String::from_utf8_lossy(&names.lib_name),
@@ -244,5 +278,79 @@ impl Clients {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<ClientInfo>>> {
         self.by_id.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What a connection's transaction and subscriptions look like from other threads (`CLIENT
+/// LIST`, the idle timeout), published by the transaction and pub/sub code as they change.
+pub struct Modes {
+    /// Commands queued since MULTI, or -1 outside a transaction (`multi=`, flag `x`).
+    multi: AtomicI64,
+    /// A watched key changed: the next EXEC fails (Redis's `CLIENT_DIRTY_CAS`, flag `d`). Set by
+    /// whichever thread wrote the key, read by EXEC.
+    watch_dirty: AtomicBool,
+    /// Channels, patterns and shard channels subscribed to (`sub=`, `psub=`, `ssub=`); any
+    /// makes it a pub/sub client (flag `P`).
+    subscriptions: [AtomicUsize; 3],
+}
+
+impl Default for Modes {
+    fn default() -> Self {
+        Modes {
+            multi: AtomicI64::new(-1),
+            watch_dirty: AtomicBool::new(false),
+            subscriptions: Default::default(),
+        }
+    }
+}
+
+impl Modes {
+    pub fn set_multi(&self, queued: Option<usize>) {
+        let value = queued.map_or(-1, |n| n as i64);
+        self.multi.store(value, Ordering::Relaxed);
+    }
+
+    pub fn set_watch_dirty(&self, dirty: bool) {
+        self.watch_dirty.store(dirty, Ordering::Relaxed);
+    }
+
+    pub fn is_watch_dirty(&self) -> bool {
+        self.watch_dirty.load(Ordering::Relaxed)
+    }
+
+    /// Publishes how many channels, patterns and shard channels the client listens to.
+    pub fn set_subscriptions(&self, counts: [usize; 3]) {
+        for (slot, count) in self.subscriptions.iter().zip(counts) {
+            slot.store(count, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the client is subscribed to anything (Redis's `CLIENT_PUBSUB`).
+    pub fn is_pubsub(&self) -> bool {
+        self.subscriptions
+            .iter()
+            .any(|count| count.load(Ordering::Relaxed) > 0)
+    }
+
+    /// The flags of CLIENT LIST these modes stand for, in Redis's order.
+    fn push_flags(&self, flags: &mut String) {
+        if self.is_pubsub() {
+            flags.push('P');
+        }
+        if self.multi.load(Ordering::Relaxed) >= 0 {
+            flags.push('x');
+        }
+        if self.is_watch_dirty() {
+            flags.push('d');
+        }
+    }
+
+    /// `sub=.. psub=.. ssub=.. multi=..`
+    fn counts(&self) -> String {
+        let [sub, psub, ssub] = [0, 1, 2].map(|i| self.subscriptions[i].load(Ordering::Relaxed));
+        format!(
+            "sub={sub} psub={psub} ssub={ssub} multi={}",
+            self.multi.load(Ordering::Relaxed)
+        )
     }
 }

@@ -25,17 +25,23 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod expire;
+pub mod hashes;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod lists;
 pub mod persistence;
+pub mod pubsub;
 pub mod server;
+pub mod sets;
 pub mod strings;
 mod table;
+pub mod transactions;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::ops::Deref;
+use std::sync::{OnceLock, RwLockReadGuard};
 use std::time::Duration;
 
 use crate::config::DebugAccess;
@@ -65,14 +71,35 @@ pub struct Ctx<'a> {
     /// Whether a blocking command (`BLPOP`...) may wait. Inside `EXEC` it may not, and behaves
     /// as its non-blocking form, as in Redis.
     pub may_block: bool,
+    /// Inside `EXEC`: the databases the transaction already holds under the exclusive lock.
+    /// A `Plain` handler that looks at the data (INFO, DEBUG OBJECT) must read these through
+    /// [`Ctx::databases`]: locking again from the same thread would deadlock.
+    pub held: Option<&'a Databases>,
+}
+
+/// The databases as a `Plain` handler reads them: under a shared lock taken for the purpose, or
+/// those an `EXEC` holds already (see [`Ctx::held`]).
+pub enum DatabasesRef<'a> {
+    Locked(RwLockReadGuard<'a, Databases>),
+    Held(&'a Databases),
+}
+
+impl Deref for DatabasesRef<'_> {
+    type Target = Databases;
+
+    fn deref(&self) -> &Databases {
+        match self {
+            DatabasesRef::Locked(guard) => guard,
+            DatabasesRef::Held(databases) => databases,
+        }
+    }
 }
 
 impl Ctx<'_> {
     /// Looks a key up for reading, as Redis's `lookupKeyRead`: counts a keyspace hit or miss and
     /// records the access (unless the client asked for `CLIENT NO-TOUCH`).
     pub fn read_key<'d>(&self, db: &'d Db, key: &[u8]) -> Option<&'d Entry> {
-        let entry = db.get(key, self.now_ms);
-        self.server.stats.record_lookup(entry.is_some());
+        let entry = self.inspect_key(db, key);
         if let Some(entry) = entry {
             if !self.session.no_touch {
                 entry.touch(self.now_ms);
@@ -81,9 +108,18 @@ impl Ctx<'_> {
         entry
     }
 
-    /// Looks a key up for inspection (`TYPE`, `TTL`, `OBJECT`, `EXISTS`): counts a hit or miss
-    /// but leaves the access time alone, as Redis's `LOOKUP_NOTOUCH`.
+    /// Looks a key up for inspection (`TYPE`, `TTL`, `EXISTS`): counts a hit or miss but leaves
+    /// the access time alone, as Redis's `LOOKUP_NOTOUCH`. A miss is a `keymiss` event.
     pub fn inspect_key<'d>(&self, db: &'d Db, key: &[u8]) -> Option<&'d Entry> {
+        let entry = self.inspect_key_quietly(db, key);
+        if entry.is_none() {
+            crate::notify::key_miss(self.server, self.session.db, key);
+        }
+        entry
+    }
+
+    /// [`Ctx::inspect_key`] without the `keymiss` event (`OBJECT`, Redis's `LOOKUP_NONOTIFY`).
+    pub fn inspect_key_quietly<'d>(&self, db: &'d Db, key: &[u8]) -> Option<&'d Entry> {
         let entry = db.get(key, self.now_ms);
         self.server.stats.record_lookup(entry.is_some());
         entry
@@ -113,6 +149,34 @@ impl Ctx<'_> {
     /// The client's selected database, for reading.
     pub fn db<'d>(&self, databases: &'d Databases) -> &'d Db {
         databases.db(self.session.db)
+    }
+
+    /// The databases, for a `Plain` handler that needs to read them: a shared lock, or inside
+    /// `EXEC` the databases the transaction holds. Keep the result only as long as needed.
+    pub fn databases(&self) -> DatabasesRef<'_> {
+        match self.held {
+            Some(databases) => DatabasesRef::Held(databases),
+            None => DatabasesRef::Locked(self.server.keyspace.read()),
+        }
+    }
+
+    /// Whether this command runs inside `EXEC` (under the transaction's exclusive lock).
+    pub fn in_exec(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// A context for one command queued in a transaction, run by `EXEC` with the databases it
+    /// holds.
+    fn holding<'b>(&'b mut self, databases: &'b Databases) -> Ctx<'b> {
+        Ctx {
+            server: self.server,
+            session: &mut *self.session,
+            reply: self.reply.reborrow(),
+            now_ms: self.now_ms,
+            now_us: self.now_us,
+            may_block: self.may_block,
+            held: Some(databases),
+        }
     }
 }
 
@@ -160,9 +224,17 @@ impl Flags {
     pub const PROTECTED: Flags = Flags(1 << 16);
     /// Refused while the dataset loads asynchronously (a replica's `repl-diskless-load`).
     pub const NO_ASYNC_LOADING: Flags = Flags(1 << 17);
+    /// Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD and WATCH, and
+    /// QUIT and RESET, which end the transaction with the connection's state (Redis's list in
+    /// `processCommand`).
+    pub const TXN_CONTROL: Flags = Flags(1 << 20);
+    /// Allowed to a RESP2 client in subscribed mode: the (P|S)(UN)SUBSCRIBE family, PING, QUIT
+    /// and RESET (Redis's list in `processCommand`).
+    pub const PUBSUB_OK: Flags = Flags(1 << 21);
 
     /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
-    /// `sentinel` and `protected` on purpose.
+    /// `sentinel` and `protected` on purpose; `txn_control` and `pubsub_ok` are thredis's own
+    /// (Redis tests the command's function instead).
     const NAMES: [(Flags, &'static str); 15] = [
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
@@ -249,6 +321,18 @@ pub struct KeySpec {
     pub flags: &'static [&'static str],
     /// Redis's remark on the flags, if it has one.
     pub notes: &'static str,
+    /// Set when the keys are found by a count (`LMPOP numkeys key ...`): Redis's `keynum`
+    /// `find_keys`. `last` and `step` are unused then.
+    pub keynum: Option<KeyNum>,
+}
+
+/// A `keynum` key specification, relative to the spec's `begin`: the number of keys is the
+/// argument at `keynumidx`, the first key at `firstkey`, then every `keystep`th.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyNum {
+    pub keynumidx: i32,
+    pub firstkey: i32,
+    pub keystep: i32,
 }
 
 impl KeySpec {
@@ -258,6 +342,15 @@ impl KeySpec {
     pub const fn legacy(specs: &[KeySpec]) -> Keys {
         if specs.is_empty() {
             return Keys::NONE;
+        }
+        // Keys found by a count have no fixed range: such a command reports `movablekeys` and,
+        // with no other spec, the legacy triple 0 0 0.
+        let mut i = 0;
+        while i < specs.len() {
+            if specs[i].keynum.is_some() {
+                return Keys::NONE;
+            }
+            i += 1;
         }
         if specs.len() == 1 {
             let spec = specs[0];
@@ -304,6 +397,11 @@ pub enum Group {
     Connection,
     Server,
     Scripting,
+    Transactions,
+    Pubsub,
+    List,
+    Hash,
+    Set,
 }
 
 impl Group {
@@ -314,6 +412,11 @@ impl Group {
             Group::Connection => "connection",
             Group::Server => "server",
             Group::Scripting => "scripting",
+            Group::Transactions => "transactions",
+            Group::Pubsub => "pubsub",
+            Group::List => "list",
+            Group::Hash => "hash",
+            Group::Set => "set",
         }
     }
 }
@@ -491,45 +594,31 @@ fn truncated(text: &[u8], max: usize) -> &[u8] {
     }
 }
 
-/// Runs one request: resolve, check, run the handler under the right lock, reply, count.
+/// Runs one request: resolve, check, then queue it (inside MULTI) or run the handler under the
+/// right lock, reply, count. Every refusal before the handler runs also flags an open
+/// transaction, so its EXEC fails (Redis's `rejectCommand`).
 pub fn execute(ctx: &mut Ctx, request: &Request) {
     let resolved = match resolve(request) {
         Ok(resolved) => resolved,
         Err(error) => {
-            ctx.server
-                .stats
-                .record_rejected(lookup(request.arg(0)).map(|r| r.id));
-            reply_error(ctx, &error);
+            let known = lookup(request.arg(0));
+            ctx.server.stats.record_rejected(known.map(|r| r.id));
+            reject(ctx, known, &error);
             return;
         }
     };
-    if resolved.command.flags.contains(Flags::PROTECTED) && !debug_allowed(ctx) {
+    if let Err(error) = admit(ctx, resolved) {
         ctx.server.stats.record_rejected(Some(resolved.id));
-        let error = CommandError::Rejected(format!(
-            "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
-            resolved.command.name.to_ascii_uppercase()
-        ));
-        reply_error(ctx, &error);
-        return;
-    }
-    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {
-        ctx.server.stats.record_rejected(Some(resolved.id));
-        reply_error(ctx, &error);
+        reject(ctx, Some(resolved), &error);
         return;
     }
     ctx.session.info.set_last_command(resolved.id);
-
-    let mark = ctx.reply.mark();
-    let result = run(ctx, resolved, request);
-    // One more clock reading for the duration: the start is the command's own `now`.
-    let elapsed = Duration::from_micros(clock::now_us().saturating_sub(ctx.now_us) as u64);
-    ctx.server
-        .stats
-        .record_call(resolved.id, elapsed, result.is_err());
-    if let Err(error) = result {
-        ctx.reply.truncate(mark);
-        reply_error(ctx, &error);
+    if transactions::queues(ctx.session, resolved) {
+        transactions::queue(ctx, resolved, request);
+        return;
     }
+    let start_us = ctx.now_us;
+    call(ctx, resolved, start_us, |ctx| run(ctx, resolved, request));
 }
 
 /// Runs a resolved command's handler under the lock its kind asks for. (Inlined: it is the
@@ -545,10 +634,7 @@ fn run(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult {
         Handler::Write(run) => {
             let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);
             server.write(db, now_ms, |writer| {
-                writer.begin_command();
-                let result = run(ctx, request, writer);
-                writer.end_command(request.iter());
-                result
+                as_command(writer, request, |writer| run(ctx, request, writer))
             })
         }
         Handler::Container => {
@@ -563,6 +649,92 @@ fn run(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult {
 pub fn replay(ctx: &mut Ctx, request: &Request) -> CommandResult {
     let resolved = resolve(request)?;
     run(ctx, resolved, request)
+}
+
+/// Runs one command queued in a transaction, from `EXEC`, which holds the exclusive lock: its
+/// writer serves write handlers, its databases read handlers and the `Plain` handlers that read
+/// data. The reply goes into EXEC's array.
+pub fn execute_queued(ctx: &mut Ctx, resolved: Resolved, request: &Request, writer: &mut Writer) {
+    writer.select(ctx.session.db);
+    call(ctx, resolved, clock::now_us(), |ctx| {
+        match resolved.command.handler {
+            Handler::Plain(run) => run(&mut ctx.holding(writer.databases()), request),
+            Handler::Read(run) => run(ctx, request, writer.databases()),
+            Handler::Write(run) => as_command(writer, request, |writer| run(ctx, request, writer)),
+            Handler::Container => unreachable!("only resolved commands are queued"),
+        }
+    });
+    // A queued HELLO switches the protocol for the rest of EXEC's reply, as in Redis.
+    ctx.reply.set_resp3(ctx.session.resp3);
+}
+
+/// Runs a write handler as one client command on the write path: what it changes is journaled
+/// as `request` unless it journals something else.
+#[inline]
+fn as_command(
+    writer: &mut Writer,
+    request: &Request,
+    run: impl FnOnce(&mut Writer) -> CommandResult,
+) -> CommandResult {
+    writer.begin_command();
+    let result = run(writer);
+    writer.end_command(request.iter());
+    result
+}
+
+/// Runs `handler`, counts the call (its duration from `start_us`), and replaces whatever it
+/// replied with its error if it failed.
+fn call(
+    ctx: &mut Ctx,
+    resolved: Resolved,
+    start_us: i64,
+    handler: impl FnOnce(&mut Ctx) -> CommandResult,
+) {
+    let mark = ctx.reply.mark();
+    let result = handler(ctx);
+    let elapsed = Duration::from_micros(clock::now_us().saturating_sub(start_us) as u64);
+    ctx.server
+        .stats
+        .record_call(resolved.id, elapsed, result.is_err());
+    if let Err(error) = result {
+        ctx.reply.truncate(mark);
+        reply_error(ctx, &error);
+    }
+}
+
+/// The checks Redis's `processCommand` makes between finding a command and running it, in its
+/// order, driven by the row's flags.
+fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
+    let flags = resolved.command.flags;
+    if flags.contains(Flags::PROTECTED) && !debug_allowed(ctx) {
+        return Err(CommandError::Rejected(format!(
+            "ERR {} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+            resolved.command.name.to_ascii_uppercase()
+        )));
+    }
+    if flags.contains(Flags::NO_MULTI) && ctx.session.transaction.is_some() {
+        return Err(CommandError::err(
+            "Command not allowed inside a transaction",
+        ));
+    }
+    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {
+        return Err(error);
+    }
+    if !flags.contains(Flags::PUBSUB_OK) && ctx.session.in_resp2_pubsub() {
+        return Err(CommandError::err(format!(
+            "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            resolved.full_name()
+        )));
+    }
+    Ok(())
+}
+
+/// Replies to a request refused before it ran, and flags the transaction it was meant for.
+fn reject(ctx: &mut Ctx, command: Option<Resolved>, error: &CommandError) {
+    match transactions::rejected(ctx, command, error) {
+        Some(abort) => reply_error(ctx, &abort),
+        None => reply_error(ctx, error),
+    }
 }
 
 /// `enable-debug-command`: `yes`, or `local` for a client on the loopback interface.
@@ -639,6 +811,15 @@ impl CommandError {
     }
 }
 
+impl CommandError {
+    /// The arity error a handler finds itself, for argument counts the row's arity allows but
+    /// the command does not (`LPOP key count extra`, `HSET key field`): Redis's
+    /// `addReplyErrorArity`, naming the command as its row does.
+    pub fn arity_of(args: &Args) -> CommandError {
+        CommandError::WrongArity(String::from_utf8_lossy(args.arg(0)).to_ascii_lowercase())
+    }
+}
+
 impl From<WrongType> for CommandError {
     fn from(_: WrongType) -> Self {
         CommandError::WrongType
@@ -660,6 +841,32 @@ pub fn parse_c_int(arg: &[u8], message: Option<&'static str>) -> Result<i32, Com
             "value is out of range, value must between -2147483648 and 2147483647",
         ))
     })
+}
+
+/// A `long` argument within `min..=max`, as Redis's `getRangeLongFromObjectOrReply`: with a
+/// `message`, that is the error for text and for numbers out of range alike; without one, "not
+/// an integer" for text and the bounds for numbers out of range.
+pub fn parse_range(
+    arg: &[u8],
+    min: i64,
+    max: i64,
+    message: Option<&'static str>,
+) -> Result<i64, CommandError> {
+    let error = |default: CommandError| message.map_or(default, CommandError::err);
+    let n = number::parse_i64(arg).ok_or_else(|| error(CommandError::NotInteger))?;
+    if n < min || n > max {
+        return Err(error(CommandError::err(format!(
+            "value is out of range, value must between {min} and {max}"
+        ))));
+    }
+    Ok(n)
+}
+
+/// A non-negative `long` argument, as Redis's `getPositiveLongFromObjectOrReply`: `message` (or
+/// Redis's "must be positive") for text and negative numbers alike.
+pub fn parse_positive(arg: &[u8], message: Option<&'static str>) -> Result<i64, CommandError> {
+    let message = message.unwrap_or("value is out of range, must be positive");
+    parse_range(arg, 0, i64::MAX, Some(message))
 }
 
 /// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).

@@ -14,9 +14,10 @@
 pub mod params;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU32, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::keyspace::{hash, set};
 use crate::protocol::Limits;
 use crate::protocol::split::{repr, split_args};
 
@@ -66,8 +67,20 @@ pub struct Config {
     pub enable_debug_command: RwLock<DebugAccess>,
     /// `replicaof host port`, kept for when replication arrives.
     pub replicaof: RwLock<Option<(String, u16)>>,
+    /// `notify-keyspace-events`, as an `EventClass` mask. Shared with the keyspace, whose
+    /// writers read it to decide which events to record (`Server::bind` links the two).
+    pub notify_keyspace_events: Arc<AtomicU32>,
+    /// `client-output-buffer-limit`, per class of client (see [`CLIENT_CLASSES`]).
+    pub client_output_buffer_limit: RwLock<[OutputLimit; 3]>,
     /// The configuration file, as an absolute path, if one was given.
     pub config_file: Option<PathBuf>,
+    // Collection encodings: when Redis would convert a small hash or set to a hash table.
+    // `list-*` are accepted and reported; lists have one encoding in Redis 7.0.
+    pub hash_max_listpack_entries: AtomicI64,
+    pub hash_max_listpack_value: AtomicI64,
+    pub set_max_intset_entries: AtomicI64,
+    pub list_max_listpack_size: AtomicI64,
+    pub list_compress_depth: AtomicI64,
 }
 
 impl Default for Config {
@@ -103,10 +116,52 @@ impl Default for Config {
             logfile: RwLock::new(String::new()),
             enable_debug_command: RwLock::new(DebugAccess::No),
             replicaof: RwLock::new(None),
+            notify_keyspace_events: Arc::default(),
+            client_output_buffer_limit: RwLock::new(DEFAULT_OUTPUT_LIMITS),
             config_file: None,
+            hash_max_listpack_entries: AtomicI64::new(512),
+            hash_max_listpack_value: AtomicI64::new(64),
+            set_max_intset_entries: AtomicI64::new(512),
+            list_max_listpack_size: AtomicI64::new(-2),
+            list_compress_depth: AtomicI64::new(0),
         }
     }
 }
+
+/// How much output may wait for one client of a class before it is disconnected
+/// (`client-output-buffer-limit <class> <hard> <soft> <soft-seconds>`): at once past `hard`
+/// bytes, or after staying past `soft` bytes for more than `soft_seconds`. 0 means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+/// The classes of `client-output-buffer-limit`, in the order `CONFIG GET` prints them
+/// (`replica` is accepted for `slave`).
+pub const CLIENT_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
+
+const PUBSUB_CLASS: usize = 2;
+
+/// Redis's defaults: `normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60`.
+const DEFAULT_OUTPUT_LIMITS: [OutputLimit; 3] = [
+    OutputLimit {
+        hard: 0,
+        soft: 0,
+        soft_seconds: 0,
+    },
+    OutputLimit {
+        hard: 256 << 20,
+        soft: 64 << 20,
+        soft_seconds: 60,
+    },
+    OutputLimit {
+        hard: 32 << 20,
+        soft: 8 << 20,
+        soft_seconds: 60,
+    },
+];
 
 /// Reads a setting guarded by a lock, tolerating poisoning (the value is always whole).
 pub fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -128,6 +183,21 @@ impl Config {
         Limits {
             max_bulk_len: Config::get(&self.proto_max_bulk_len) as usize,
             max_query_buffer: Config::get(&self.client_query_buffer_limit) as usize,
+        }
+    }
+
+    /// `hash-max-listpack-*`, for the hash commands.
+    pub fn hash_limits(&self) -> hash::Limits {
+        hash::Limits {
+            max_entries: Config::get(&self.hash_max_listpack_entries) as usize,
+            max_value: Config::get(&self.hash_max_listpack_value) as usize,
+        }
+    }
+
+    /// `set-max-intset-entries`, for the set commands.
+    pub fn set_limits(&self) -> set::Limits {
+        set::Limits {
+            max_intset_entries: Config::get(&self.set_max_intset_entries) as usize,
         }
     }
 
@@ -164,6 +234,11 @@ impl Config {
 
     pub fn aof_load_truncated(&self) -> bool {
         self.aof_load_truncated.load(Ordering::Relaxed)
+    }
+
+    /// The output buffer limit of pub/sub clients (`client-output-buffer-limit pubsub ...`).
+    pub fn pubsub_output_limit(&self) -> OutputLimit {
+        read(&self.client_output_buffer_limit)[PUBSUB_CLASS]
     }
 
     /// The working directory, which `dir` sets (Redis chdirs into it, and so does thredis).
@@ -324,6 +399,21 @@ mod tests {
             .load_lines(&["save 900 1".into(), "save 300 10".into()])
             .unwrap();
         assert_eq!(read(&config.save), vec![(900, 1), (300, 10)]);
+    }
+
+    #[test]
+    fn each_output_buffer_limit_line_sets_its_own_class() {
+        let config = Config::default();
+        config
+            .load_lines(&[
+                "client-output-buffer-limit normal 1mb 512kb 10".into(),
+                "client-output-buffer-limit pubsub 2mb 1mb 20".into(),
+            ])
+            .unwrap();
+        let limits = read(&config.client_output_buffer_limit);
+        assert_eq!(limits[0].hard, 1 << 20);
+        assert_eq!(limits[1].hard, 256 << 20, "untouched");
+        assert_eq!(config.pubsub_output_limit().soft_seconds, 20);
     }
 
     #[test]

@@ -14,6 +14,13 @@
 //! large batch of replies is flushed early to bound memory. With the append-only file on, the
 //! writes those replies acknowledge (or observed) are made durable first
 //! (`persistence::make_durable`), one group commit for the whole batch.
+//!
+//! # Subscribed clients
+//! A client subscribed to a channel may be sent messages while it says nothing. Its thread
+//! waits on its socket *and* its doorbell (`doorbell::wait`), which publishers ring, and writes
+//! the messages waiting in its outbox (`pubsub.rs`) along with its replies: those published
+//! before a command's reply was complete (by itself or anyone) go out before that reply, as in
+//! Redis. Other clients keep the plain `read`.
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -21,10 +28,13 @@ use std::sync::Arc;
 
 use crate::clients::ClientInfo;
 use crate::clock;
+use crate::commands::transactions::Transaction;
 use crate::commands::{self, Ctx};
+use crate::doorbell::{self, Interest, Woken};
 use crate::log;
 use crate::persistence;
 use crate::protocol::{ReadError, Reply, Request, RequestReader};
+use crate::pubsub::Subscriber;
 use crate::random::Rng;
 use crate::server::Server;
 use crate::sys;
@@ -60,7 +70,13 @@ pub struct Session {
     pub skip_next_reply: bool,
     /// The current command's reply is dropped.
     skip_this_reply: bool,
+    /// The command just run blocked (`BLPOP` on an empty list): what to wait for.
+    pub blocked: Option<crate::blocking::Wait>,
     pub rng: Rng,
+    /// The commands queued since MULTI; `None` outside a transaction.
+    pub transaction: Option<Transaction>,
+    /// Its subscriptions and outbox, from its first pub/sub command on.
+    pub subscriber: Option<Arc<Subscriber>>,
 }
 
 impl Session {
@@ -74,8 +90,17 @@ impl Session {
             reply_off: false,
             skip_next_reply: false,
             skip_this_reply: false,
+            blocked: None,
             rng: Rng::new(),
+            transaction: None,
+            subscriber: None,
         }
+    }
+
+    /// RESP2 subscribed mode: subscribed to something, and not speaking RESP3, which can mix
+    /// pushes with replies. Only the pub/sub commands, PING, QUIT and RESET run then.
+    pub fn in_resp2_pubsub(&self) -> bool {
+        !self.resp3 && self.subscriber.as_ref().is_some_and(|s| s.is_listening())
     }
 
     pub fn select(&mut self, db: usize) {
@@ -104,6 +129,8 @@ struct Socket<'a> {
     /// journal's end after the last command, covering every write it made or saw (0 while the
     /// AOF is off).
     durable_to: u64,
+    /// The client's outbox, once it has used pub/sub.
+    subscriber: Option<Arc<Subscriber>>,
 }
 
 impl Socket<'_> {
@@ -137,7 +164,8 @@ impl Socket<'_> {
     /// Each yield is a trip through the scheduler, so the number of yields adapts to this
     /// client: it grows while waiting pays off and halves when it does not (a client that pauses
     /// between requests, or sends large pipelined batches), never beyond [`MAX_YIELDS`]. One
-    /// non-blocking check is always made.
+    /// non-blocking check is always made. For a subscriber, messages arriving while it yields
+    /// end the wait as well (it returns `None`, and [`Socket::wait`] sees them).
     fn read_without_sleeping(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
         for attempt in 0..=self.yields {
             match sys::recv_now(self.stream, buf) {
@@ -150,6 +178,11 @@ impl Socket<'_> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if attempt < self.yields {
                         std::thread::yield_now();
+                        // Messages for a subscriber reward the wait too: its caller sends them.
+                        if self.subscriber.as_ref().is_some_and(|s| s.has_messages()) {
+                            self.yields = (self.yields + 1).min(MAX_YIELDS);
+                            return Ok(None);
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -164,16 +197,46 @@ impl Socket<'_> {
         }
         Ok(None)
     }
+
+    /// Moves the pub/sub messages waiting for this client into its output, at `at`.
+    fn take_messages(&mut self, at: usize) {
+        if let Some(subscriber) = &self.subscriber {
+            let before = self.out.len();
+            subscriber.drain_into(&mut self.out, at);
+            if self.out.len() != before {
+                // A message may tell of a write (a keyspace notification), journaled before it
+                // was published: it goes out once durable, as a reply would.
+                self.durable_to = self.server.persistence.aof.end();
+            }
+        }
+    }
+
+    /// Sleeps until the client sends something or, if it is subscribed, a publisher rings.
+    /// Returns whether the socket is worth reading (false: messages arrived).
+    fn wait(&mut self) -> io::Result<bool> {
+        let Some(subscriber) = self.subscriber.as_ref().filter(|s| s.is_listening()) else {
+            return Ok(true);
+        };
+        if !subscriber.may_sleep() {
+            return Ok(false);
+        }
+        let woken = doorbell::wait(self.stream, self.info.doorbell()?, Interest::Requests, None);
+        subscriber.woke();
+        Ok(woken? != Woken::Rung)
+    }
 }
 
 impl Read for Socket<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.flush()?;
-        let n = match self.read_without_sleeping(buf)? {
-            Some(n) => n,
-            None => {
+        let n = loop {
+            self.take_messages(self.out.len());
+            self.flush()?;
+            if let Some(n) = self.read_without_sleeping(buf)? {
+                break n;
+            }
+            if self.wait()? {
                 let mut stream = self.stream;
-                stream.read(buf)?
+                break stream.read(buf)?;
             }
         };
         self.server.stats.record_read(n);
@@ -192,6 +255,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         yields: MAX_YIELDS,
         sleeps: 0,
         durable_to: 0,
+        subscriber: None,
     };
     let mut reader = RequestReader::new(BufReader::with_capacity(READ_BUFFER, socket));
     let mut request = Request::default();
@@ -230,7 +294,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         }
 
         let socket = reader.get_mut().get_mut();
-        let mark = socket.out.len();
+        let mut mark = socket.out.len();
         let resp3 = session.resp3;
         let now_us = clock::now_us();
         let mut ctx = Ctx {
@@ -240,13 +304,29 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
             now_ms: now_us / 1000,
             now_us,
             may_block: true,
+            held: None,
         };
         commands::execute(&mut ctx, &request);
         socket.durable_to = server.persistence.aof.end();
+        if socket.subscriber.is_none() {
+            socket.subscriber = session.subscriber.clone();
+        }
+        if let Some(wait) = session.blocked.take() {
+            // The command blocked: earlier replies go out first, its own comes when it is served.
+            match crate::blocking::wait(server, &info, wait, || socket.flush()) {
+                Some(reply) => socket.out.extend_from_slice(&reply),
+                None => return,
+            }
+            mark = 0;
+            // The write that served it (another client's) journaled the pop: durable first.
+            socket.durable_to = server.persistence.aof.end();
+        }
 
         if session.reply_off || session.skip_this_reply {
             socket.out.truncate(mark);
         }
+        // Messages published before the command's reply was complete go out before it.
+        socket.take_messages(mark);
         session.skip_this_reply = std::mem::take(&mut session.skip_next_reply);
         if session.close_after_reply || info.is_killed() {
             break;

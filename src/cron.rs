@@ -44,14 +44,19 @@ fn run(server: &Server) {
     }
 }
 
-/// Closes clients that sent nothing for `timeout` seconds. Redis closes them silently.
+/// Closes clients that sent nothing for `timeout` seconds. Redis closes them silently, and
+/// spares subscribed clients, whose silence is the point.
 fn close_idle_clients(server: &Server, now_ms: i64) {
     let timeout = server.config.timeout();
     if timeout == 0 {
         return;
     }
     for client in server.clients.all() {
-        if client.idle_ms(now_ms) > timeout * 1000 {
+        // Blocked and subscribed clients wait on the server, they are not idle (as in Redis).
+        if client.idle_ms(now_ms) > timeout * 1000
+            && !client.modes.is_pubsub()
+            && !client.is_blocked()
+        {
             log!(Verbose, "Closing idle client");
             client.kill();
         }

@@ -131,6 +131,19 @@ pub fn wait(
     }
 }
 
+/// Whether the client at the other end of `socket` has closed the connection, checked at once
+/// without waiting (a writer serving a blocked client skips one that is gone). `doorbell` is
+/// polled alongside, harmlessly: `poll` needs the pair.
+pub fn hung_up(socket: &TcpStream, doorbell: &Doorbell) -> bool {
+    sys::poll_two(
+        socket,
+        sys::POLLRDHUP,
+        doorbell.readable_end(),
+        Some(std::time::Duration::ZERO),
+    )
+    .is_ok_and(|(events, _)| events & (sys::POLLHUP | sys::POLLERR | sys::POLLRDHUP) != 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@
 mod bytes;
 pub mod changes;
 mod db;
+mod dense;
 pub mod expire;
 pub mod hash;
 mod hasher;
@@ -187,6 +188,25 @@ impl Writer<'_> {
         self.db
     }
 
+    /// Selects another database for what follows: `EXEC` runs a transaction's commands through
+    /// one writer, and a `SELECT` among them moves the rest to another database; serving a
+    /// client blocked in another database than the writer's does the same.
+    pub fn select(&mut self, db: usize) {
+        self.db = db;
+    }
+
+    /// Wraps what this write journaled in `MULTI` ... `EXEC` when it is more than one record, so
+    /// that a replay applies a transaction whole (Redis 7.0's `propagatePendingCommands`: one
+    /// command is atomic without wrapping). `MULTI` and `EXEC` belong to no database
+    /// ([`Record::ANY_DB`]): a `SELECT` goes inside the transaction, as in Redis's files.
+    pub fn journal_as_transaction(&mut self) {
+        let journal = &mut self.recorded.journal;
+        if journal.len() > 1 {
+            journal.insert(0, Record::new(Record::ANY_DB, ["MULTI"].iter()));
+            journal.push(Record::new(Record::ANY_DB, ["EXEC"].iter()));
+        }
+    }
+
     /// What this write records (see [`changes`]).
     pub fn tracking(&self) -> Tracking {
         self.tracking
@@ -194,6 +214,7 @@ impl Writer<'_> {
 
     /// Starts a client command: what it changes from here on is journaled by
     /// [`Writer::end_command`] unless it journals itself.
+    #[inline]
     pub fn begin_command(&mut self) {
         self.command_start = self.changes;
         self.propagated = false;
@@ -201,10 +222,17 @@ impl Writer<'_> {
 
     /// Ends a client command: journals `args` (the request as sent) if the command changed
     /// anything and did not call [`Writer::propagate`].
+    #[inline]
     pub fn end_command<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
         if self.tracking.journal && !self.propagated && self.changes > self.command_start {
-            self.recorded.journal.push(Record::new(self.db, args));
+            self.journal_as_sent(args);
         }
+    }
+
+    /// Kept out of line, so that [`Writer::end_command`] stays a test on the hot path.
+    #[inline(never)]
+    fn journal_as_sent<A: AsRef<[u8]>>(&mut self, args: impl ExactSizeIterator<Item = A>) {
+        self.recorded.journal.push(Record::new(self.db, args));
     }
 
     /// Journals `args` in the selected database in place of the command as sent (which is then
@@ -222,21 +250,28 @@ impl Writer<'_> {
     }
 
     /// Records a keyspace event on `key` in the selected database (Redis's
-    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class.
+    /// `notifyKeyspaceEvent`), if `notify-keyspace-events` asks for its class. Inlined: almost
+    /// always it is off, and then this is one test.
+    #[inline]
     pub fn notify(&mut self, class: EventClass, name: &'static str, key: &[u8]) {
         self.notify_in(self.db, class, name, key);
     }
 
     /// [`Writer::notify`], in database `db`.
+    #[inline]
     pub fn notify_in(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
         if self.tracking.events.intersects(class) {
-            self.recorded.events.push(Event {
-                class,
-                name,
-                db,
-                key: Bytes::new(key),
-            });
+            self.record_event(db, class, name, key);
         }
+    }
+
+    fn record_event(&mut self, db: usize, class: EventClass, name: &'static str, key: &[u8]) {
+        self.recorded.events.push(Event {
+            class,
+            name,
+            db,
+            key: Bytes::new(key),
+        });
     }
 
     /// Reports one change made in place to `key` (through [`Writer::get_mut`]) in the selected
@@ -271,6 +306,18 @@ impl Writer<'_> {
         if self.tracking.blocked && value.is_blockable() {
             self.signal_ready(db, key);
         }
+    }
+
+    /// Whether anything was recorded for the commit.
+    #[inline]
+    pub fn has_changes(&self) -> bool {
+        !self.recorded.is_empty()
+    }
+
+    /// The keyspace events recorded so far, to publish before the commit (EXEC publishes each
+    /// command's as it runs).
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.recorded.events)
     }
 
     /// Everything recorded so far, for the commit. Leaves nothing behind.
@@ -325,6 +372,9 @@ impl Writer<'_> {
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
         let db = self.db;
         let blockable = self.tracking.blocked && value.is_blockable();
+        // Redis's `dbAdd` notifies `new`; overwriting a live key (`dbOverwrite`) does not.
+        let created = self.tracking.events.intersects(EventClass::NEW)
+            && !self.databases.dbs[db].contains(key, self.expiry_clock);
         if self.databases.dbs[db].set(key, value, ttl, self.expiry_clock) {
             self.record_expiry(db, key);
         }
@@ -333,6 +383,9 @@ impl Writer<'_> {
             if let Some(entry) = self.databases.dbs[db].get_mut_unchecked(key) {
                 entry.touch(self.now_ms);
             }
+        }
+        if created {
+            self.notify_in(db, EventClass::NEW, "new", key);
         }
         self.modified_in(db, key);
         if blockable {
@@ -357,9 +410,12 @@ impl Writer<'_> {
     }
 
     /// Stores an entry taken with [`Writer::remove_in`] under `key` in database `db`.
+    /// Notifies `new`, as Redis's RENAME, MOVE and COPY do: they add the key afresh (`dbAdd`),
+    /// whatever it held before.
     pub fn put_in(&mut self, db: usize, key: &[u8], entry: Entry, expires: Option<i64>) {
         self.signal_if_blockable(db, key, entry.value());
         self.databases.dbs[db].put(key, entry, expires);
+        self.notify_in(db, EventClass::NEW, "new", key);
         self.modified_in(db, key);
     }
 
@@ -398,6 +454,28 @@ impl Writer<'_> {
     /// [`Writer::databases`].
     pub fn changed(&mut self, n: u64) {
         self.changes += n;
+    }
+
+    /// Records that `count` elements (at least one) were taken out of the collection at `key`
+    /// in place: the event `name` of `class`, then, if the collection is now `emptied`, the
+    /// removal of the key (Redis never keeps an empty collection) and its `del` event, and the
+    /// change count (Redis counts each element).
+    pub fn removed_elements(
+        &mut self,
+        key: &[u8],
+        class: EventClass,
+        name: &'static str,
+        count: usize,
+        emptied: bool,
+    ) {
+        self.notify(class, name, key);
+        if emptied {
+            self.remove(key);
+            self.notify(EventClass::GENERIC, "del", key);
+        } else {
+            self.modified(key);
+        }
+        self.changed(count.saturating_sub(1) as u64);
     }
 
     /// All databases, for commands that act on them whole (`FLUSHALL`, `SWAPDB`). Report what
@@ -483,6 +561,44 @@ mod tests {
                 "*2\r\n$3\r\nDEL\r\n$5\r\nother\r\n"
             ]
         );
+    }
+
+    #[test]
+    fn a_transaction_that_journaled_several_records_is_wrapped_in_multi_exec() {
+        let keyspace = Keyspace::new(2);
+        journaling(&keyspace);
+        let commands = |writes: &[(usize, &str)]| {
+            keyspace.write(0, 0, |w| {
+                for &(db, key) in writes {
+                    w.select(db);
+                    w.begin_command();
+                    w.set(key.as_bytes(), Value::string(b"v"), Ttl::Clear);
+                    w.end_command(["SET", key, "v"].iter());
+                }
+                w.journal_as_transaction();
+                w.take_changes()
+                    .journal
+                    .into_iter()
+                    .map(|record| (record.db, String::from_utf8(record.command).unwrap()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let set = |key: &str| format!("*3\r\n$3\r\nSET\r\n$1\r\n{key}\r\n$1\r\nv\r\n");
+        assert_eq!(
+            commands(&[(0, "a")]),
+            [(0, set("a"))],
+            "one command is atomic"
+        );
+        assert_eq!(
+            commands(&[(0, "a"), (1, "b")]),
+            [
+                (Record::ANY_DB, "*1\r\n$5\r\nMULTI\r\n".to_string()),
+                (0, set("a")),
+                (1, set("b")),
+                (Record::ANY_DB, "*1\r\n$4\r\nEXEC\r\n".to_string()),
+            ]
+        );
+        assert!(commands(&[]).is_empty());
     }
 
     #[test]

@@ -17,11 +17,16 @@
 //! 6. The handler's reply is encoded by [`protocol::reply`] as RESP2 or RESP3.
 //!
 //! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
-//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`doorbell`] (waking a
-//! connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
+//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`blocking`] (clients
+//! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
 //! limits, `poll`), [`persistence`] (RDB snapshots and the append-only file: loaded at startup,
 //! fed by the write path, made durable before replies go out).
+//!
+//! Transactions and messaging: `commands::transactions` (MULTI/EXEC, run under one lock),
+//! [`watch`] (WATCH's registry, fed by the write path), [`pubsub`] (channels and each
+//! subscriber's bounded outbox), [`notify`] (keyspace notifications).
 
+pub mod blocking;
 pub mod clients;
 pub mod clock;
 pub mod commands;
@@ -32,13 +37,16 @@ pub mod doorbell;
 pub mod glob;
 pub mod keyspace;
 pub mod log;
+pub mod notify;
 pub mod number;
 pub mod persistence;
 pub mod protocol;
+pub mod pubsub;
 pub mod random;
 pub mod server;
 pub mod stats;
 pub mod sys;
+pub mod watch;
 
 pub use config::Config;
 pub use server::{Listening, Server};

@@ -35,6 +35,34 @@ impl Rng {
     }
 }
 
+impl Rng {
+    /// `count` distinct numbers from `0..size` (`count <= size`), in random order: the sample
+    /// behind `SRANDMEMBER`/`HRANDFIELD` with a positive count. O(count) work unless `count` is
+    /// a large part of `size`, when shuffling all of them is cheaper than rejecting repeats (the
+    /// same trade Redis makes between its "CASE 3" and "CASE 4").
+    pub fn sample(&mut self, size: usize, count: usize) -> Vec<usize> {
+        debug_assert!(count <= size);
+        if count.saturating_mul(3) > size {
+            let mut all: Vec<usize> = (0..size).collect();
+            for i in 0..count {
+                let j = i + self.below((size - i) as u64) as usize;
+                all.swap(i, j);
+            }
+            all.truncate(count);
+            return all;
+        }
+        let mut seen = std::collections::HashSet::with_capacity(count);
+        let mut picked = Vec::with_capacity(count);
+        while picked.len() < count {
+            let position = self.below(size as u64) as usize;
+            if seen.insert(position) {
+                picked.push(position);
+            }
+        }
+        picked
+    }
+}
+
 impl Default for Rng {
     fn default() -> Self {
         Rng::new()
@@ -54,5 +82,18 @@ mod tests {
             seen[n] = true;
         }
         assert!(seen.iter().all(|&s| s));
+    }
+
+    #[test]
+    fn samples_are_distinct_and_in_range() {
+        let mut rng = Rng::seeded(3);
+        for (size, count) in [(10, 10), (10, 9), (1000, 5), (5, 0)] {
+            let mut sample = rng.sample(size, count);
+            assert_eq!(sample.len(), count);
+            sample.sort();
+            sample.dedup();
+            assert_eq!(sample.len(), count, "distinct");
+            assert!(sample.iter().all(|&p| p < size));
+        }
     }
 }

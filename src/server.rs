@@ -18,13 +18,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::blocking::{self, Blocking};
 use crate::clients::Clients;
 use crate::config::{self, Config};
-use crate::keyspace::{Keyspace, Writer};
+use crate::keyspace::{Changes, Keyspace, Writer};
 use crate::log;
 use crate::persistence::{self, Persistence, SaveOnExit};
+use crate::pubsub::PubSub;
 use crate::stats::Stats;
-use crate::{REDIS_VERSION, VERSION, clock, connection, cron, sys};
+use crate::watch::Watches;
+use crate::{REDIS_VERSION, VERSION, clock, connection, cron, notify, sys};
 
 /// Stack size of a connection thread. The request parser is not recursive and handlers keep
 /// little on the stack; 256 KiB leaves a wide margin, and only the pages actually touched cost
@@ -46,6 +49,8 @@ pub struct Server {
     pub config: Config,
     pub keyspace: Keyspace,
     pub clients: Clients,
+    /// Clients waiting in blocking commands (`BLPOP`...), served from [`Server::commit`].
+    pub blocking: Blocking,
     pub stats: Stats,
     /// A random 40-hex-digit identity for this run (`run_id` in INFO).
     pub run_id: String,
@@ -55,6 +60,10 @@ pub struct Server {
     pub active_expire: AtomicBool,
     /// RDB saves, the append-only file, and the background jobs that write them.
     pub persistence: Persistence,
+    /// Channels, patterns and their subscribers.
+    pub pubsub: PubSub,
+    /// Keys watched by clients (`WATCH`).
+    pub watches: Watches,
 }
 
 /// A bound server, ready to serve.
@@ -91,15 +100,20 @@ impl Server {
                 "replicaof {host} {master_port} is accepted but replication is not implemented yet: running as a master"
             );
         }
+        let mut keyspace = Keyspace::new(config.databases());
+        keyspace.switches.events = Arc::clone(&config.notify_keyspace_events);
         let server = Server {
-            keyspace: Keyspace::new(config.databases()),
+            keyspace,
             clients: Clients::default(),
+            blocking: Blocking::default(),
             stats: Stats::default(),
             run_id: random_hex(40),
             started: Instant::now(),
             started_ms: clock::now_ms(),
             active_expire: AtomicBool::new(true),
             persistence: Persistence::default(),
+            pubsub: PubSub::default(),
+            watches: Watches::default(),
             config,
         };
         log!(Notice, "Running mode=standalone, port={port}.");
@@ -126,17 +140,32 @@ impl Server {
 
     /// Hands each change a write recorded to the feature that consumes it. Runs under the
     /// exclusive lock: everything here appends to memory or wakes a thread, and never waits on
-    /// I/O or another client.
+    /// I/O or another client. Inlined: most writes record nothing (no one watches, listens or
+    /// journals), and then this is one test.
+    #[inline]
     fn commit(&self, writer: &mut Writer) {
-        let changes = writer.take_changes();
-        if changes.is_empty() {
-            return;
+        if writer.has_changes() {
+            let changes = writer.take_changes();
+            self.consume(writer, changes);
         }
+    }
+
+    fn consume(&self, writer: &mut Writer, mut changes: Changes) {
         // Consumers plug in here, in this order: clients blocked on ready keys are served first
         // (their pops are changes too), then the journal goes to the append-only file and the
         // replicas, then WATCH and keyspace notifications see the modified keys and events.
-        self.persistence.commit(&changes.journal);
-        drop(changes);
+        if !changes.ready.is_empty() {
+            blocking::serve(self, writer, &mut changes);
+        }
+        if !changes.journal.is_empty() {
+            self.persistence.commit(&changes.journal);
+        }
+        if !changes.modified.is_empty() {
+            self.watches.touch(&changes.modified, writer.databases());
+        }
+        if !changes.events.is_empty() {
+            notify::publish(self, &changes.events, writer.tracking().events);
+        }
     }
 
     /// Ends the process the way Redis's `prepareForShutdown` does: with the keyspace held
@@ -220,7 +249,14 @@ struct Unregister<'a> {
 
 impl Drop for Unregister<'_> {
     fn drop(&mut self) {
-        self.server.clients.unregister(self.id);
+        let server = self.server;
+        server.pubsub.forget(self.id);
+        if let Some(info) = server.clients.get(self.id) {
+            server
+                .watches
+                .unwatch_all(&info, &server.keyspace.switches.watched_keys);
+        }
+        server.clients.unregister(self.id);
     }
 }
 

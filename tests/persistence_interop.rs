@@ -3,9 +3,11 @@
 //! proof is `DEBUG DIGEST`, which thredis computes exactly as Redis does: equal digests mean the
 //! same keys, types, values (elements in order for lists), and the same keys with a TTL.
 //!
-//! thredis has no commands for lists, hashes and sets yet, so collections enter thredis through
-//! files redis-server wrote, with small and large sizes so that both the compact encodings
-//! (listpack, intset) and the plain ones (quicklist of many nodes, hash table) are exercised.
+//! Collections enter thredis through files redis-server wrote, with small and large sizes so
+//! that both the compact encodings (listpack, intset) and the plain ones (quicklist of many
+//! nodes, hash table) are exercised, and through thredis's own commands, journaled (with the
+//! rewrites Redis makes: SPOP as SREM, HINCRBYFLOAT as HSET, a served blocking pop as the pop,
+//! a transaction between MULTI and EXEC) into an AOF that redis-server then replays.
 
 mod common;
 
@@ -218,6 +220,27 @@ fn an_aof_directory_written_by_redis_replays_in_thredis() {
         assert!(wait_until(Duration::from_secs(20), || raw
             .cmd(&["INFO", "persistence"])
             .contains("aof_rewrite_in_progress:0")));
+        // Collections by command, a transaction and a served blocking pop, as Redis journals them.
+        common::write_collections(&mut raw);
+        for args in [
+            &["MULTI"][..],
+            &["SPOP", "set:many-words", "5"],
+            &["SELECT", "3"],
+            &["HINCRBYFLOAT", "hash:tx", "f", "2.5"],
+            &["EXEC"],
+            &["SELECT", "0"],
+        ] {
+            assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
+        }
+        let mut waiter = Raw::connect(redis.port);
+        waiter.send(&common::resp(&[
+            "BLMOVE", "waited", "moved", "LEFT", "RIGHT", "0",
+        ]));
+        assert!(wait_until(Duration::from_secs(5), || raw
+            .cmd(&["INFO", "clients"])
+            .contains("blocked_clients:1")));
+        assert_eq!(raw.cmd(&["RPUSH", "waited", "a", "b"]), ":2\r\n");
+        assert_eq!(waiter.reply_text(), "$1\r\na\r\n");
         for args in [
             &["SET", "after", "rewrite"][..],
             &["INCR", "int"],
@@ -293,6 +316,25 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             ] {
                 assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
             }
+            common::write_collections(&mut raw);
+            for args in [
+                &["MULTI"][..],
+                &["SPOP", "set:many-words", "5"],
+                &["SELECT", "3"],
+                &["HINCRBYFLOAT", "hash:tx", "f", "2.5"],
+                &["LPUSH", "list:db3", "tx"],
+                &["EXEC"],
+                &["SELECT", "0"],
+            ] {
+                assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
+            }
+            let mut waiter = thredis.raw();
+            waiter.send(&common::resp(&["BRPOP", "waited", "0"]));
+            assert!(wait_until(Duration::from_secs(5), || raw
+                .cmd(&["INFO", "clients"])
+                .contains("blocked_clients:1")));
+            assert_eq!(raw.cmd(&["RPUSH", "waited", "a", "b", "c"]), ":3\r\n");
+            assert_eq!(waiter.reply_text(), "*2\r\n$6\r\nwaited\r\n$1\r\nc\r\n");
             digest(&mut raw)
         };
         let redis_dir = scratch_dir("interop-aof-to-redis");
@@ -307,7 +349,10 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             expected,
             "aof-use-rdb-preamble {preamble}"
         );
-        assert_eq!(raw.cmd(&["GET", "int"]), "$7\r\n12345.5\r\n");
+        assert_eq!(
+            raw.cmd(&["LRANGE", "waited", "0", "-1"]),
+            "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+        );
         for dir in [seed, thredis_dir, redis_dir] {
             let _ = fs::remove_dir_all(dir);
         }

@@ -533,8 +533,18 @@ fn wrong_arity_is_an_error_naming_the_command_in_lowercase() {
     assert_eq!(raw.command(&["PING"]), b"+PONG\r\n");
 }
 
-// row 23 (GET on a list answers -WRONGTYPE) needs a second value type: it arrives with lists,
-// hashes and sets. The error text itself is checked in src/commands.rs.
+// row 23
+#[test]
+fn get_on_a_list_is_a_wrong_type_error_and_the_list_is_untouched() {
+    let server = TestServer::start();
+    let mut raw = server.raw();
+    raw.command(&["RPUSH", "l", "a"]);
+    assert_eq!(
+        raw.command(&["GET", "l"]),
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+    assert_eq!(raw.command(&["LLEN", "l"]), b":1\r\n");
+}
 
 // row 24
 #[test]

@@ -326,3 +326,80 @@ fn debug_reload_keeps_the_data_and_the_digest() {
         "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n"
     );
 }
+
+#[test]
+fn collections_come_back_from_the_rdb_file_with_their_digest_and_encodings() {
+    let dir = scratch_dir("rdb-collections");
+    let args = ["--save", "", "--enable-debug-command", "yes"];
+    let before = {
+        let server = TestServer::in_dir(&dir, &args);
+        let mut raw = server.raw();
+        common::write_collections(&mut raw);
+        let before = common::fingerprint(&mut raw);
+        assert_eq!(raw.cmd(&["BGSAVE"]), "+Background saving started\r\n");
+        assert!(wait_until(Duration::from_secs(10), || {
+            raw.cmd(&["INFO", "persistence"])
+                .contains("rdb_bgsave_in_progress:0")
+        }));
+        assert_eq!(raw.cmd(&["DEBUG", "RELOAD"]), "+OK\r\n");
+        assert_eq!(common::fingerprint(&mut raw), before);
+        before
+    };
+    let server = TestServer::in_dir(&dir, &args);
+    assert_eq!(common::fingerprint(&mut server.raw()), before);
+}
+
+#[test]
+fn persistence_commands_inside_a_transaction() {
+    let dir = scratch_dir("rdb-exec");
+    let server = TestServer::in_dir(&dir, &["--save", "", "--enable-debug-command", "yes"]);
+    let mut raw = server.raw();
+    assert_eq!(raw.cmd(&["SET", "k", "v"]), "+OK\r\n");
+    let value = raw.cmd(&["DEBUG", "DIGEST-VALUE", "k"]);
+    assert_eq!(raw.cmd(&["MULTI"]), "+OK\r\n");
+    for args in [
+        &["SET", "k2", "v2"][..],
+        &["DEBUG", "DIGEST"],
+        &["DEBUG", "DIGEST-VALUE", "k"],
+        &["BGSAVE"],
+        &["BGREWRITEAOF"],
+        &["DEBUG", "RELOAD"],
+        &["INFO", "persistence"],
+    ] {
+        assert_eq!(raw.cmd(args), "+QUEUED\r\n", "{args:?}");
+    }
+    assert_eq!(
+        raw.cmd(&["SAVE"]),
+        "-ERR Command not allowed inside a transaction\r\n"
+    );
+    raw.cmd(&["DISCARD"]);
+    assert_eq!(raw.cmd(&["MULTI"]), "+OK\r\n");
+    for args in [
+        &["SET", "k2", "v2"][..],
+        &["DEBUG", "DIGEST"],
+        &["DEBUG", "DIGEST-VALUE", "k"],
+        &["BGSAVE"],
+        &["BGREWRITEAOF"],
+        &["DEBUG", "RELOAD"],
+    ] {
+        raw.cmd(args);
+    }
+    let exec = raw.cmd(&["EXEC"]);
+    let digest = raw.cmd(&["DEBUG", "DIGEST"]);
+    assert_eq!(
+        exec,
+        format!(
+            "*6\r\n+OK\r\n{digest}{value}+Background saving scheduled\r\n\
+             +Background append only file rewriting scheduled\r\n\
+             -ERR DEBUG RELOAD is not allowed inside a transaction\r\n"
+        )
+    );
+    // The scheduled jobs run once the transaction is over.
+    assert!(wait_until(Duration::from_secs(10), || {
+        server.dir.join("dump.rdb").exists()
+            && server.dir.join("appendonlydir").exists()
+            && raw
+                .cmd(&["INFO", "persistence"])
+                .contains("aof_rewrite_in_progress:0")
+    }));
+}

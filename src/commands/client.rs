@@ -83,12 +83,11 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 String::from_utf8_lossy(kind)
             )));
         }
-        // Every connection is a normal client until replication and pub/sub arrive.
-        if is_option(kind, "normal") {
-            clients
-        } else {
-            Vec::new()
-        }
+        // There are no replica or master connections yet.
+        clients
+            .into_iter()
+            .filter(|client| is_option(kind, client.kind()))
+            .collect()
     } else if args.len() > 3 && is_option(args.arg(2), "id") {
         let mut ids = Vec::new();
         for arg in args.iter().skip(3) {
@@ -184,7 +183,7 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 .as_ref()
                 .is_none_or(|a| client.laddr().as_bytes() == a.as_slice())
             && id.is_none_or(|id| client.id == id)
-            && kind.as_ref().is_none_or(|k| is_option(k, "normal"))
+            && kind.as_ref().is_none_or(|k| is_option(k, client.kind()))
             && !(skip_me && client.id == me);
         if !matches {
             continue;
@@ -204,6 +203,31 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
     } else {
         ctx.reply.integer(killed);
     }
+    Ok(())
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends the wait of a client blocked in `BLPOP` and
+/// friends, as if it timed out or with an `-UNBLOCKED` error; 1 if it was blocked, else 0.
+pub fn unblock(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let error = match args.len() {
+        3 => false,
+        4 if is_option(args.arg(3), "timeout") => false,
+        4 if is_option(args.arg(3), "error") => true,
+        4 => {
+            return Err(CommandError::err(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+        _ => {
+            return Err(CommandError::err(
+                "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.",
+            ));
+        }
+    };
+    let id = parse_int(args.arg(2))?;
+    let unblocked =
+        u64::try_from(id).is_ok_and(|id| ctx.server.blocking.unblock(ctx.server, id, error));
+    ctx.reply.integer(unblocked as i64);
     Ok(())
 }
 
@@ -287,6 +311,8 @@ pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

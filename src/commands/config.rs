@@ -87,8 +87,8 @@ pub fn set(ctx: &mut Ctx, args: &Args) -> CommandResult {
         }
     }
     // Settings that act when they change (turning the AOF on writes a base first). Inside EXEC
-    // (where commands may not block) that work is scheduled, as Redis does.
-    if let Err(reason) = crate::persistence::apply_config(ctx.server, !ctx.may_block) {
+    // that work is scheduled, as Redis does.
+    if let Err(reason) = crate::persistence::apply_config(ctx.server, ctx.in_exec()) {
         restore(changes.len());
         return Err(CommandError::err(format!(
             "CONFIG SET failed (possibly related to argument 'appendonly') - {reason}"

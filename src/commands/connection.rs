@@ -1,12 +1,21 @@
-//! Connection commands: PING (stages 2–4), ECHO (stage 5), QUIT, SELECT and HELLO, the
-//! handshake with which current clients choose RESP2 or RESP3.
+//! Connection commands: PING (stages 2–4), ECHO (stage 5), QUIT, SELECT, HELLO, the
+//! handshake with which current clients choose RESP2 or RESP3, and RESET.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option};
 use crate::REDIS_VERSION;
 use crate::commands::client::validate_name;
+use crate::commands::transactions::discard_transaction;
 
-/// `PING [message]`: `+PONG`, or the message as a bulk string.
+/// `PING [message]`: `+PONG`, or the message as a bulk string. In RESP2 subscribed mode,
+/// where a reply must look like a message, `["pong", message or ""]` (pub/sub stage 87).
 pub fn ping(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    if ctx.session.in_resp2_pubsub() && args.len() <= 2 {
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"pong");
+        ctx.reply
+            .bulk(if args.len() == 2 { args.arg(1) } else { b"" });
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.reply.simple("PONG"),
         2 => ctx.reply.bulk(args.arg(1)),
@@ -97,5 +106,23 @@ pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
     reply.bulk(b"master");
     reply.bulk(b"modules");
     reply.array(0);
+    Ok(())
+}
+
+/// `RESET`: the connection as it was when it opened (Redis's `clearClientConnectionState`): out
+/// of MULTI and every subscription (without confirmations), nothing watched, database 0,
+/// RESP2, no name, replies on.
+pub fn reset(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    discard_transaction(ctx);
+    if let Some(subscriber) = &ctx.session.subscriber {
+        ctx.server.pubsub.unsubscribe_all(subscriber);
+    }
+    ctx.session.select(0);
+    ctx.session.set_resp3(false);
+    ctx.reply.set_resp3(false);
+    ctx.session.info.update_names(|names| names.name.clear());
+    ctx.session.reply_off = false;
+    ctx.session.skip_next_reply = false;
+    ctx.reply.simple("RESET");
     Ok(())
 }

@@ -19,12 +19,12 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let sub = args.arg(1);
     match args.len() {
         2 if is_option(sub, "digest") => {
-            let digest = persistence::digest::dataset(&ctx.server.keyspace.read());
+            let digest = persistence::digest::dataset(&ctx.databases());
             ctx.reply.simple(&digest);
             Ok(())
         }
         _ if is_option(sub, "digest-value") => {
-            let databases = ctx.server.keyspace.read();
+            let databases = ctx.databases();
             let db = databases.db(ctx.session.db);
             let digests: Vec<String> = args
                 .iter()
@@ -66,14 +66,18 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
 
 /// `DEBUG SLEEP`: Redis's single thread sleeps, so every client waits. thredis holds the
 /// keyspace's write lock for the duration, which stalls every command that touches data, the
-/// same effect for all a test can observe.
+/// same effect for all a test can observe. Inside EXEC the transaction holds it already.
 fn sleep(ctx: &mut Ctx, seconds: &[u8]) -> CommandResult {
     // Redis reads it with strtod and no error check: garbage means 0.
     let seconds = number::parse_f64(seconds).unwrap_or(0.0).max(0.0);
     let duration = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::ZERO);
-    ctx.server
-        .keyspace
-        .write(ctx.session.db, ctx.now_ms, |_| std::thread::sleep(duration));
+    if ctx.in_exec() {
+        std::thread::sleep(duration);
+    } else {
+        ctx.server
+            .keyspace
+            .write(ctx.session.db, ctx.now_ms, |_| std::thread::sleep(duration));
+    }
     ctx.reply.ok();
     Ok(())
 }
@@ -97,6 +101,12 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
             ));
         }
     }
+    if ctx.in_exec() {
+        // It replaces the databases the transaction holds (and reads): not from inside it.
+        return Err(CommandError::err(
+            "DEBUG RELOAD is not allowed inside a transaction",
+        ));
+    }
     let server = ctx.server;
     let path = std::path::PathBuf::from(crate::config::read(&server.config.dbfilename));
     server.keyspace.write(ctx.session.db, ctx.now_ms, |w| {
@@ -107,6 +117,9 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
         }
         if flush {
             for index in 0..databases.count() {
+                // Redis's `emptyData` flags the watchers, as FLUSHALL does.
+                let watches = &server.watches;
+                watches.touch_database(databases, index, None, ctx.now_ms);
                 let mut old = std::mem::take(databases.db_mut(index));
                 old.release_to_snapshots();
             }
@@ -134,7 +147,7 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
 /// `DEBUG OBJECT key`: a status line about the value. The serialized length is what an RDB file
 /// would hold without compression.
 fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
-    let databases = ctx.server.keyspace.read();
+    let databases = ctx.databases();
     let entry = databases
         .db(ctx.session.db)
         .get(key, ctx.now_ms)

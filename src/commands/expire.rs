@@ -3,7 +3,7 @@
 //! same machinery its own commands.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
-use crate::keyspace::{Databases, Writer};
+use crate::keyspace::{Databases, EventClass, Writer};
 use crate::number::IntBuf;
 
 /// The unit of an EXPIRE-family argument, and whether it is relative to now.
@@ -142,11 +142,13 @@ fn set_expiry(ctx: &mut Ctx, args: &Args, w: &mut Writer, unit: Unit) -> Command
     if w.has_passed(when) {
         w.remove(key);
         w.propagate(&[b"DEL", key]);
+        w.notify(EventClass::GENERIC, "del", key);
     } else {
         w.set_expire(key, when);
         let mut journaled: Vec<&[u8]> = vec![b"PEXPIREAT", key, digits.format(when)];
         journaled.extend(args.iter().skip(3));
         w.propagate(&journaled);
+        w.notify(EventClass::GENERIC, "expire", key);
     }
     ctx.reply.integer(1);
     Ok(())
@@ -192,6 +194,9 @@ pub fn pexpiretime(ctx: &mut Ctx, args: &Args, databases: &Databases) -> Command
 /// `PERSIST key`: `:1` if a TTL was removed.
 pub fn persist(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let removed = w.persist(args.arg(1));
+    if removed {
+        w.notify(EventClass::GENERIC, "persist", args.arg(1));
+    }
     ctx.reply.integer(removed as i64);
     Ok(())
 }

@@ -52,28 +52,31 @@ pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
             other => sections.push(other),
         }
     }
-    let text = render(ctx.server, &sections);
+    let text = render(ctx, &sections);
     ctx.reply.verbatim(text.as_bytes());
     Ok(())
 }
 
-/// Builds the text of the requested sections, each once, in Redis's order.
-pub fn render(server: &Server, sections: &[&str]) -> String {
+/// Builds the text of the requested sections, each once, in Redis's order. The sections that
+/// read the data do it through `ctx.databases()`, which inside EXEC are the databases the
+/// transaction holds.
+pub fn render(ctx: &Ctx, sections: &[&str]) -> String {
+    let server = ctx.server;
     let mut text = String::new();
     for &name in SECTIONS.iter().filter(|name| sections.contains(name)) {
         let body = match name {
             "server" => server_section(server),
             "clients" => clients_section(server),
             "memory" => memory_section(),
-            "persistence" => persistence_section(&server.keyspace.read(), server),
-            "stats" => stats_section(server),
+            "persistence" => persistence_section(&ctx.databases(), server),
+            "stats" => stats_section(server, ctx.databases().expired_keys),
             "replication" => replication_section(server),
             "cpu" => cpu_section(),
             "module_list" => String::new(),
             "commandstats" => commandstats_section(server),
             "errorstats" => errorstats_section(server),
             "cluster" => "cluster_enabled:0\r\n".to_string(),
-            _ => keyspace_section(&server.keyspace.read()),
+            _ => keyspace_section(&ctx.databases()),
         };
         let title = match name {
             "module_list" => "Modules".to_string(),
@@ -146,9 +149,9 @@ fn clients_section(server: &Server) -> String {
         "maxclients" => server.config.maxclients(),
         "client_recent_max_input_buffer" => 0,
         "client_recent_max_output_buffer" => 0,
-        "blocked_clients" => 0,
+        "blocked_clients" => server.blocking.blocked_clients(),
         "tracking_clients" => 0,
-        "clients_in_timeout_table" => 0,
+        "clients_in_timeout_table" => server.blocking.with_timeout(),
     }
 }
 
@@ -193,10 +196,10 @@ fn persistence_section(databases: &Databases, server: &Server) -> String {
     crate::persistence::info(server, databases.dirty)
 }
 
-fn stats_section(server: &Server) -> String {
+fn stats_section(server: &Server, expired: u64) -> String {
     let stats = &server.stats;
     let (ops, input, output) = stats.rates();
-    let expired = server.keyspace.read().expired_keys;
+    let pubsub = server.pubsub.counts();
     fields! {
         "total_connections_received" => get(&stats.connections_received),
         "total_commands_processed" => get(&stats.commands_processed),
@@ -220,9 +223,9 @@ fn stats_section(server: &Server) -> String {
         "evicted_clients" => 0,
         "keyspace_hits" => get(&stats.keyspace_hits),
         "keyspace_misses" => get(&stats.keyspace_misses),
-        "pubsub_channels" => 0,
-        "pubsub_patterns" => 0,
-        "pubsubshard_channels" => 0,
+        "pubsub_channels" => pubsub.channels,
+        "pubsub_patterns" => pubsub.patterns,
+        "pubsubshard_channels" => pubsub.shard_channels,
         "latest_fork_usec" => 0,
         "total_forks" => 0,
         "unexpected_error_replies" => 0,

@@ -86,7 +86,17 @@ fn reply_info(reply: &mut Reply, resolved: &Resolved) {
 
 fn flag_names(command: &Command) -> Vec<&'static str> {
     let write = command.is_write().then_some("write");
-    write.into_iter().chain(command.flags.names()).collect()
+    // Redis derives `movablekeys` from key specs without a fixed range, and lists it last.
+    let movable = command
+        .key_specs
+        .iter()
+        .any(|spec| spec.keynum.is_some())
+        .then_some("movablekeys");
+    write
+        .into_iter()
+        .chain(command.flags.names())
+        .chain(movable)
+        .collect()
 }
 
 /// ACL categories in the order Redis lists them (acl.c's category table).
@@ -126,7 +136,12 @@ fn categories(command: &Command) -> Vec<String> {
         Group::String => Some("string"),
         Group::Connection => Some("connection"),
         Group::Scripting => Some("scripting"),
-        Group::Server => None,
+        Group::List => Some("list"),
+        Group::Hash => Some("hash"),
+        Group::Set => Some("set"),
+        Group::Transactions => Some("transaction"),
+        // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
+        Group::Server | Group::Pubsub => None,
     };
     let flags = command.flags;
     let implied = [
@@ -177,15 +192,31 @@ fn reply_key_specs(reply: &mut Reply, command: &Command) {
         reply.bulk(b"find_keys");
         reply.map(2);
         reply.bulk(b"type");
-        reply.bulk(b"range");
+        let (kind, fields): (&[u8], [(&[u8], i32); 3]) = match spec.keynum {
+            Some(keynum) => (
+                b"keynum",
+                [
+                    (b"keynumidx", keynum.keynumidx),
+                    (b"firstkey", keynum.firstkey),
+                    (b"keystep", keynum.keystep),
+                ],
+            ),
+            None => (
+                b"range",
+                [
+                    (b"lastkey", spec.last),
+                    (b"keystep", spec.step),
+                    (b"limit", 0),
+                ],
+            ),
+        };
+        reply.bulk(kind);
         reply.bulk(b"spec");
-        reply.map(3);
-        reply.bulk(b"lastkey");
-        reply.integer(i64::from(spec.last));
-        reply.bulk(b"keystep");
-        reply.integer(i64::from(spec.step));
-        reply.bulk(b"limit");
-        reply.integer(0);
+        reply.map(fields.len());
+        for (name, value) in fields {
+            reply.bulk(name);
+            reply.integer(i64::from(value));
+        }
     }
 }
 
@@ -283,7 +314,30 @@ pub fn getkeys(ctx: &mut Ctx, args: &Args) -> CommandResult {
             "Invalid number of arguments specified for command",
         ));
     }
-    let positions: Vec<usize> = command.keys.positions(args.len() - 2).collect();
+    let positions: Vec<usize> = match command
+        .key_specs
+        .iter()
+        .find_map(|s| s.keynum.map(|k| (s.begin, k)))
+    {
+        // Keys counted by an argument (`LMPOP 2 a b LEFT`): as many as it says, if it is a
+        // number the arguments can hold.
+        Some((begin, keynum)) => {
+            let at = |offset: i32| (begin + offset) as usize + 2;
+            let count = args
+                .iter()
+                .nth(at(keynum.keynumidx))
+                .and_then(crate::number::parse_i64)
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|&n| {
+                    n > 0 && at(keynum.firstkey) + (n - 1) * (keynum.keystep as usize) < args.len()
+                })
+                .ok_or_else(|| CommandError::err("Invalid arguments specified for command"))?;
+            (0..count)
+                .map(|i| at(keynum.firstkey) - 2 + i * keynum.keystep as usize)
+                .collect()
+        }
+        None => command.keys.positions(args.len() - 2).collect(),
+    };
     ctx.reply.array(positions.len());
     for position in positions {
         ctx.reply.bulk(args.arg(position + 2));

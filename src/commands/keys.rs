@@ -4,17 +4,19 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, reply_help};
 use crate::glob;
-use crate::keyspace::{Databases, Writer};
+use crate::keyspace::{Databases, EventClass, Writer};
 
 /// `DEL key [key ...]` and `UNLINK key [key ...]`: how many keys were removed. (UNLINK frees in
 /// the background in Redis; here memory is freed when the value is dropped, which for strings is
 /// immediate and cheap.)
 pub fn del(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
-    let removed = args
-        .iter()
-        .skip(1)
-        .filter(|key| w.remove(key).is_some())
-        .count();
+    let mut removed = 0;
+    for key in args.iter().skip(1) {
+        if w.remove(key).is_some() {
+            w.notify(EventClass::GENERIC, "del", key);
+            removed += 1;
+        }
+    }
     ctx.reply.integer(removed as i64);
     Ok(())
 }
@@ -58,7 +60,7 @@ pub fn keys(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult 
 }
 
 /// A SCAN cursor as Redis's `parseScanCursorOrReply` reads it (C's `strtoul`).
-fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
+pub fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     let invalid = || CommandError::err("invalid cursor");
     // strtoul reads nothing from an empty string and leaves nothing over: Redis takes it as 0.
     if arg.is_empty() {
@@ -82,13 +84,36 @@ fn parse_cursor(arg: &[u8]) -> Result<u64, CommandError> {
     })
 }
 
-/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: a batch of keys and the cursor for
-/// the next call (0 when the iteration is complete). Every key that exists for the whole
-/// iteration is returned at least once; see `Db::scan` for why.
-pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
-    let cursor = parse_cursor(args.arg(1))?;
-    let (mut pattern, mut count, mut type_name) = (None, 10usize, None);
-    let mut i = 2;
+/// The options of `SCAN`, `HSCAN` and `SSCAN` (Redis's `scanGenericCommand`).
+pub struct ScanOptions<'a> {
+    /// `MATCH pattern`; `None` also for `*`, which matches everything.
+    pub pattern: Option<&'a [u8]>,
+    /// `COUNT count`: about how many elements one call visits (10 by default).
+    pub count: usize,
+    /// `TYPE type`: SCAN only.
+    pub type_name: Option<&'a [u8]>,
+}
+
+impl ScanOptions<'_> {
+    /// Whether `name` passes the `MATCH` pattern.
+    pub fn matches(&self, name: &[u8]) -> bool {
+        self.pattern.is_none_or(|p| glob::matches(p, name, false))
+    }
+}
+
+/// Parses the options from argument `from` on; `TYPE` is accepted only by `SCAN` itself
+/// (`with_type`), as in Redis.
+pub fn parse_scan_options(
+    args: &Args,
+    from: usize,
+    with_type: bool,
+) -> Result<ScanOptions<'_>, CommandError> {
+    let mut options = ScanOptions {
+        pattern: None,
+        count: 10,
+        type_name: None,
+    };
+    let mut i = from;
     while i < args.len() {
         if i + 1 >= args.len() {
             return Err(CommandError::Syntax);
@@ -99,33 +124,48 @@ pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult 
             if n < 1 {
                 return Err(CommandError::Syntax);
             }
-            count = n as usize;
+            options.count = n as usize;
         } else if is_option(option, "match") {
-            pattern = Some(value).filter(|p| *p != b"*");
-        } else if is_option(option, "type") {
-            type_name = Some(value);
+            options.pattern = Some(value).filter(|p| *p != b"*");
+        } else if is_option(option, "type") && with_type {
+            options.type_name = Some(value);
         } else {
             return Err(CommandError::Syntax);
         }
         i += 2;
     }
+    Ok(options)
+}
+
+/// Writes a SCAN-family reply: `[next cursor, [items...]]`.
+pub fn reply_scan(ctx: &mut Ctx, next: u64, items: &[&[u8]]) {
+    ctx.reply.array(2);
+    ctx.reply.bulk(next.to_string().as_bytes());
+    ctx.reply.array(items.len());
+    for item in items {
+        ctx.reply.bulk(item);
+    }
+}
+
+/// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`: a batch of keys and the cursor for
+/// the next call (0 when the iteration is complete). Every key that exists for the whole
+/// iteration is returned at least once; see `Db::scan` for why.
+pub fn scan(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let cursor = parse_cursor(args.arg(1))?;
+    let options = parse_scan_options(args, 2, true)?;
     let mut found = Vec::new();
     let next = ctx
         .db(databases)
-        .scan(cursor, count, ctx.now_ms, |key, entry| {
-            let wanted = pattern.is_none_or(|p| glob::matches(p, key, false))
-                && type_name
+        .scan(cursor, options.count, ctx.now_ms, |key, entry| {
+            let wanted = options.matches(key)
+                && options
+                    .type_name
                     .is_none_or(|t| t.eq_ignore_ascii_case(entry.value().type_name().as_bytes()));
             if wanted {
                 found.push(key.as_slice());
             }
         });
-    ctx.reply.array(2);
-    ctx.reply.bulk(next.to_string().as_bytes());
-    ctx.reply.array(found.len());
-    for key in found {
-        ctx.reply.bulk(key);
-    }
+    reply_scan(ctx, next, &found);
     Ok(())
 }
 
@@ -170,6 +210,8 @@ fn rename_key(args: &Args, w: &mut Writer, nx: bool) -> Result<bool, CommandErro
         .remove_in(db, from)
         .expect("checked above that the key exists");
     w.put_in(db, to, entry, expires);
+    w.notify(EventClass::GENERIC, "rename_from", from);
+    w.notify(EventClass::GENERIC, "rename_to", to);
     Ok(true)
 }
 
@@ -209,6 +251,7 @@ pub fn copy(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         w.remove_in(target_db, destination);
     }
     w.put_in(target_db, destination, copy, expires);
+    w.notify_in(target_db, EventClass::GENERIC, "copy_to", destination);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -231,6 +274,8 @@ pub fn move_(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         .remove_in(source, key)
         .expect("checked above that the key exists");
     w.put_in(target, key, entry, expires);
+    w.notify_in(source, EventClass::GENERIC, "move_from", key);
+    w.notify_in(target, EventClass::GENERIC, "move_to", key);
     ctx.reply.integer(1);
     Ok(())
 }
@@ -257,7 +302,7 @@ fn object_lookup(
     databases: &Databases,
     answer: impl FnOnce(&mut Ctx, &crate::keyspace::Entry) -> CommandResult,
 ) -> CommandResult {
-    match ctx.inspect_key(ctx.db(databases), args.arg(2)) {
+    match ctx.inspect_key_quietly(ctx.db(databases), args.arg(2)) {
         Some(entry) => answer(ctx, entry),
         None => {
             ctx.reply.null();
@@ -299,6 +344,46 @@ pub fn object_freq(ctx: &mut Ctx, args: &Args, databases: &Databases) -> Command
             "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ))
     })
+}
+
+/// `MEMORY USAGE key [SAMPLES count]`: an estimate of the bytes the key and its value occupy
+/// (see `Value::memory_usage`), or null. Every element is counted, so SAMPLES changes nothing.
+pub fn memory_usage(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let mut i = 3;
+    while i < args.len() {
+        if is_option(args.arg(i), "samples") && i + 1 < args.len() {
+            if parse_int(args.arg(i + 1))? < 0 {
+                return Err(CommandError::Syntax);
+            }
+            i += 2;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    let key = args.arg(2);
+    match ctx.inspect_key(ctx.db(databases), key) {
+        Some(entry) => {
+            let key_size =
+                size_of::<crate::keyspace::Bytes>() + crate::keyspace::Bytes::new(key).heap_size();
+            ctx.reply
+                .integer((key_size + entry.value().memory_usage()) as i64);
+        }
+        None => ctx.reply.null(),
+    }
+    Ok(())
+}
+
+pub fn memory_help(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    reply_help(
+        &mut ctx.reply,
+        "MEMORY",
+        &[
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+        ],
+    );
+    Ok(())
 }
 
 pub fn object_help(ctx: &mut Ctx, _: &Args) -> CommandResult {

@@ -1,9 +1,9 @@
 //! `SAVE`, `BGSAVE [SCHEDULE]`, `LASTSAVE`, `BGREWRITEAOF`: persistence on demand. The work is in
 //! `persistence/jobs.rs`; these parse and reply with Redis's words.
 //!
-//! Inside `EXEC` (where commands may not block, `Ctx::may_block`) a background job is only
-//! scheduled, as Redis does, and these handlers never take the keyspace lock the transaction
-//! holds.
+//! Inside `EXEC` ([`Ctx::in_exec`]) a background job is only scheduled, as Redis does, and these
+//! handlers never take the keyspace lock the transaction holds. `SAVE` is `no_multi`, as in
+//! Redis 7.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option};
 use crate::persistence::jobs;
@@ -22,7 +22,7 @@ pub fn bgsave(ctx: &mut Ctx, args: &Args) -> CommandResult {
         2 if is_option(args.arg(1), "schedule") => true,
         _ => return Err(CommandError::Syntax),
     };
-    let status = jobs::bgsave(ctx.server, schedule, !ctx.may_block)?;
+    let status = jobs::bgsave(ctx.server, schedule, ctx.in_exec())?;
     ctx.reply.simple(status);
     Ok(())
 }
@@ -42,7 +42,7 @@ pub fn lastsave(ctx: &mut Ctx, _: &Args) -> CommandResult {
 /// `BGREWRITEAOF`: starts rewriting the append-only file (works with the AOF off too, as in
 /// Redis: it then writes a base the AOF would start from).
 pub fn bgrewriteaof(ctx: &mut Ctx, _: &Args) -> CommandResult {
-    let status = jobs::bgrewriteaof(ctx.server, !ctx.may_block)?;
+    let status = jobs::bgrewriteaof(ctx.server, ctx.in_exec())?;
     ctx.reply.simple(status);
     Ok(())
 }

@@ -44,6 +44,10 @@ fn release(mut old: Vec<Db>, asynchronous: bool) {
 pub fn flushdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let asynchronous = flush_mode(args)?;
     let db = w.selected();
+    let now_ms = w.now_ms();
+    ctx.server
+        .watches
+        .touch_database(w.databases(), db, None, now_ms);
     let old = std::mem::take(w.databases().db_mut(db));
     w.changed(old.len() as u64);
     release(vec![old], asynchronous);
@@ -54,7 +58,13 @@ pub fn flushdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
 /// `FLUSHALL [ASYNC|SYNC]`
 pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let asynchronous = flush_mode(args)?;
+    let now_ms = w.now_ms();
     let databases = w.databases();
+    for db in 0..databases.count() {
+        ctx.server
+            .watches
+            .touch_database(databases, db, None, now_ms);
+    }
     let old: Vec<Db> = (0..databases.count())
         .map(|i| std::mem::take(databases.db_mut(i)))
         .collect();
@@ -69,8 +79,19 @@ pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
 pub fn swapdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let first = ctx.db_index_or(args.arg(1), "invalid first DB index")?;
     let second = ctx.db_index_or(args.arg(2), "invalid second DB index")?;
+    if first != second {
+        let (now_ms, watches) = (w.now_ms(), &ctx.server.watches);
+        watches.touch_database(w.databases(), first, Some(second), now_ms);
+        watches.touch_database(w.databases(), second, Some(first), now_ms);
+    }
     w.databases().swap(first, second);
     w.changed(1);
+    // Clients blocked in either database now see other data: offer them their keys again.
+    for db in [first, second] {
+        for key in ctx.server.blocking.keys_in(db) {
+            w.signal_ready(db, &key);
+        }
+    }
     ctx.reply.ok();
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! INCR (the transactions extension starts with it) and the rest of the family.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
-use crate::keyspace::{Databases, Str, Ttl, Value, Writer};
+use crate::keyspace::{Databases, EventClass, Str, Ttl, Value, Writer};
 use crate::number::{self, IntBuf, LongDouble};
 
 /// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits.
@@ -152,10 +152,20 @@ pub fn set(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         // Journaled as `SET key value PXAT ms`: a replay must not restart a relative TTL.
         w.propagate(&[b"SET", key, value, b"PXAT", IntBuf::new().format(at)]);
     }
+    notify_set(w, key, deadline.is_some());
     if !options.get {
         ctx.reply.ok();
     }
     Ok(())
+}
+
+/// The events of a SET (Redis's `setGenericCommand`): `set`, and `expire` when it gave the key
+/// a time to live.
+fn notify_set(w: &mut Writer, key: &[u8], expires: bool) {
+    w.notify(EventClass::STRING, "set", key);
+    if expires {
+        w.notify(EventClass::GENERIC, "expire", key);
+    }
 }
 
 /// `SETNX key value`: `:1` if it set the key, `:0` if the key existed.
@@ -165,6 +175,7 @@ pub fn setnx(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         ctx.reply.integer(0);
     } else {
         w.set(key, Value::string(args.arg(2)), Ttl::Clear);
+        notify_set(w, key, false);
         ctx.reply.integer(1);
     }
     Ok(())
@@ -191,6 +202,7 @@ fn set_with_expiry(
     let (key, value) = (args.arg(1), args.arg(3));
     w.set(key, Value::string(value), Ttl::At(at));
     w.propagate(&[b"SET", key, value, b"PXAT", IntBuf::new().format(at)]);
+    notify_set(w, key, true);
     ctx.reply.ok();
     Ok(())
 }
@@ -204,6 +216,7 @@ pub fn getset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     w.set(key, Value::string(args.arg(2)), Ttl::Clear);
     w.propagate(&[b"SET", key, args.arg(2)]);
+    notify_set(w, key, false);
     Ok(())
 }
 
@@ -219,6 +232,7 @@ pub fn getdel(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     w.remove(key);
     w.propagate(&[b"DEL", key]);
+    w.notify(EventClass::GENERIC, "del", key);
     Ok(())
 }
 
@@ -258,12 +272,15 @@ pub fn getex(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         if absolute && w.has_passed(at) {
             w.remove(key);
             w.propagate(&[b"DEL", key]);
+            w.notify(EventClass::GENERIC, "del", key);
         } else {
             w.set_expire(key, at);
             w.propagate(&[b"PEXPIREAT", key, IntBuf::new().format(at)]);
+            w.notify(EventClass::GENERIC, "expire", key);
         }
     } else if persist && w.persist(key) {
         w.propagate(&[b"PERSIST", key]);
+        w.notify(EventClass::GENERIC, "persist", key);
     }
     ctx.reply.bulk(&value);
     Ok(())
@@ -292,6 +309,7 @@ pub fn mset(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     for i in (1..args.len()).step_by(2) {
         w.set(args.arg(i), Value::string(args.arg(i + 1)), Ttl::Clear);
+        notify_set(w, args.arg(i), false);
     }
     ctx.reply.ok();
     Ok(())
@@ -308,6 +326,7 @@ pub fn msetnx(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     for i in (1..args.len()).step_by(2) {
         w.set(args.arg(i), Value::string(args.arg(i + 1)), Ttl::Clear);
+        notify_set(w, args.arg(i), false);
     }
     ctx.reply.integer(1);
     Ok(())
@@ -330,6 +349,7 @@ pub fn append(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             tail.len()
         }
     };
+    w.notify(EventClass::STRING, "append", key);
     ctx.reply.integer(length as i64);
     Ok(())
 }
@@ -387,6 +407,7 @@ pub fn setrange(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             let length = current.len();
             if !value.is_empty() {
                 w.modified(key);
+                w.notify(EventClass::STRING, "setrange", key);
             }
             length
         }
@@ -397,6 +418,7 @@ pub fn setrange(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             created.set_range(offset as usize, value);
             let length = created.len();
             w.set(key, Value::String(created), Ttl::Clear);
+            w.notify(EventClass::STRING, "setrange", key);
             length
         }
     };
@@ -417,6 +439,7 @@ fn increment(ctx: &mut Ctx, key: &[u8], by: i64, w: &mut Writer) -> CommandResul
     let updated = current.checked_add(by).ok_or(CommandError::Overflow)?;
     let mut digits = number::IntBuf::new();
     w.set(key, Value::string(digits.format(updated)), Ttl::Keep);
+    w.notify(EventClass::STRING, "incrby", key);
     ctx.reply.integer(updated);
     Ok(())
 }
@@ -463,6 +486,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult 
     w.set(key, Value::float_string(text.as_bytes()), Ttl::Keep);
     // Journaled as the value it produced: floating-point arithmetic need not replay the same.
     w.propagate(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
+    w.notify(EventClass::STRING, "incrbyfloat", key);
     ctx.reply.bulk(text.as_bytes());
     Ok(())
 }

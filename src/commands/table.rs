@@ -5,11 +5,14 @@
 //! specifications if it takes keys, then `.doc(group, since, summary)`. The handler's kind sets the locking (see
 //! `commands.rs`): `Write(..)` rows are the write commands.
 
-use super::Group::{Connection, Generic, Scripting, Server, String};
+use super::Group::{
+    Connection, Generic, Hash, List, Pubsub, Scripting, Server, Set, String, Transactions,
+};
 use super::Handler::{Container, Plain, Read, Write};
-use super::{Command, Flags, Group, Handler, KeySpec, Keys};
+use super::{Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 use super::{
-    client, config, connection, debug, expire, introspection, keys, persistence, server, strings,
+    client, config, connection, debug, expire, hashes, introspection, keys, lists, persistence,
+    pubsub, server, sets, strings, transactions,
 };
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
@@ -93,6 +96,12 @@ const ALLOW_BUSY: Flags = Flags::ALLOW_BUSY;
 const NO_MULTI: Flags = Flags::NO_MULTI;
 const PROTECTED: Flags = Flags::PROTECTED;
 const NO_ASYNC_LOADING: Flags = Flags::NO_ASYNC_LOADING;
+const BLOCKING: Flags = Flags::BLOCKING;
+const PUBSUB: Flags = Flags::PUBSUB;
+const SKIP_SLOWLOG: Flags = Flags::SKIP_SLOWLOG;
+const MAY_REPLICATE: Flags = Flags::MAY_REPLICATE;
+const TXN_CONTROL: Flags = Flags::TXN_CONTROL;
+const PUBSUB_OK: Flags = Flags::PUBSUB_OK;
 
 /// One key at `index`.
 const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -102,6 +111,7 @@ const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
         step: 1,
         flags,
         notes: "",
+        keynum: None,
     }
 }
 
@@ -113,6 +123,27 @@ const fn all(index: i32, step: i32, flags: &'static [&'static str]) -> KeySpec {
         step,
         flags,
         notes: "",
+        keynum: None,
+    }
+}
+
+/// Keys counted by the argument at `index` (`LMPOP numkeys key ...`), the keys right after it.
+const fn counted(index: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        keynum: Some(KeyNum {
+            keynumidx: 0,
+            firstkey: 1,
+            keystep: 1,
+        }),
+        ..one(index, flags)
+    }
+}
+
+/// Every argument from `index` up to `last` counted from the end (-2: all but the last).
+const fn all_but(index: i32, last: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        last,
+        ..one(index, flags)
     }
 }
 
@@ -125,6 +156,8 @@ const RW_INSERT: &[&str] = &["RW", "insert"];
 const OW_UPDATE: &[&str] = &["OW", "update"];
 const OW_INSERT: &[&str] = &["OW", "insert"];
 const RM_DELETE: &[&str] = &["RM", "delete"];
+const RW_DELETE: &[&str] = &["RW", "delete"];
+const NOT_KEY: &[&str] = &["not_key"];
 const SET_KEY: KeySpec = KeySpec {
     notes: "RW and ACCESS due to the optional `GET` argument",
     ..one(1, &["RW", "access", "update", "variable_flags"])
@@ -132,9 +165,9 @@ const SET_KEY: KeySpec = KeySpec {
 
 pub static COMMANDS: &[Command] = &[
     // ---------------------------------------------------------------- connection (stages 2–5)
-    cmd("ping", -1, f(&[FAST, SENTINEL]), Plain(connection::ping)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
+    cmd("ping", -1, f(&[FAST, SENTINEL, PUBSUB_OK]), Plain(connection::ping)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Connection, "1.0.0", "Returns the server's liveliness response."),
     cmd("echo", 2, f(&[LOADING, STALE, FAST]), Plain(connection::echo)).doc(Connection, "1.0.0", "Returns the given string."),
-    cmd("quit", -1, f(&[ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH]), Plain(connection::quit)).doc(
+    cmd("quit", -1, f(&[ALLOW_BUSY, NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, TXN_CONTROL, PUBSUB_OK]), Plain(connection::quit)).doc(
         Connection,
         "1.0.0",
         "Closes the connection.",
@@ -172,6 +205,11 @@ pub static COMMANDS: &[Command] = &[
             Connection,
             "2.4.0",
             "Terminates open connections.",
+        ),
+        cmd("unblock", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::unblock)).doc(
+            Connection,
+            "5.0.0",
+            "Unblock a client blocked in a blocking command from a different connection",
         ),
         cmd("no-evict", 3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::no_evict)).doc(
             Connection,
@@ -292,6 +330,120 @@ pub static COMMANDS: &[Command] = &[
         "2.6.0",
         "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     ),
+    // ---------------------------------------------------------------- lists (stages 74–84)
+    cmd("lpush", -3, f(&[DENYOOM, FAST]), Write(lists::lpush)).keys(&[one(1, RW_INSERT)]).doc(List, "1.0.0", "Prepend one or multiple elements to a list"),
+    cmd("rpush", -3, f(&[DENYOOM, FAST]), Write(lists::rpush)).keys(&[one(1, RW_INSERT)]).doc(List, "1.0.0", "Append one or multiple elements to a list"),
+    cmd("lpushx", -3, f(&[DENYOOM, FAST]), Write(lists::lpushx)).keys(&[one(1, RW_INSERT)]).doc(List, "2.2.0", "Prepend an element to a list, only if the list exists"),
+    cmd("rpushx", -3, f(&[DENYOOM, FAST]), Write(lists::rpushx)).keys(&[one(1, RW_INSERT)]).doc(List, "2.2.0", "Append an element to a list, only if the list exists"),
+    cmd("lpop", -2, FAST, Write(lists::lpop)).keys(&[one(1, RW_ACCESS_DELETE)]).doc(List, "1.0.0", "Remove and get the first elements in a list"),
+    cmd("rpop", -2, FAST, Write(lists::rpop)).keys(&[one(1, RW_ACCESS_DELETE)]).doc(List, "1.0.0", "Remove and get the last elements in a list"),
+    cmd("llen", 2, f(&[READONLY, FAST]), Read(lists::llen)).keys(&[one(1, RO)]).doc(List, "1.0.0", "Get the length of a list"),
+    cmd("lrange", 4, READONLY, Read(lists::lrange)).keys(&[one(1, RO_ACCESS)]).doc(List, "1.0.0", "Get a range of elements from a list"),
+    cmd("lindex", 3, READONLY, Read(lists::lindex)).keys(&[one(1, RO_ACCESS)]).doc(List, "1.0.0", "Get an element from a list by its index"),
+    cmd("lset", 4, DENYOOM, Write(lists::lset)).keys(&[one(1, RW_UPDATE)]).doc(List, "1.0.0", "Set the value of an element in a list by its index"),
+    cmd("linsert", 5, DENYOOM, Write(lists::linsert)).keys(&[one(1, RW_INSERT)]).doc(List, "2.2.0", "Insert an element before or after another element in a list"),
+    cmd("lrem", 4, NONE, Write(lists::lrem)).keys(&[one(1, RW_DELETE)]).doc(List, "1.0.0", "Remove elements from a list"),
+    cmd("ltrim", 4, NONE, Write(lists::ltrim)).keys(&[one(1, RW_DELETE)]).doc(List, "1.0.0", "Trim a list to the specified range"),
+    cmd("lpos", -3, READONLY, Read(lists::lpos)).keys(&[one(1, RO_ACCESS)]).doc(List, "6.0.6", "Return the index of matching elements on a list"),
+    cmd("lmove", 5, DENYOOM, Write(lists::lmove)).keys(&[one(1, RW_ACCESS_DELETE), one(2, RW_INSERT)]).doc(
+        List,
+        "6.2.0",
+        "Pop an element from a list, push it to another list and return it",
+    ),
+    cmd("rpoplpush", 3, DENYOOM, Write(lists::rpoplpush)).keys(&[one(1, RW_ACCESS_DELETE), one(2, RW_INSERT)]).doc(
+        List,
+        "1.2.0",
+        "Remove the last element in a list, prepend it to another list and return it",
+    ),
+    cmd("lmpop", -4, NONE, Write(lists::lmpop)).keys(&[counted(1, RW_ACCESS_DELETE)]).doc(List, "7.0.0", "Pop elements from a list"),
+    cmd("blpop", -3, f(&[NOSCRIPT, BLOCKING]), Write(lists::blpop)).keys(&[all_but(1, -2, RW_ACCESS_DELETE)]).doc(
+        List,
+        "2.0.0",
+        "Remove and get the first element in a list, or block until one is available",
+    ),
+    cmd("brpop", -3, f(&[NOSCRIPT, BLOCKING]), Write(lists::brpop)).keys(&[all_but(1, -2, RW_ACCESS_DELETE)]).doc(
+        List,
+        "2.0.0",
+        "Remove and get the last element in a list, or block until one is available",
+    ),
+    cmd("blmove", 6, f(&[DENYOOM, NOSCRIPT, BLOCKING]), Write(lists::blmove)).keys(&[one(1, RW_ACCESS_DELETE), one(2, RW_INSERT)]).doc(
+        List,
+        "6.2.0",
+        "Pop an element from a list, push it to another list and return it; or block until one is available",
+    ),
+    cmd("brpoplpush", 4, f(&[DENYOOM, NOSCRIPT, BLOCKING]), Write(lists::brpoplpush)).keys(&[one(1, RW_ACCESS_DELETE), one(2, RW_INSERT)]).doc(
+        List,
+        "2.2.0",
+        "Pop an element from a list, push it to another list and return it; or block until one is available",
+    ),
+    cmd("blmpop", -5, BLOCKING, Write(lists::blmpop)).keys(&[counted(2, RW_ACCESS_DELETE)]).doc(List, "7.0.0", "Pop elements from a list, or block until one is available"),
+    // ---------------------------------------------------------------- hashes
+    cmd("hset", -4, f(&[DENYOOM, FAST]), Write(hashes::hset)).keys(&[one(1, RW_UPDATE)]).doc(Hash, "2.0.0", "Set the string value of a hash field"),
+    cmd("hsetnx", 4, f(&[DENYOOM, FAST]), Write(hashes::hsetnx)).keys(&[one(1, RW_INSERT)]).doc(Hash, "2.0.0", "Set the value of a hash field, only if the field does not exist"),
+    cmd("hmset", -4, f(&[DENYOOM, FAST]), Write(hashes::hset)).keys(&[one(1, RW_UPDATE)]).doc(Hash, "2.0.0", "Set multiple hash fields to multiple values"),
+    cmd("hget", 3, f(&[READONLY, FAST]), Read(hashes::hget)).keys(&[one(1, RO_ACCESS)]).doc(Hash, "2.0.0", "Get the value of a hash field"),
+    cmd("hmget", -3, f(&[READONLY, FAST]), Read(hashes::hmget)).keys(&[one(1, RO_ACCESS)]).doc(Hash, "2.0.0", "Get the values of all the given hash fields"),
+    cmd("hgetall", 2, READONLY, Read(hashes::hgetall)).tips(&["nondeterministic_output_order"]).keys(&[one(1, RO_ACCESS)]).doc(Hash, "2.0.0", "Get all the fields and values in a hash"),
+    cmd("hdel", -3, FAST, Write(hashes::hdel)).keys(&[one(1, RW_DELETE)]).doc(Hash, "2.0.0", "Delete one or more hash fields"),
+    cmd("hlen", 2, f(&[READONLY, FAST]), Read(hashes::hlen)).keys(&[one(1, RO)]).doc(Hash, "2.0.0", "Get the number of fields in a hash"),
+    cmd("hexists", 3, f(&[READONLY, FAST]), Read(hashes::hexists)).keys(&[one(1, RO)]).doc(Hash, "2.0.0", "Determine if a hash field exists"),
+    cmd("hkeys", 2, READONLY, Read(hashes::hkeys)).tips(&["nondeterministic_output_order"]).keys(&[one(1, RO_ACCESS)]).doc(Hash, "2.0.0", "Get all the fields in a hash"),
+    cmd("hvals", 2, READONLY, Read(hashes::hvals)).tips(&["nondeterministic_output_order"]).keys(&[one(1, RO_ACCESS)]).doc(Hash, "2.0.0", "Get all the values in a hash"),
+    cmd("hstrlen", 3, f(&[READONLY, FAST]), Read(hashes::hstrlen)).keys(&[one(1, RO)]).doc(Hash, "3.2.0", "Get the length of the value of a hash field"),
+    cmd("hincrby", 4, f(&[DENYOOM, FAST]), Write(hashes::hincrby)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(Hash, "2.0.0", "Increment the integer value of a hash field by the given number"),
+    cmd("hincrbyfloat", 4, f(&[DENYOOM, FAST]), Write(hashes::hincrbyfloat)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(
+        Hash,
+        "2.6.0",
+        "Increment the float value of a hash field by the given amount",
+    ),
+    cmd("hrandfield", -2, READONLY, Read(hashes::hrandfield)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(Hash, "6.2.0", "Get one or multiple random fields from a hash"),
+    cmd("hscan", -3, READONLY, Read(hashes::hscan)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(
+        Hash,
+        "2.8.0",
+        "Incrementally iterate hash fields and associated values",
+    ),
+    // ---------------------------------------------------------------- sets
+    cmd("sadd", -3, f(&[DENYOOM, FAST]), Write(sets::sadd)).keys(&[one(1, RW_INSERT)]).doc(Set, "1.0.0", "Add one or more members to a set"),
+    cmd("srem", -3, FAST, Write(sets::srem)).keys(&[one(1, RW_DELETE)]).doc(Set, "1.0.0", "Remove one or more members from a set"),
+    cmd("smembers", 2, READONLY, Read(sets::smembers)).tips(&["nondeterministic_output_order"]).keys(&[one(1, RO_ACCESS)]).doc(Set, "1.0.0", "Get all the members in a set"),
+    cmd("sismember", 3, f(&[READONLY, FAST]), Read(sets::sismember)).keys(&[one(1, RO)]).doc(Set, "1.0.0", "Determine if a given value is a member of a set"),
+    cmd("smismember", -3, f(&[READONLY, FAST]), Read(sets::smismember)).keys(&[one(1, RO_ACCESS)]).doc(
+        Set,
+        "6.2.0",
+        "Returns the membership associated with the given elements for a set",
+    ),
+    cmd("scard", 2, f(&[READONLY, FAST]), Read(sets::scard)).keys(&[one(1, RO)]).doc(Set, "1.0.0", "Get the number of members in a set"),
+    cmd("spop", -2, FAST, Write(sets::spop)).tips(&["nondeterministic_output"]).keys(&[one(1, RW_ACCESS_DELETE)]).doc(
+        Set,
+        "1.0.0",
+        "Remove and return one or multiple random members from a set",
+    ),
+    cmd("srandmember", -2, READONLY, Read(sets::srandmember)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(Set, "1.0.0", "Get one or multiple random members from a set"),
+    cmd("smove", 4, FAST, Write(sets::smove)).keys(&[one(1, RW_ACCESS_DELETE), one(2, RW_INSERT)]).doc(Set, "1.0.0", "Move a member from one set to another"),
+    cmd("sinter", -2, READONLY, Read(sets::sinter)).tips(&["nondeterministic_output_order"]).keys(&[all(1, 1, RO_ACCESS)]).doc(Set, "1.0.0", "Intersect multiple sets"),
+    cmd("sunion", -2, READONLY, Read(sets::sunion)).tips(&["nondeterministic_output_order"]).keys(&[all(1, 1, RO_ACCESS)]).doc(Set, "1.0.0", "Add multiple sets"),
+    cmd("sdiff", -2, READONLY, Read(sets::sdiff)).tips(&["nondeterministic_output_order"]).keys(&[all(1, 1, RO_ACCESS)]).doc(Set, "1.0.0", "Subtract multiple sets"),
+    cmd("sinterstore", -3, DENYOOM, Write(sets::sinterstore)).keys(&[one(1, RW_UPDATE), all(2, 1, RO_ACCESS)]).doc(
+        Set,
+        "1.0.0",
+        "Intersect multiple sets and store the resulting set in a key",
+    ),
+    cmd("sunionstore", -3, DENYOOM, Write(sets::sunionstore)).keys(&[one(1, OW_UPDATE), all(2, 1, RO_ACCESS)]).doc(
+        Set,
+        "1.0.0",
+        "Add multiple sets and store the resulting set in a key",
+    ),
+    cmd("sdiffstore", -3, DENYOOM, Write(sets::sdiffstore)).keys(&[one(1, OW_UPDATE), all(2, 1, RO_ACCESS)]).doc(
+        Set,
+        "1.0.0",
+        "Subtract multiple sets and store the resulting set in a key",
+    ),
+    cmd("sintercard", -3, READONLY, Read(sets::sintercard)).keys(&[counted(1, RO_ACCESS)]).doc(
+        Set,
+        "7.0.0",
+        "Intersect multiple sets and return the cardinality of the result",
+    ),
+    cmd("sscan", -3, READONLY, Read(sets::sscan)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(Set, "2.8.0", "Incrementally iterate Set elements"),
     // ---------------------------------------------------------------- keys (generic)
     cmd("del", -2, NONE, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "1.0.0", "Deletes one or more keys."),
     cmd("unlink", -2, FAST, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "4.0.0", "Asynchronously deletes one or more keys."),
@@ -347,6 +499,10 @@ pub static COMMANDS: &[Command] = &[
             "6.2.0",
             "Returns helpful text about the different subcommands.",
         ),
+    ]),
+    cmd("memory", -2, NONE, Container).doc(Server, "4.0.0", "A container for memory diagnostics commands").subcommands(&[
+        cmd("usage", -3, READONLY, Read(keys::memory_usage)).keys(&[one(2, RO)]).doc(Server, "4.0.0", "Estimate the memory usage of a key"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(keys::memory_help)).doc(Server, "4.0.0", "Show helpful text about the different subcommands"),
     ]),
     // ---------------------------------------------------------------- expiry (stage 7)
     cmd("expire", -3, FAST, Write(expire::expire)).keys(&[one(1, RW_UPDATE)]).doc(Generic, "1.0.0", "Sets the expiration time of a key in seconds."),
@@ -482,5 +638,45 @@ pub static COMMANDS: &[Command] = &[
             "7.0.0",
             "Returns helpful text about the different subcommands.",
         ),
+    ]),
+    // ---------------------------------------------------------------- transactions (stages 58–73)
+    cmd("multi", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Plain(transactions::multi)).doc(Transactions, "1.2.0", "Mark the start of a transaction block"),
+    cmd("exec", 1, f(&[NOSCRIPT, LOADING, STALE, SKIP_SLOWLOG, TXN_CONTROL]), Plain(transactions::exec)).doc(Transactions, "1.2.0", "Execute all commands issued after MULTI"),
+    cmd("discard", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Plain(transactions::discard)).doc(Transactions, "2.0.0", "Discard all commands issued after MULTI"),
+    cmd("watch", -2, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Read(transactions::watch)).keys(&[all(1, 1, RO)]).doc(
+        Transactions,
+        "2.2.0",
+        "Watch the given keys to determine execution of the MULTI/EXEC block",
+    ),
+    cmd("unwatch", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY]), Plain(transactions::unwatch)).doc(Transactions, "2.2.0", "Forget about all watched keys"),
+    cmd("reset", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TXN_CONTROL, PUBSUB_OK]), Plain(connection::reset)).doc(Connection, "6.2.0", "Reset the connection"),
+    // ---------------------------------------------------------------- pub/sub (stages 85–91)
+    cmd("subscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::subscribe)).doc(Pubsub, "2.0.0", "Listen for messages published to the given channels"),
+    cmd("unsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::unsubscribe)).doc(Pubsub, "2.0.0", "Stop listening for messages posted to the given channels"),
+    cmd("psubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::psubscribe)).doc(Pubsub, "2.0.0", "Listen for messages published to channels matching the given patterns"),
+    cmd("punsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::punsubscribe)).doc(
+        Pubsub,
+        "2.0.0",
+        "Stop listening for messages posted to channels matching the given patterns",
+    ),
+    cmd("ssubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::ssubscribe)).keys(&[all(1, 1, NOT_KEY)]).doc(
+        Pubsub,
+        "7.0.0",
+        "Listen for messages published to the given shard channels",
+    ),
+    cmd("sunsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::sunsubscribe)).keys(&[all(1, 1, NOT_KEY)]).doc(
+        Pubsub,
+        "7.0.0",
+        "Stop listening for messages posted to the given shard channels",
+    ),
+    cmd("publish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::publish)).doc(Pubsub, "2.0.0", "Post a message to a channel"),
+    cmd("spublish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::spublish)).keys(&[one(1, NOT_KEY)]).doc(Pubsub, "7.0.0", "Post a message to a shard channel"),
+    cmd("pubsub", -2, NONE, Container).doc(Pubsub, "2.8.0", "A container for Pub/Sub commands").subcommands(&[
+        cmd("channels", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_channels)).doc(Pubsub, "2.8.0", "List active channels"),
+        cmd("numsub", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_numsub)).doc(Pubsub, "2.8.0", "Get the count of subscribers for channels"),
+        cmd("numpat", 2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_numpat)).doc(Pubsub, "2.8.0", "Get the count of unique patterns pattern subscriptions"),
+        cmd("shardchannels", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_shardchannels)).doc(Pubsub, "7.0.0", "List active shard channels"),
+        cmd("shardnumsub", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_shardnumsub)).doc(Pubsub, "7.0.0", "Get the count of subscribers for shard channels"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(pubsub::pubsub_help)).doc(Pubsub, "6.2.0", "Show helpful text about the different subcommands"),
     ]),
 ];

@@ -7,8 +7,9 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-use super::{APPENDFSYNC, Config, DebugAccess, read, write};
-use crate::log;
+use super::{APPENDFSYNC, CLIENT_CLASSES, Config, DebugAccess, OutputLimit, read, write};
+use crate::keyspace::EventClass;
+use crate::{log, notify};
 
 pub struct Param {
     pub name: &'static str,
@@ -278,6 +279,59 @@ pub static PARAMS: &[Param] = &[
     .alias("slaveof")
     .immutable()
     .multi_arg(),
+    // ---------------------------------------------------------------- pub/sub
+    param(
+        "notify-keyspace-events",
+        |c| notify::format_classes(EventClass(c.notify_keyspace_events.load(Ordering::Relaxed))),
+        |c, v| {
+            let classes = notify::parse_classes(v)
+                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
+            c.notify_keyspace_events.store(classes.0, Ordering::Relaxed);
+            Ok(())
+        },
+    ),
+    param(
+        "client-output-buffer-limit",
+        format_output_limits,
+        set_output_limits,
+    )
+    .multi_arg(),
+    // ---- collection encodings (Redis 7.0's names first, the older ziplist names as aliases)
+    param(
+        "hash-max-listpack-entries",
+        |c| int(&c.hash_max_listpack_entries),
+        |c, v| set_int(&c.hash_max_listpack_entries, v, 0, i64::MAX),
+    )
+    .alias("hash-max-ziplist-entries"),
+    param(
+        "hash-max-listpack-value",
+        |c| int(&c.hash_max_listpack_value),
+        |c, v| set_memory(&c.hash_max_listpack_value, v, 0),
+    )
+    .alias("hash-max-ziplist-value"),
+    param(
+        "set-max-intset-entries",
+        |c| int(&c.set_max_intset_entries),
+        |c, v| set_int(&c.set_max_intset_entries, v, 0, i64::MAX),
+    ),
+    param(
+        "list-max-listpack-size",
+        |c| int(&c.list_max_listpack_size),
+        |c, v| {
+            set_int(
+                &c.list_max_listpack_size,
+                v,
+                i32::MIN as i64,
+                i32::MAX as i64,
+            )
+        },
+    )
+    .alias("list-max-ziplist-size"),
+    param(
+        "list-compress-depth",
+        |c| int(&c.list_compress_depth),
+        |c, v| set_int(&c.list_compress_depth, v, 0, i32::MAX as i64),
+    ),
 ];
 
 fn int(field: &AtomicI64) -> String {
@@ -426,6 +480,45 @@ fn set_replicaof(config: &Config, value: &str) -> Result<(), String> {
     }
 }
 
+/// `normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60`
+fn format_output_limits(config: &Config) -> String {
+    let limits = read(&config.client_output_buffer_limit);
+    CLIENT_CLASSES
+        .iter()
+        .zip(limits)
+        .map(|(class, l)| format!("{class} {} {} {}", l.hard, l.soft, l.soft_seconds))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `<class> <hard> <soft> <soft-seconds>`, repeated: all accepted or none changed, as Redis's
+/// `updateClientOutputBufferLimit`. Only the classes named change.
+fn set_output_limits(config: &Config, value: &str) -> Result<(), String> {
+    let words: Vec<&str> = value.split_ascii_whitespace().collect();
+    if words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    let mut limits = read(&config.client_output_buffer_limit);
+    for group in words.chunks(4) {
+        let class = match group[0].to_ascii_lowercase().as_str() {
+            "replica" => 1,
+            name => CLIENT_CLASSES
+                .iter()
+                .position(|class| *class == name)
+                .ok_or("Invalid client class specified in buffer limit configuration.")?,
+        };
+        let invalid = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let size = |word: &str| parse_memory(word).map(|n| n as u64).ok_or(invalid);
+        limits[class] = OutputLimit {
+            hard: size(group[1])?,
+            soft: size(group[2])?,
+            soft_seconds: group[3].parse().map_err(|_| invalid)?,
+        };
+    }
+    write(&config.client_output_buffer_limit, limits);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,6 +576,34 @@ mod tests {
         assert_eq!(
             set("dbfilename", "a/b").unwrap_err(),
             "dbfilename can't be a path, just a filename"
+        );
+    }
+
+    #[test]
+    fn output_buffer_limits_read_and_print_as_redis_does() {
+        let config = Config::default();
+        let param = find("client-output-buffer-limit").unwrap();
+        assert_eq!(
+            (param.get)(&config),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        (param.set)(&config, "PUBSUB 1mb 512kb 10 replica 1k 1k 1").unwrap();
+        assert_eq!(
+            (param.get)(&config),
+            "normal 0 0 0 slave 1000 1000 1 pubsub 1048576 524288 10"
+        );
+        for (value, error) in [
+            ("pubsub 1mb 1mb", "Wrong number"),
+            ("master 1 1 1", "Invalid client class"),
+            ("pubsub 1x 1 1", "Error in hard"),
+            ("normal 1 1 -1", "Error in hard"),
+        ] {
+            assert!((param.set)(&config, value).unwrap_err().starts_with(error));
+        }
+        assert_eq!(
+            config.pubsub_output_limit().hard,
+            1 << 20,
+            "refusals change nothing"
         );
     }
 

@@ -11,6 +11,7 @@
 //! `WATCH` under the lock, for instance), so a writer never misses a consumer that registered
 //! before it, and never pays for one that registers after.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use super::Bytes;
@@ -27,7 +28,8 @@ pub struct Switches {
     pub blocked_keys: AtomicUsize,
     /// The event classes `notify-keyspace-events` asks for (an [`EventClass`] mask; 0 = none),
     /// plus whether keyspace and/or keyevent channels are wanted (the publisher decides).
-    pub events: AtomicU32,
+    /// Shared with the configuration, which `CONFIG SET` changes (`Server::bind` links them).
+    pub events: Arc<AtomicU32>,
 }
 
 impl Switches {
@@ -37,7 +39,7 @@ impl Switches {
             journal: self.journal.load(Ordering::Relaxed),
             watched: self.watched_keys.load(Ordering::Relaxed) > 0,
             blocked: self.blocked_keys.load(Ordering::Relaxed) > 0,
-            events: EventClass(self.events.load(Ordering::Relaxed)),
+            events: EventClass(self.events.load(Ordering::Relaxed)).recorded(),
         }
     }
 }
@@ -81,11 +83,40 @@ impl EventClass {
     pub const STREAM: EventClass = EventClass(1 << 10);
     /// `m`: a read found no key (not part of `A`).
     pub const KEY_MISS: EventClass = EventClass(1 << 11);
+    /// `d`: events of modules (thredis has none; the letter is accepted as Redis accepts it).
+    pub const MODULE: EventClass = EventClass(1 << 13);
     /// `n`: a key was created (not part of `A`).
-    pub const NEW: EventClass = EventClass(1 << 13);
+    pub const NEW: EventClass = EventClass(1 << 14);
+    /// `A`: every class but `m` and `n`.
+    pub const ALL: EventClass = EventClass(
+        EventClass::GENERIC.0
+            | EventClass::STRING.0
+            | EventClass::LIST.0
+            | EventClass::SET.0
+            | EventClass::HASH.0
+            | EventClass::ZSET.0
+            | EventClass::EXPIRED.0
+            | EventClass::EVICTED.0
+            | EventClass::STREAM.0
+            | EventClass::MODULE.0,
+    );
 
     pub fn intersects(self, other: EventClass) -> bool {
         self.0 & other.0 != 0
+    }
+
+    pub fn contains(self, other: EventClass) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The classes worth recording: none unless events go to the keyspace or keyevent channels
+    /// (Redis publishes nothing for `notify-keyspace-events g`, without `K` or `E`).
+    pub fn recorded(self) -> EventClass {
+        if self.intersects(EventClass(EventClass::KEYSPACE.0 | EventClass::KEYEVENT.0)) {
+            self
+        } else {
+            EventClass(0)
+        }
     }
 }
 
@@ -107,6 +138,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// The database of a record that needs none (`MULTI`, `EXEC`): no `SELECT` is written before
+    /// it, and the next record's comes after it, inside the transaction (Redis propagates them
+    /// with `dbid` -1).
+    pub const ANY_DB: usize = usize::MAX;
+
     pub fn new<A: AsRef<[u8]>>(db: usize, args: impl ExactSizeIterator<Item = A>) -> Record {
         Record {
             db,

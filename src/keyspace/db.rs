@@ -295,6 +295,13 @@ impl Db {
         self.get(key, now_ms).is_some()
     }
 
+    /// Whether `key` is stored, expired or not (Redis's `dictFind`): WATCH tells a key that
+    /// expired and was removed from one that expired and is still there.
+    pub fn holds(&self, key: &[u8]) -> bool {
+        self.shard(key)
+            .is_some_and(|shard| shard.entries.contains_key(key))
+    }
+
     /// Removes `key` if it exists but has expired. Returns whether it did, so the writer can count
     /// the expiry. Writers call this before they look a key up.
     pub fn remove_if_expired(&mut self, key: &[u8], now_ms: i64) -> bool {

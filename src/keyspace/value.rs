@@ -16,6 +16,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::Bytes;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
@@ -95,6 +96,29 @@ impl Value {
             Value::List { list, .. } => list.encoding(),
             Value::Hash { hash, .. } => hash.encoding(),
             Value::Set { set, .. } => set.encoding(),
+        }
+    }
+
+    /// An estimate of the bytes this value occupies (`MEMORY USAGE`): its slot in the table,
+    /// and what it owns on the heap. Not a count of the allocator's real usage.
+    pub fn memory_usage(&self) -> usize {
+        let slot = size_of::<Value>();
+        let element = |b: &Bytes| size_of::<Bytes>() + b.heap_size();
+        slot + match self {
+            Value::String(Str::Inline { .. }) => 0,
+            Value::String(s) => s.len(),
+            Value::List { list, .. } => list.iter().map(element).sum(),
+            // A hashtable-sized collection also keeps a copy of each key in its index.
+            Value::Hash { hash, .. } => {
+                let index = hash.encoding() == "hashtable";
+                hash.iter()
+                    .map(|(f, v)| element(f) * (1 + index as usize) + element(v))
+                    .sum()
+            }
+            Value::Set { set, .. } => {
+                let index = set.encoding() == "hashtable";
+                set.iter().map(|m| element(m) * (1 + index as usize)).sum()
+            }
         }
     }
 

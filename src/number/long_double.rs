@@ -79,6 +79,21 @@ impl LongDouble {
         (!out_of_range).then_some(value)
     }
 
+    /// The nearest `f64` (infinity beyond its range): for uses that need no more precision,
+    /// such as a timeout in milliseconds.
+    pub fn to_f64(self) -> f64 {
+        let magnitude = match self.finite {
+            Some((mantissa, exponent)) => mantissa as f64 * 2f64.powi(exponent),
+            None => f64::INFINITY,
+        };
+        if self.negative { -magnitude } else { magnitude }
+    }
+
+    /// Whether the value is finite (not `inf`).
+    pub fn is_finite(self) -> bool {
+        self.finite.is_some()
+    }
+
     /// The sum, or `None` if it is not finite (Redis's "increment would produce NaN or
     /// Infinity").
     pub fn checked_add(self, other: LongDouble) -> Option<LongDouble> {

@@ -209,7 +209,7 @@ impl Aof {
         }
         let mut buffer = lock(&self.buffer);
         for record in records {
-            if buffer.selected_db != Some(record.db) {
+            if record.db != Record::ANY_DB && buffer.selected_db != Some(record.db) {
                 let mut digits = IntBuf::new();
                 let db = digits.format(record.db as i64);
                 let select = encode_command([&b"SELECT"[..], db].iter());

@@ -24,6 +24,15 @@ impl<'a> Reply<'a> {
         self.resp3
     }
 
+    /// A `Reply` appending to the same buffer for a shorter while (a command that `EXEC` runs
+    /// writes into EXEC's reply).
+    pub fn reborrow(&mut self) -> Reply<'_> {
+        Reply {
+            out: self.out,
+            resp3: self.resp3,
+        }
+    }
+
     /// Switches protocol mid-command: `HELLO 3` answers in RESP3 already.
     pub fn set_resp3(&mut self, resp3: bool) {
         self.resp3 = resp3;
@@ -96,6 +105,12 @@ impl<'a> Reply<'a> {
         self.header(b'*', len as i64);
     }
 
+    /// The header of an out-of-band message of `len` elements (pub/sub messages and
+    /// confirmations): a push `>len` in RESP3, an array in RESP2.
+    pub fn push(&mut self, len: usize) {
+        self.header(if self.resp3 { b'>' } else { b'*' }, len as i64);
+    }
+
     /// The header of a map of `len` key/value pairs: `%len` in RESP3, a flat array in RESP2.
     pub fn map(&mut self, len: usize) {
         if self.resp3 {
@@ -152,6 +167,12 @@ impl<'a> Reply<'a> {
         self.out.extend_from_slice(bytes);
     }
 
+    /// Bytes that are already RESP, inserted at `mark` (a [`Reply::mark`]) before what was
+    /// written since: pub/sub messages that arrived while a command ran go before its reply.
+    pub fn insert(&mut self, mark: usize, bytes: &[u8]) {
+        self.out.splice(mark..mark, bytes.iter().copied());
+    }
+
     fn header(&mut self, kind: u8, n: i64) {
         let mut buf = number::IntBuf::new();
         self.out.push(kind);
@@ -177,6 +198,11 @@ mod tests {
     fn nulls_differ_between_protocols() {
         assert_eq!(both(|r| r.null()), ("$-1\r\n".into(), "_\r\n".into()));
         assert_eq!(both(|r| r.null_array()), ("*-1\r\n".into(), "_\r\n".into()));
+    }
+
+    #[test]
+    fn pushes_are_arrays_in_resp2() {
+        assert_eq!(both(|r| r.push(3)), ("*3\r\n".into(), ">3\r\n".into()));
     }
 
     #[test]

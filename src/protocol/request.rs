@@ -38,7 +38,7 @@ const BULK_READ_CHUNK: usize = 1024 * 1024;
 
 /// The arguments of one request, stored back to back in one buffer that is reused from request
 /// to request: reading a request allocates nothing once the buffers have grown to fit.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Request {
     data: Vec<u8>,
     ends: Vec<usize>,

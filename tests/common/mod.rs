@@ -375,7 +375,109 @@ impl Raw {
         silent
     }
 
+    /// Every reply (or push) that arrives until nothing more comes for `quiet`, as text.
+    pub fn replies_until_quiet(&mut self, quiet: Duration) -> Vec<String> {
+        let mut replies = Vec::new();
+        self.reader.get_ref().set_read_timeout(Some(quiet)).unwrap();
+        while self
+            .reader
+            .fill_buf()
+            .is_ok_and(|pending| !pending.is_empty())
+        {
+            replies.push(self.reply_text());
+        }
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        replies
+    }
+
     pub fn shutdown_write(&mut self) {
         let _ = self.reader.get_ref().shutdown(Shutdown::Write);
     }
+}
+
+/// Lists, hashes and sets of every size class (small ones Redis keeps as listpacks and intsets,
+/// big ones past `*-max-listpack-entries` and `*-max-intset-entries`, long elements past
+/// `*-max-listpack-value`), strings, expiry times, and the commands whose journal Redis
+/// rewrites (HINCRBYFLOAT, SPOP, LMOVE, RPOPLPUSH, SMOVE, ...), in two databases. For the
+/// persistence tests: whatever a save or a replay gives back must hash to the same
+/// `DEBUG DIGEST`.
+pub fn write_collections(raw: &mut Raw) {
+    let mut ok = |args: &[&str]| {
+        let reply = raw.cmd(args);
+        assert!(!reply.starts_with('-'), "{args:?}: {reply}");
+    };
+    ok(&["RPUSH", "list:small", "a", "b", "1", "-2", "3.5"]);
+    ok(&["LPUSH", "list:small", "first"]);
+    let long = "x".repeat(100);
+    ok(&["RPUSH", "list:long", "short", &long, "tail"]);
+    for i in 0..600 {
+        ok(&["RPUSH", "list:big", &format!("element {i}")]);
+    }
+    ok(&["LTRIM", "list:big", "3", "-3"]);
+    ok(&["LREM", "list:big", "0", "element 100"]);
+    ok(&["LSET", "list:big", "5", "replaced"]);
+    ok(&["LINSERT", "list:big", "BEFORE", "replaced", "inserted"]);
+    ok(&["LMOVE", "list:big", "list:moved", "LEFT", "RIGHT"]);
+    ok(&["RPOPLPUSH", "list:big", "list:moved"]);
+    ok(&["LPOP", "list:big", "2"]);
+    ok(&["HSET", "hash:small", "f1", "v1", "f2", "22", "f3", "-3"]);
+    ok(&["HINCRBY", "hash:small", "f2", "5"]);
+    ok(&["HINCRBYFLOAT", "hash:small", "f4", "1.25"]);
+    ok(&["HINCRBYFLOAT", "hash:small", "f4", "0.1"]);
+    ok(&["HSETNX", "hash:small", "f1", "ignored"]);
+    ok(&["HSET", "hash:long", "field", &long]);
+    for i in 0..700 {
+        ok(&["HSET", "hash:big", &format!("field:{i}"), &i.to_string()]);
+    }
+    ok(&["HDEL", "hash:big", "field:3", "field:4"]);
+    ok(&["SADD", "set:ints", "1", "-5", "100000", "7", "3"]);
+    ok(&["SREM", "set:ints", "7"]);
+    ok(&["SADD", "set:strings", "a", "b", "c", "d"]);
+    for i in 0..600 {
+        ok(&["SADD", "set:big-ints", &i.to_string()]);
+    }
+    for i in 0..200 {
+        ok(&["SADD", "set:pool", &format!("m{i}")]);
+    }
+    ok(&["SPOP", "set:pool"]);
+    ok(&["SPOP", "set:pool", "10"]);
+    ok(&["SMOVE", "set:pool", "set:strings", "m150"]);
+    ok(&["SINTERSTORE", "set:inter", "set:ints", "set:big-ints"]);
+    ok(&["SUNIONSTORE", "set:union", "set:ints", "set:strings"]);
+    ok(&["SET", "string", "value"]);
+    ok(&["SET", "int", "12345"]);
+    ok(&["INCRBYFLOAT", "float", "2.5"]);
+    ok(&["SET", "expiring", "v", "PX", "100000000"]);
+    ok(&["PEXPIRE", "hash:small", "100000000"]);
+    ok(&["EXPIRE", "list:small", "100000"]);
+    ok(&["SELECT", "5"]);
+    ok(&["RPUSH", "list:db5", "p", "q"]);
+    ok(&["HSET", "hash:db5", "a", "b"]);
+    ok(&["SADD", "set:db5", "x"]);
+    ok(&["SELECT", "0"]);
+}
+
+/// `DEBUG DIGEST`, and the `OBJECT ENCODING` of each of [`write_collections`]' keys (databases 0
+/// and 5), to compare a dataset with what came back.
+pub fn fingerprint(raw: &mut Raw) -> (String, Vec<String>) {
+    let digest = raw.cmd(&["DEBUG", "DIGEST"]);
+    let mut encodings = Vec::new();
+    for db in ["0", "5"] {
+        raw.cmd(&["SELECT", db]);
+        let keys = raw.cmd(&["KEYS", "*"]);
+        let mut names: Vec<&str> = keys
+            .split("\r\n")
+            .filter(|line| !line.is_empty() && !line.starts_with(['*', '$']))
+            .collect();
+        names.sort_unstable();
+        for name in names {
+            let encoding = raw.cmd(&["OBJECT", "ENCODING", name]);
+            encodings.push(format!("{db}/{name} {}", encoding.trim_end()));
+        }
+    }
+    raw.cmd(&["SELECT", "0"]);
+    (digest, encodings)
 }

@@ -76,7 +76,7 @@ impl Drop for RealRedis {
 pub struct Pair {
     pub redis: Raw,
     pub thredis: Raw,
-    _servers: (RealRedis, TestServer),
+    servers: (RealRedis, TestServer),
 }
 
 impl Pair {
@@ -88,8 +88,14 @@ impl Pair {
         Pair {
             redis: Raw::connect(redis.port),
             thredis: thredis.raw(),
-            _servers: (redis, thredis),
+            servers: (redis, thredis),
         }
+    }
+
+    /// Another connection to each server (a subscriber beside the pair's clients, say).
+    pub fn connect_again(&self) -> (Raw, Raw) {
+        let (redis, thredis) = &self.servers;
+        (Raw::connect(redis.port), thredis.raw())
     }
 
     /// Sends `args` to both and asserts identical reply bytes.

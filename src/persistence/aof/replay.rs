@@ -344,6 +344,7 @@ impl<'a> Replayer<'a> {
             now_ms: now_us / 1000,
             now_us,
             may_block: false,
+            held: None,
         };
         let _ = commands::replay(&mut ctx, request);
         self.out.clear();
