@@ -618,37 +618,34 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
         return;
     }
     let start_us = ctx.now_us;
-    call(ctx, resolved, start_us, |ctx| run(ctx, resolved, request));
+    call(ctx, resolved, start_us, |ctx| {
+        match resolved.command.handler {
+            Handler::Plain(run) => run(ctx, request),
+            Handler::Read(run) => {
+                let databases = ctx.server.keyspace.read();
+                run(ctx, request, &databases)
+            }
+            Handler::Write(run) => {
+                let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);
+                server.write(db, now_ms, |writer| {
+                    as_command(writer, request, |writer| run(ctx, request, writer))
+                })
+            }
+            Handler::Container => {
+                unreachable!("resolve() returns a subcommand or an arity error for containers")
+            }
+        }
+    });
 }
 
-/// Runs a resolved command's handler under the lock its kind asks for. (Inlined: it is the
-/// hot path of every request, shared with [`replay`].)
-#[inline(always)]
-fn run(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult {
-    match resolved.command.handler {
-        Handler::Plain(run) => run(ctx, request),
-        Handler::Read(run) => {
-            let databases = ctx.server.keyspace.read();
-            run(ctx, request, &databases)
-        }
-        Handler::Write(run) => {
-            let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);
-            server.write(db, now_ms, |writer| {
-                as_command(writer, request, |writer| run(ctx, request, writer))
-            })
-        }
-        Handler::Container => {
-            unreachable!("resolve() returns a subcommand or an arity error for containers")
-        }
-    }
-}
-
-/// Runs a command the server replays on its own behalf (the append-only file at startup): the
-/// same row, handler and lock as [`execute`], without statistics. What it replies goes to
-/// `ctx.reply`, which the caller discards; an error is returned, as Redis's loader ignores it.
-pub fn replay(ctx: &mut Ctx, request: &Request) -> CommandResult {
+/// Runs a command the server replays on its own behalf (an append-only file being loaded) with
+/// the writer the load holds: the same row and handler as [`execute`], without statistics, the
+/// way [`execute_queued`] runs them. What it replies goes to `ctx.reply`, which the caller
+/// discards; an error is returned, as Redis's loader ignores it.
+pub fn replay(ctx: &mut Ctx, request: &Request, writer: &mut Writer) -> CommandResult {
     let resolved = resolve(request)?;
-    run(ctx, resolved, request)
+    writer.select(ctx.session.db);
+    run_holding(ctx, resolved, request, writer)
 }
 
 /// Runs one command queued in a transaction, from `EXEC`, which holds the exclusive lock: its
@@ -657,15 +654,26 @@ pub fn replay(ctx: &mut Ctx, request: &Request) -> CommandResult {
 pub fn execute_queued(ctx: &mut Ctx, resolved: Resolved, request: &Request, writer: &mut Writer) {
     writer.select(ctx.session.db);
     call(ctx, resolved, clock::now_us(), |ctx| {
-        match resolved.command.handler {
-            Handler::Plain(run) => run(&mut ctx.holding(writer.databases()), request),
-            Handler::Read(run) => run(ctx, request, writer.databases()),
-            Handler::Write(run) => as_command(writer, request, |writer| run(ctx, request, writer)),
-            Handler::Container => unreachable!("only resolved commands are queued"),
-        }
+        run_holding(ctx, resolved, request, writer)
     });
     // A queued HELLO switches the protocol for the rest of EXEC's reply, as in Redis.
     ctx.reply.set_resp3(ctx.session.resp3);
+}
+
+/// Runs a resolved command's handler with a writer its caller holds (EXEC, a load): the writer
+/// serves write handlers, its databases read handlers and the `Plain` handlers that read data.
+fn run_holding(
+    ctx: &mut Ctx,
+    resolved: Resolved,
+    request: &Request,
+    writer: &mut Writer,
+) -> CommandResult {
+    match resolved.command.handler {
+        Handler::Plain(run) => run(&mut ctx.holding(writer.databases()), request),
+        Handler::Read(run) => run(ctx, request, writer.databases()),
+        Handler::Write(run) => as_command(writer, request, |writer| run(ctx, request, writer)),
+        Handler::Container => unreachable!("resolve() returns a subcommand or an arity error"),
+    }
 }
 
 /// Runs a write handler as one client command on the write path: what it changes is journaled

@@ -30,7 +30,6 @@ pub mod list;
 pub mod set;
 mod value;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 pub use bytes::Bytes;
@@ -79,10 +78,6 @@ pub struct Keyspace {
     databases: RwLock<Databases>,
     /// Which consumers of recorded changes exist (see [`changes`]).
     pub switches: Switches,
-    /// The dataset is being loaded (an append-only file replayed at startup): nothing counts as
-    /// expired, as in Redis (`keyIsExpired` returns false while loading), so each replayed
-    /// command meets exactly the keys it met when it first ran.
-    pub loading: AtomicBool,
 }
 
 impl Keyspace {
@@ -95,7 +90,6 @@ impl Keyspace {
                 expired_keys: 0,
             }),
             switches: Switches::default(),
-            loading: AtomicBool::new(false),
         }
     }
 
@@ -120,12 +114,11 @@ impl Keyspace {
             .unwrap_or_else(PoisonError::into_inner);
         // Read under the lock: a consumer that registered before this write is seen by it.
         let tracking = self.switches.snapshot();
-        let loading = self.loading.load(Ordering::Relaxed);
         let mut writer = Writer {
             databases: &mut databases,
             db,
             now_ms,
-            expiry_clock: if loading { i64::MIN } else { now_ms },
+            expiry_clock: now_ms,
             changes: 0,
             expired: 0,
             tracking,
@@ -157,7 +150,7 @@ pub struct Writer<'a> {
     db: usize,
     now_ms: i64,
     /// The time expiry is judged by: `now_ms`, or the beginning of time while loading (nothing
-    /// expires).
+    /// expires, see [`Writer::loading`]).
     expiry_clock: i64,
     changes: u64,
     expired: u64,
@@ -181,6 +174,27 @@ impl Writer<'_> {
     /// replayed `PEXPIREAT` sets the time it set when it first ran.
     pub fn has_passed(&self, at_ms: i64) -> bool {
         at_ms <= self.expiry_clock
+    }
+
+    /// Runs `load` the way a load applies what it reads (an append-only file replayed, Redis's
+    /// `server.loading`): nothing counts as expired (`keyIsExpired` is false while loading), so
+    /// each replayed command meets exactly the keys it met when it first ran; and nothing is
+    /// journaled, since it comes from the files. Expired keys go once the load is over.
+    pub fn loading<R>(&mut self, load: impl FnOnce(&mut Writer) -> R) -> R {
+        let (clock, journal) = (self.expiry_clock, self.tracking.journal);
+        self.expiry_clock = i64::MIN;
+        self.tracking.journal = false;
+        let result = load(self);
+        self.expiry_clock = clock;
+        self.tracking.journal = journal;
+        result
+    }
+
+    /// Forgets the changes made so far, as saved ones (Redis's `server.dirty = 0` after
+    /// `DEBUG LOADAOF`).
+    pub fn clear_dirty(&mut self) {
+        self.changes = 0;
+        self.databases.dirty = 0;
     }
 
     /// The index of the client's selected database.

@@ -49,7 +49,7 @@ use self::rdb::save::{RdbWriter, encode_db_header, encode_header};
 use self::snapshot::{Format, Sink, Snapshot, WithDatabases};
 use crate::commands::{Command, CommandError};
 use crate::config::{self, Config};
-use crate::keyspace::{Databases, Record};
+use crate::keyspace::{Databases, Record, Writer};
 use crate::server::Server;
 use crate::{clock, log};
 
@@ -205,7 +205,7 @@ pub fn persist_manifest(config: &Config, manifest: &Manifest) -> io::Result<()> 
 /// writing if it is on. Every failure has been logged with Redis's words when this returns it.
 pub fn load_at_startup(server: &Server) -> io::Result<()> {
     if server.config.appendonly.load(Ordering::Relaxed) {
-        load_append_only_file(server)?;
+        server.write(0, clock::now_ms(), |w| load_append_only_file(server, w))?;
         return open_append_only_file(server);
     }
     let started = Instant::now();
@@ -240,9 +240,53 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
     }
 }
 
-/// Replays the files the manifest lists, as Redis's `loadAppendOnlyFiles`: the base, then the
-/// incr files; a missing manifest means there is nothing to load (the RDB file is not read).
-fn load_append_only_file(server: &Server) -> io::Result<()> {
+/// `DEBUG LOADAOF`: flushes the AOF, empties the databases and replays the files the manifest
+/// on disk lists, all under the exclusive lock (clients see the dataset before or after), as
+/// Redis's does; changes since the last save start over from zero. With no file to load it is
+/// an error and nothing is touched (Redis empties the data and exits). A file that fails to load
+/// ends the process, as in Redis: the data is gone and the log says why.
+pub fn reload_append_only_file(server: &Server, now_ms: i64) -> Result<(), CommandError> {
+    let config = &server.config;
+    server.write(0, now_ms, |w| {
+        let aof = &server.persistence.aof;
+        if aof.state() != AofState::Off {
+            if let Err(error) = aof.flush_and_sync() {
+                log!(Warning, "Fail to fsync the AOF file: {error}");
+            }
+        }
+        let old_style = Path::new(&config::read(&config.appendfilename)).is_file();
+        let manifest = read_manifest(config)
+            .map_err(|_| CommandError::err("Error reading the AOF manifest"))?;
+        if manifest.is_empty() && !old_style {
+            return Err(CommandError::err("no append only file to load"));
+        }
+        empty_databases(server, w.databases(), now_ms);
+        jobs::delete_history(server);
+        if load_append_only_file(server, w).is_err() {
+            std::process::exit(1);
+        }
+        w.clear_dirty();
+        log!(Warning, "Append Only File loaded by DEBUG LOADAOF");
+        Ok(())
+    })
+}
+
+/// Empties every database before a load replaces them (Redis's `emptyData`): their watchers are
+/// flagged, as FLUSHALL flags them, and a save still writing the old contents gets them first.
+pub fn empty_databases(server: &Server, databases: &mut Databases, now_ms: i64) {
+    for index in 0..databases.count() {
+        server
+            .watches
+            .touch_database(databases, index, None, now_ms);
+        let mut old = std::mem::take(databases.db_mut(index));
+        old.release_to_snapshots();
+    }
+}
+
+/// Replays the files the manifest lists through `w`, as Redis's `loadAppendOnlyFiles`: the base,
+/// then the incr files; a missing manifest means there is nothing to load (the RDB file is not
+/// read).
+fn load_append_only_file(server: &Server, w: &mut Writer) -> io::Result<()> {
     let config = &server.config;
     let dir = aof_dir(config);
     let mut manifest = read_manifest(config)?;
@@ -268,10 +312,7 @@ fn load_append_only_file(server: &Server) -> io::Result<()> {
     }
     let started = Instant::now();
     if total > 0 {
-        server.keyspace.loading.store(true, Ordering::Relaxed);
-        let result = replay_all(server, &dir, &manifest);
-        server.keyspace.loading.store(false, Ordering::Relaxed);
-        result?;
+        w.loading(|w| replay_all(server, w, &dir, &manifest))?;
     }
     let aof = &server.persistence.aof;
     aof.current_size.store(total, Ordering::Relaxed);
@@ -289,7 +330,7 @@ fn load_append_only_file(server: &Server) -> io::Result<()> {
     Ok(())
 }
 
-fn replay_all(server: &Server, dir: &Path, manifest: &Manifest) -> io::Result<()> {
+fn replay_all(server: &Server, w: &mut Writer, dir: &Path, manifest: &Manifest) -> io::Result<()> {
     let files: Vec<_> = manifest.replay_order().collect();
     for (position, file) in files.iter().enumerate() {
         let last = position + 1 == files.len();
@@ -299,7 +340,7 @@ fn replay_all(server: &Server, dir: &Path, manifest: &Manifest) -> io::Result<()
         } else {
             "incr"
         };
-        match replay::replay_file(server, dir, &file.name, last) {
+        match replay::replay_file(server, w, dir, &file.name, last) {
             Ok(Replayed::Empty) => {}
             Ok(Replayed::Complete | Replayed::Truncated) => log!(
                 Notice,

@@ -648,3 +648,91 @@ fn collections_replay_to_the_same_digest_and_encodings() {
         );
     }
 }
+
+#[test]
+fn debug_loadaof_replaces_the_data_with_what_the_aof_holds() {
+    let dir = scratch_dir("aof-loadaof");
+    let server = aof_server(&dir, &["--enable-debug-command", "yes"]);
+    let mut raw = server.raw();
+    common::write_collections(&mut raw);
+    let before = common::fingerprint(&mut raw);
+    assert_eq!(raw.cmd(&["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(common::fingerprint(&mut raw), before);
+    assert!(
+        raw.cmd(&["INFO", "persistence"])
+            .contains("rdb_changes_since_last_save:0\r\n")
+    );
+    assert!(server.logged("Append Only File loaded by DEBUG LOADAOF"));
+    // Nothing the load did went into the file again: one more load gives the same data.
+    assert_eq!(raw.cmd(&["SET", "after", "load"]), "+OK\r\n");
+    let after = common::fingerprint(&mut raw);
+    assert_eq!(raw.cmd(&["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(common::fingerprint(&mut raw), after);
+    assert_eq!(raw.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(raw.cmd(&["DEBUG", "LOADAOF"]), "+QUEUED\r\n");
+    assert_eq!(
+        raw.cmd(&["EXEC"]),
+        "*1\r\n-ERR DEBUG LOADAOF is not allowed inside a transaction\r\n"
+    );
+}
+
+#[test]
+fn debug_loadaof_without_any_aof_file_is_an_error_that_keeps_the_data() {
+    let server = TestServer::with_args(&["--enable-debug-command", "yes", "--save", ""]);
+    let mut raw = server.raw();
+    assert_eq!(raw.cmd(&["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(
+        raw.cmd(&["DEBUG", "LOADAOF"]),
+        "-ERR no append only file to load\r\n"
+    );
+    assert_eq!(raw.cmd(&["GET", "k"]), "$1\r\nv\r\n");
+    // BGREWRITEAOF with the AOF off writes a base: DEBUG LOADAOF loads it, as in Redis.
+    assert!(raw.cmd(&["BGREWRITEAOF"]).starts_with("+Background"));
+    assert!(wait_until(Duration::from_secs(10), || raw
+        .cmd(&["INFO", "persistence"])
+        .contains(
+            "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0"
+        )));
+    assert_eq!(raw.cmd(&["SET", "k", "changed"]), "+OK\r\n");
+    assert_eq!(raw.cmd(&["DEBUG", "LOADAOF"]), "+OK\r\n");
+    assert_eq!(raw.cmd(&["GET", "k"]), "$1\r\nv\r\n");
+}
+
+#[test]
+fn bgrewriteaof_with_the_aof_off_writes_only_a_base_and_journals_nothing() {
+    // As redis-server 7.0 does: a base, a manifest naming only it, and the AOF stays off.
+    let dir = scratch_dir("aof-off-rewrite");
+    let server = TestServer::in_dir(&dir, &["--save", ""]);
+    let mut raw = server.raw();
+    let aof_dir = dir.join("appendonlydir");
+    let manifest = aof_dir.join("appendonly.aof.manifest");
+    for (seq, key) in [(1, "first"), (2, "second")] {
+        assert_eq!(raw.cmd(&["SET", key, "v"]), "+OK\r\n");
+        assert_eq!(
+            raw.cmd(&["BGREWRITEAOF"]),
+            "+Background append only file rewriting started\r\n"
+        );
+        let expected = format!("file appendonly.aof.{seq}.base.rdb seq {seq} type b\n");
+        assert!(
+            wait_until(Duration::from_secs(10), || {
+                fs::read_to_string(&manifest).is_ok_and(|m| m == expected)
+            }),
+            "{:?}",
+            fs::read_to_string(&manifest)
+        );
+    }
+    assert!(wait_until(Duration::from_secs(5), || {
+        let mut names: Vec<String> = fs::read_dir(&aof_dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names == ["appendonly.aof.2.base.rdb", "appendonly.aof.manifest"]
+    }));
+    let info = raw.cmd(&["INFO", "persistence"]);
+    assert!(info.contains("aof_enabled:0\r\n"), "{info}");
+    assert_eq!(
+        raw.cmd(&["CONFIG", "GET", "appendonly"]),
+        "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
+    );
+}

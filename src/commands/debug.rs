@@ -1,6 +1,6 @@
 //! `DEBUG`: the subcommands test suites rely on. Like Redis, refused unless
 //! `enable-debug-command` allows it (the `PROTECTED` flag on its table row). `DIGEST`,
-//! `DIGEST-VALUE` and `RELOAD` are persistence's (see `persistence/digest.rs`).
+//! `DIGEST-VALUE`, `RELOAD` and `LOADAOF` are persistence's (see `persistence/digest.rs`).
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use crate::{log, number};
 
 /// `DEBUG SLEEP seconds`, `DEBUG SET-ACTIVE-EXPIRE 0|1`, `DEBUG OBJECT key`, `DEBUG LOG message`,
 /// `DEBUG DIGEST`, `DEBUG DIGEST-VALUE key...`, `DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]`,
+/// `DEBUG LOADAOF`,
 /// `DEBUG HELP`.
 pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let sub = args.arg(1);
@@ -37,6 +38,12 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
             Ok(())
         }
         _ if is_option(sub, "reload") => reload(ctx, args),
+        2 if is_option(sub, "loadaof") => {
+            refuse_in_exec(ctx, "LOADAOF")?;
+            persistence::reload_append_only_file(ctx.server, ctx.now_ms)?;
+            ctx.reply.ok();
+            Ok(())
+        }
         2 if is_option(sub, "help") => help(ctx),
         3 if is_option(sub, "sleep") => sleep(ctx, args.arg(2)),
         3 if is_option(sub, "set-active-expire") => {
@@ -101,12 +108,7 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
             ));
         }
     }
-    if ctx.in_exec() {
-        // It replaces the databases the transaction holds (and reads): not from inside it.
-        return Err(CommandError::err(
-            "DEBUG RELOAD is not allowed inside a transaction",
-        ));
-    }
+    refuse_in_exec(ctx, "RELOAD")?;
     let server = ctx.server;
     let path = std::path::PathBuf::from(crate::config::read(&server.config.dbfilename));
     server.keyspace.write(ctx.session.db, ctx.now_ms, |w| {
@@ -116,13 +118,7 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 .map_err(|_| CommandError::coded("ERR"))?;
         }
         if flush {
-            for index in 0..databases.count() {
-                // Redis's `emptyData` flags the watchers, as FLUSHALL does.
-                let watches = &server.watches;
-                watches.touch_database(databases, index, None, ctx.now_ms);
-                let mut old = std::mem::take(databases.db_mut(index));
-                old.release_to_snapshots();
-            }
+            persistence::empty_databases(server, databases, ctx.now_ms);
         }
         let options = LoadOptions {
             now_ms: ctx.now_ms,
@@ -141,6 +137,17 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
     })?;
     log!(Warning, "DB reloaded by DEBUG RELOAD");
     ctx.reply.ok();
+    Ok(())
+}
+
+/// `DEBUG RELOAD` and `DEBUG LOADAOF` replace the databases, which a transaction holds (and
+/// reads) while it runs: not from inside one.
+fn refuse_in_exec(ctx: &Ctx, subcommand: &str) -> CommandResult {
+    if ctx.in_exec() {
+        return Err(CommandError::err(format!(
+            "DEBUG {subcommand} is not allowed inside a transaction"
+        )));
+    }
     Ok(())
 }
 
@@ -226,6 +233,8 @@ fn help(ctx: &mut Ctx) -> CommandResult {
             "    Output a hex signature of the values of all the specified keys.",
             "LOG <message>",
             "    Write <message> to the server log.",
+            "LOADAOF",
+            "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "OBJECT <key>",
             "    Show low level info about the `key` and associated value.",
             "RELOAD [option ...]",

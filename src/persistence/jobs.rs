@@ -563,8 +563,12 @@ pub fn stop_append_only(server: &Server) {
 /// `backgroundRewriteDoneHandler`).
 fn run_rewrite(server: &Server) {
     let started = Instant::now();
-    let enabling = server.persistence.aof.state() != AofState::On;
-    let result = rewrite(server, enabling);
+    let mode = match server.persistence.aof.state() {
+        AofState::On => Mode::Rotate,
+        AofState::WaitRewrite => Mode::Enable,
+        AofState::Off => Mode::BaseOnly,
+    };
+    let result = rewrite(server, mode);
     let jobs = &server.persistence.jobs;
     let mut state = jobs.lock();
     if state.background.as_ref().is_none_or(|job| job.aborted) {
@@ -590,7 +594,7 @@ fn run_rewrite(server: &Server) {
             state.last_rewrite_failed = true;
             state.rewrite_failures += 1;
             log!(Warning, "Background AOF rewrite terminated with error");
-            if enabling {
+            if mode == Mode::Enable {
                 // The AOF still waits for its first base: stop journaling into the temporary
                 // incr file, and try again.
                 give_up_enabling(server);
@@ -613,19 +617,36 @@ fn temp_incr_path(server: &Server) -> PathBuf {
     aof_dir(&server.config).join(format!("temp-{name}.incr"))
 }
 
-fn rewrite(server: &Server, enabling: bool) -> Result<(), SaveFailed> {
+/// What a rewrite does about the incr files, by the AOF's state when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The AOF is on: writes go to a new incr file from the snapshot on.
+    Rotate,
+    /// The AOF is being turned on (`appendonly yes`): writes go to a temporary incr file, which
+    /// becomes the first incr file beside the base.
+    Enable,
+    /// The AOF is off (`BGREWRITEAOF` all the same): only a base, which replaces every incr
+    /// file, and nothing is journaled (Redis's `openNewIncrAofForAppend` opens nothing then).
+    BaseOnly,
+}
+
+fn rewrite(server: &Server, mode: Mode) -> Result<(), SaveFailed> {
     let dir = create_aof_dir(&server.config).map_err(|_| SaveFailed)?;
-    let incr = open_next_incr(server, enabling)?;
-    let snapshot = take_snapshot(server, incr, enabling)?;
+    let incr = match mode {
+        Mode::BaseOnly => None,
+        Mode::Rotate | Mode::Enable => Some(open_next_incr(server, mode)?),
+    };
+    let snapshot = take_snapshot(server, mode, incr)?;
     let base = write_base_file(server, &snapshot)?;
-    swap_in(server, enabling, &dir, base)
+    swap_in(server, mode, &dir, base)
 }
 
 /// Step 1: the incr file that gets every write from the snapshot on: a new `<name>.N.incr.aof`
 /// already in the manifest, or, when the AOF is being turned on, a temporary one.
-fn open_next_incr(server: &Server, enabling: bool) -> Result<Arc<fs::File>, SaveFailed> {
+fn open_next_incr(server: &Server, mode: Mode) -> Result<Arc<fs::File>, SaveFailed> {
     let config = &server.config;
     let aof = &server.persistence.aof;
+    let enabling = mode == Mode::Enable;
     let path = if enabling {
         temp_incr_path(server)
     } else {
@@ -659,11 +680,11 @@ fn open_next_incr(server: &Server, enabling: bool) -> Result<Arc<fs::File>, Save
 }
 
 /// Step 2: the snapshot's moment, which is also where the journal switches to the new incr file
-/// (or starts, when the AOF is being turned on).
+/// (or starts, when the AOF is being turned on: it is still waiting for its first base).
 fn take_snapshot(
     server: &Server,
-    incr: Arc<fs::File>,
-    enabling: bool,
+    mode: Mode,
+    incr: Option<Arc<fs::File>>,
 ) -> Result<Arc<Snapshot>, SaveFailed> {
     let aof = &server.persistence.aof;
     let snapshot = {
@@ -674,21 +695,25 @@ fn take_snapshot(
         };
         let snapshot = Arc::new(Snapshot::start(&databases, base_format(&server.config)));
         job.snapshot = Some(Arc::clone(&snapshot));
-        if enabling {
-            aof.open(incr, 0, AofState::WaitRewrite);
-            server
-                .keyspace
-                .switches
-                .journal
-                .store(true, Ordering::Relaxed);
-        } else {
-            aof.rotate(incr);
+        match incr {
+            Some(incr) if mode == Mode::Enable => {
+                aof.open(incr, 0, AofState::WaitRewrite);
+                server
+                    .keyspace
+                    .switches
+                    .journal
+                    .store(true, Ordering::Relaxed);
+            }
+            Some(incr) => aof.rotate(incr),
+            None => {}
         }
         snapshot
     };
     log!(Notice, "Background append only file rewriting started");
-    // Let the writer switch files now rather than at the next client's flush.
-    aof.make_durable(aof.end(), server.config.fsync());
+    if mode != Mode::BaseOnly {
+        // Let the writer switch files now rather than at the next client's flush.
+        aof.make_durable(aof.end(), server.config.fsync());
+    }
     Ok(snapshot)
 }
 
@@ -716,7 +741,7 @@ fn write_base_file(server: &Server, snapshot: &Snapshot) -> Result<TempFile, Sav
 /// so a SHUTDOWN or `appendonly no` that gave up on the rewrite stops it here.
 fn swap_in(
     server: &Server,
-    enabling: bool,
+    mode: Mode,
     dir: &std::path::Path,
     base: TempFile,
 ) -> Result<(), SaveFailed> {
@@ -751,7 +776,7 @@ fn swap_in(
     let undo = || {
         let _ = fs::remove_file(dir.join(&base_name));
     };
-    if enabling {
+    if mode == Mode::Enable {
         let incr = manifest.new_incr(&name);
         let renamed = fs::rename(temp_incr_path(server), dir.join(&incr));
         if renamed.is_err() {
@@ -770,22 +795,24 @@ fn swap_in(
     let incr_name = manifest
         .incrs
         .last()
-        .map(|incr| incr.name.clone())
-        .unwrap_or_default();
-    manifest.retire_incrs(true);
+        .filter(|_| mode != Mode::BaseOnly)
+        .map(|incr| incr.name.clone());
+    manifest.retire_incrs(mode != Mode::BaseOnly);
     if persist_manifest(config, &manifest).is_err() {
         undo();
         return Err(SaveFailed);
     }
     *super::lock(&aof.manifest) = manifest;
     drop(state);
-    let incr_size = fs::metadata(dir.join(&incr_name)).map_or(0, |m| m.len());
+    let incr_size = incr_name.map_or(0, |incr| {
+        fs::metadata(dir.join(incr)).map_or(0, |m| m.len())
+    });
     aof.current_size
         .store(base_size + incr_size, Ordering::Relaxed);
     aof.base_size
         .store(base_size + incr_size, Ordering::Relaxed);
     delete_history(server);
-    if enabling {
+    if mode == Mode::Enable {
         aof.set_state(AofState::On);
     }
     Ok(())

@@ -4,8 +4,9 @@
 //! commands) or commands as RESP arrays.
 //!
 //! Commands run through the command table like any client's ([`commands::replay`]), from a
-//! client with no connection, while the keyspace is in loading mode (nothing expires). The
-//! rules are Redis's `loadSingleAppendOnlyFile`:
+//! client with no connection, with the writer the whole load holds, in loading mode
+//! ([`Writer::loading`]: nothing expires, nothing is journaled). The rules are Redis's
+//! `loadSingleAppendOnlyFile`:
 //! - the file may end in the middle of a command only if it is the last one: with
 //!   `aof-load-truncated yes` the valid prefix is loaded and the file truncated to it, with `no`
 //!   the server refuses to start;
@@ -21,6 +22,7 @@ use std::path::Path;
 use crate::clients::ClientInfo;
 use crate::commands::{self, Ctx};
 use crate::connection::Session;
+use crate::keyspace::Writer;
 use crate::log;
 use crate::persistence::rdb::load::{LoadError, LoadOptions, load};
 use crate::protocol::{Reply, Request};
@@ -109,10 +111,11 @@ enum Parsed {
     Cut,
 }
 
-/// Replays `dir/name` into the server's keyspace. `last`: whether it is the last file of the
+/// Replays `dir/name` through `w` (in loading mode). `last`: whether it is the last file of the
 /// manifest (the only one allowed to end early).
 pub fn replay_file(
     server: &Server,
+    w: &mut Writer,
     dir: &Path,
     name: &str,
     last: bool,
@@ -145,12 +148,7 @@ pub fn replay_file(
             verify_checksum: server.config.rdbchecksum(),
             replace_existing: false,
         };
-        server
-            .keyspace
-            .write(0, options.now_ms, |w| {
-                load(&mut reader, w.databases(), options)
-            })
-            .map_err(ReplayError::Rdb)?;
+        load(&mut reader, w.databases(), options).map_err(ReplayError::Rdb)?;
         if old_style {
             log!(Notice, "Reading the remaining AOF tail...");
         }
@@ -179,10 +177,10 @@ pub fn replay_file(
                     queued.push(request);
                 } else if is_option(name, "exec") {
                     for queued in transaction.take().map(|(_, q)| q).unwrap_or_default() {
-                        replayer.run(&queued);
+                        replayer.run(w, &queued);
                     }
                 } else {
-                    replayer.run(&request);
+                    replayer.run(w, &request);
                 }
                 valid_up_to = reader.stream_position().map_err(ReplayError::Read)?;
             }
@@ -335,7 +333,7 @@ impl<'a> Replayer<'a> {
     }
 
     /// Runs one command; its reply, error or not, is dropped, as Redis's loader drops it.
-    fn run(&mut self, request: &Request) {
+    fn run(&mut self, w: &mut Writer, request: &Request) {
         let now_us = clock::now_us();
         let mut ctx = Ctx {
             server: self.server,
@@ -346,7 +344,7 @@ impl<'a> Replayer<'a> {
             may_block: false,
             held: None,
         };
-        let _ = commands::replay(&mut ctx, request);
+        let _ = commands::replay(&mut ctx, request, w);
         self.out.clear();
     }
 }
