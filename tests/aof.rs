@@ -736,3 +736,34 @@ fn bgrewriteaof_with_the_aof_off_writes_only_a_base_and_journals_nothing() {
         "*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n"
     );
 }
+
+#[test]
+fn turning_the_aof_on_inside_a_transaction_schedules_the_first_base() {
+    let dir = scratch_dir("aof-enable-in-exec");
+    {
+        let server = TestServer::in_dir(&dir, &["--save", ""]);
+        let mut raw = server.raw();
+        assert_eq!(raw.cmd(&["MULTI"]), "+OK\r\n");
+        assert_eq!(raw.cmd(&["SET", "foo", "bar"]), "+QUEUED\r\n");
+        assert_eq!(
+            raw.cmd(&["CONFIG", "SET", "appendonly", "yes"]),
+            "+QUEUED\r\n"
+        );
+        assert_eq!(raw.cmd(&["EXEC"]), "*2\r\n+OK\r\n+OK\r\n");
+        assert!(server.logged(
+            "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."
+        ));
+        let manifest = dir.join("appendonlydir/appendonly.aof.manifest");
+        assert!(wait_until(Duration::from_secs(10), || {
+            fs::read_to_string(&manifest).is_ok_and(|m| m.contains("type b"))
+                && raw
+                    .cmd(&["INFO", "persistence"])
+                    .contains("aof_rewrite_in_progress:0")
+        }));
+        assert_eq!(raw.cmd(&["SET", "after", "1"]), "+OK\r\n");
+    }
+    let server = aof_server(&dir, &[]);
+    let mut client = server.client();
+    assert_eq!(query::<String>(&mut client, &["GET", "foo"]), "bar");
+    assert_eq!(query::<String>(&mut client, &["GET", "after"]), "1");
+}
