@@ -566,21 +566,13 @@ fn a_served_blocking_pop_is_journaled_as_the_pop_and_replays() {
         let mut waiter = server.raw();
         waiter.send(&common::resp(&["BLPOP", "queue", "0"]));
         let mut pusher = server.raw();
-        assert!(wait_until(Duration::from_secs(5), || {
-            pusher
-                .cmd(&["INFO", "clients"])
-                .contains("blocked_clients:1")
-        }));
+        pusher.wait_for_blocked(1);
         assert_eq!(pusher.cmd(&["RPUSH", "queue", "a", "b"]), ":2\r\n");
         assert_eq!(waiter.reply_text(), "*2\r\n$5\r\nqueue\r\n$1\r\na\r\n");
         waiter.send(&common::resp(&[
             "BLMOVE", "empty", "moved", "RIGHT", "LEFT", "0",
         ]));
-        assert!(wait_until(Duration::from_secs(5), || {
-            pusher
-                .cmd(&["INFO", "clients"])
-                .contains("blocked_clients:1")
-        }));
+        pusher.wait_for_blocked(1);
         assert_eq!(pusher.cmd(&["LPUSH", "empty", "x"]), ":1\r\n");
         assert_eq!(waiter.reply_text(), "$1\r\nx\r\n");
         assert_eq!(

@@ -20,10 +20,7 @@ use common::{Raw, TestServer, scratch_dir, wait_until};
 
 /// Fills a server with every kind of value thredis holds, in several databases.
 fn populate(redis: &mut Raw) {
-    let run = |redis: &mut Raw, args: &[&str]| {
-        let reply = redis.cmd(args);
-        assert!(!reply.starts_with('-'), "{args:?}: {reply}");
-    };
+    let run = |redis: &mut Raw, args: &[&str]| redis.run_all(&[args]);
     run(redis, &["FLUSHALL"]);
     // Strings in each encoding: small and large integers, embstr, raw, compressible.
     run(redis, &["SET", "int", "12345"]);
@@ -135,12 +132,7 @@ fn rdb_files_cross_both_ways_with_identical_contents() {
         digest(&mut raw)
     };
     // ...which thredis loads with the same contents...
-    let through_thredis = scratch_dir("interop-rdb-thredis");
-    fs::copy(
-        from_redis.join("dump.rdb"),
-        through_thredis.join("dump.rdb"),
-    )
-    .unwrap();
+    let through_thredis = with_dump_of(&from_redis, "interop-rdb-thredis");
     {
         let thredis = thredis_on(&through_thredis, &[]);
         let mut raw = thredis.raw();
@@ -159,12 +151,7 @@ fn rdb_files_cross_both_ways_with_identical_contents() {
         assert_eq!(raw.cmd(&["SAVE"]), "+OK\r\n");
     }
     // ...which redis-server loads with the same contents again.
-    let back_in_redis = scratch_dir("interop-rdb-back");
-    fs::copy(
-        through_thredis.join("dump.rdb"),
-        back_in_redis.join("dump.rdb"),
-    )
-    .unwrap();
+    let back_in_redis = with_dump_of(&through_thredis, "interop-rdb-back");
     let redis = redis_on(&back_in_redis, &[]);
     let mut raw = Raw::connect(redis.port);
     assert_eq!(raw.cmd(&["GET", "from-thredis"]), "$3\r\n2.5\r\n");
@@ -196,12 +183,23 @@ fn rdb_files_cross_both_ways_with_identical_contents() {
 }
 
 /// Copies an AOF directory.
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
+/// A new scratch directory holding a copy of the `dump.rdb` in `from`.
+fn with_dump_of(from: &Path, name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    fs::copy(from.join("dump.rdb"), dir.join("dump.rdb")).unwrap();
+    dir
+}
+
+/// A new scratch directory holding a copy of the `appendonlydir` in `from`.
+fn with_aof_dir_of(from: &Path, name: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    let to = dir.join("appendonlydir");
+    fs::create_dir_all(&to).unwrap();
+    for entry in fs::read_dir(from.join("appendonlydir")).unwrap() {
         let entry = entry.unwrap();
         fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
+    dir
 }
 
 #[test]
@@ -222,26 +220,22 @@ fn an_aof_directory_written_by_redis_replays_in_thredis() {
             .contains("aof_rewrite_in_progress:0")));
         // Collections by command, a transaction and a served blocking pop, as Redis journals them.
         common::write_collections(&mut raw);
-        for args in [
+        raw.run_all(&[
             &["MULTI"][..],
             &["SPOP", "set:many-words", "5"],
             &["SELECT", "3"],
             &["HINCRBYFLOAT", "hash:tx", "f", "2.5"],
             &["EXEC"],
             &["SELECT", "0"],
-        ] {
-            assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
-        }
+        ]);
         let mut waiter = Raw::connect(redis.port);
         waiter.send(&common::resp(&[
             "BLMOVE", "waited", "moved", "LEFT", "RIGHT", "0",
         ]));
-        assert!(wait_until(Duration::from_secs(5), || raw
-            .cmd(&["INFO", "clients"])
-            .contains("blocked_clients:1")));
+        raw.wait_for_blocked(1);
         assert_eq!(raw.cmd(&["RPUSH", "waited", "a", "b"]), ":2\r\n");
         assert_eq!(waiter.reply_text(), "$1\r\na\r\n");
-        for args in [
+        raw.run_all(&[
             &["SET", "after", "rewrite"][..],
             &["INCR", "int"],
             &["EXPIRE", "short", "100000"],
@@ -250,16 +244,10 @@ fn an_aof_directory_written_by_redis_replays_in_thredis() {
             &["SELECT", "0"],
             &["DEL", "raw"],
             &["GETDEL", "negative"],
-        ] {
-            assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
-        }
+        ]);
         digest(&mut raw)
     };
-    let thredis_dir = scratch_dir("interop-aof-thredis");
-    copy_dir(
-        &from_redis.join("appendonlydir"),
-        &thredis_dir.join("appendonlydir"),
-    );
+    let thredis_dir = with_aof_dir_of(&from_redis, "interop-aof-thredis");
     let thredis = thredis_on(&thredis_dir, &["--appendonly", "yes"]);
     let mut raw = thredis.raw();
     assert_eq!(digest(&mut raw), expected);
@@ -279,8 +267,7 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             populate(&mut raw);
             assert_eq!(raw.cmd(&["SAVE"]), "+OK\r\n");
         }
-        let thredis_dir = scratch_dir("interop-aof-from-thredis");
-        fs::copy(seed.join("dump.rdb"), thredis_dir.join("dump.rdb")).unwrap();
+        let thredis_dir = with_dump_of(&seed, "interop-aof-from-thredis");
         let expected = {
             let thredis = thredis_on(
                 &thredis_dir,
@@ -305,7 +292,7 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
                 &manifest
             )
             .is_ok_and(|m| m.contains("seq 2 type b"))));
-            for args in [
+            raw.run_all(&[
                 &["SET", "after", "rewrite", "EX", "100000"][..],
                 &["INCRBYFLOAT", "int", "0.5"],
                 &["SELECT", "9"],
@@ -313,11 +300,9 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
                 &["SELECT", "0"],
                 &["DEL", "list:small"],
                 &["PERSIST", "set:words"],
-            ] {
-                assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
-            }
+            ]);
             common::write_collections(&mut raw);
-            for args in [
+            raw.run_all(&[
                 &["MULTI"][..],
                 &["SPOP", "set:many-words", "5"],
                 &["SELECT", "3"],
@@ -325,23 +310,15 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
                 &["LPUSH", "list:db3", "tx"],
                 &["EXEC"],
                 &["SELECT", "0"],
-            ] {
-                assert!(!raw.cmd(args).starts_with('-'), "{args:?}");
-            }
+            ]);
             let mut waiter = thredis.raw();
             waiter.send(&common::resp(&["BRPOP", "waited", "0"]));
-            assert!(wait_until(Duration::from_secs(5), || raw
-                .cmd(&["INFO", "clients"])
-                .contains("blocked_clients:1")));
+            raw.wait_for_blocked(1);
             assert_eq!(raw.cmd(&["RPUSH", "waited", "a", "b", "c"]), ":3\r\n");
             assert_eq!(waiter.reply_text(), "*2\r\n$6\r\nwaited\r\n$1\r\nc\r\n");
             digest(&mut raw)
         };
-        let redis_dir = scratch_dir("interop-aof-to-redis");
-        copy_dir(
-            &thredis_dir.join("appendonlydir"),
-            &redis_dir.join("appendonlydir"),
-        );
+        let redis_dir = with_aof_dir_of(&thredis_dir, "interop-aof-to-redis");
         let redis = redis_on(&redis_dir, &["--appendonly", "yes"]);
         let mut raw = Raw::connect(redis.port);
         assert_eq!(

@@ -384,10 +384,7 @@ fn log_cow(snapshot: &Snapshot, what: &str) {
 
 /// A save succeeded: what changed before its snapshot no longer counts as unsaved.
 fn saved(server: &Server, dirty_at_start: u64) {
-    let rdb = &server.persistence.rdb;
-    rdb.last_save
-        .store(clock::now_ms() / 1000, Ordering::Relaxed);
-    rdb.last_bgsave_ok.store(true, Ordering::Relaxed);
+    record_success(server);
     server.keyspace.write(0, clock::now_ms(), |w| {
         let databases = w.databases();
         databases.dirty = databases.dirty.saturating_sub(dirty_at_start);
@@ -426,10 +423,16 @@ pub fn save(server: &Server) -> Result<(), CommandError> {
             Err(error) => Err(error),
         }
     };
+    logged_save(outcome).map_err(|SaveFailed| CommandError::coded("ERR"))?; // Redis's bare `-ERR`.
+    saved(server, snapshot.dirty_at_start);
+    Ok(())
+}
+
+/// A foreground save's outcome, logged as Redis logs it (`rdbSave`).
+fn logged_save(outcome: std::io::Result<()>) -> Result<(), SaveFailed> {
     match outcome {
         Ok(()) => {
             log!(Notice, "DB saved on disk");
-            saved(server, snapshot.dirty_at_start);
             Ok(())
         }
         Err(error) => {
@@ -438,8 +441,7 @@ pub fn save(server: &Server) -> Result<(), CommandError> {
                 "Write error saving DB on disk: {}",
                 crate::sys::os_error_text(&error)
             );
-            // Redis replies a bare `-ERR` here.
-            Err(CommandError::coded("ERR"))
+            Err(SaveFailed)
         }
     }
 }
@@ -453,25 +455,18 @@ pub fn save_now(server: &Server, databases: &mut Databases) -> Result<(), SaveFa
     let view: &Databases = databases;
     let result = write_rdb(server, &snapshot, &temp, false, &mut |f| f(view))
         .and_then(|file| file.commit(&target));
-    match result {
-        Ok(_) => {
-            log!(Notice, "DB saved on disk");
-            databases.dirty = 0;
-            let rdb = &server.persistence.rdb;
-            rdb.last_save
-                .store(clock::now_ms() / 1000, Ordering::Relaxed);
-            rdb.last_bgsave_ok.store(true, Ordering::Relaxed);
-            Ok(())
-        }
-        Err(error) => {
-            log!(
-                Warning,
-                "Write error saving DB on disk: {}",
-                crate::sys::os_error_text(&error)
-            );
-            Err(SaveFailed)
-        }
-    }
+    logged_save(result.map(|_| ()))?;
+    databases.dirty = 0;
+    record_success(server);
+    Ok(())
+}
+
+/// `LASTSAVE` moves, and a failed background save no longer refuses writes (MISCONF).
+fn record_success(server: &Server) {
+    let rdb = &server.persistence.rdb;
+    rdb.last_save
+        .store(clock::now_ms() / 1000, Ordering::Relaxed);
+    rdb.last_bgsave_ok.store(true, Ordering::Relaxed);
 }
 
 /// `BGREWRITEAOF`: the status line to reply, or Redis's error.

@@ -301,6 +301,25 @@ impl Raw {
         String::from_utf8_lossy(&self.command(args)).into_owned()
     }
 
+    /// Runs each command in turn; none may fail.
+    pub fn run_all(&mut self, commands: &[&[&str]]) {
+        for args in commands {
+            let reply = self.cmd(args);
+            assert!(!reply.starts_with('-'), "{args:?}: {reply}");
+        }
+    }
+
+    /// Waits until the server (thredis or redis-server) counts `count` blocked clients.
+    pub fn wait_for_blocked(&mut self, count: usize) {
+        let wanted = format!("blocked_clients:{count}\r\n");
+        assert!(
+            wait_until(Duration::from_secs(10), || self
+                .cmd(&["INFO", "clients"])
+                .contains(&wanted)),
+            "never saw {count} blocked clients"
+        );
+    }
+
     /// Reads one complete reply (RESP2 or RESP3) and returns its bytes.
     pub fn reply(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -405,10 +424,7 @@ impl Raw {
 /// persistence tests: whatever a save or a replay gives back must hash to the same
 /// `DEBUG DIGEST`.
 pub fn write_collections(raw: &mut Raw) {
-    let mut ok = |args: &[&str]| {
-        let reply = raw.cmd(args);
-        assert!(!reply.starts_with('-'), "{args:?}: {reply}");
-    };
+    let mut ok = |args: &[&str]| raw.run_all(&[args]);
     ok(&["RPUSH", "list:small", "a", "b", "1", "-2", "3.5"]);
     ok(&["LPUSH", "list:small", "first"]);
     let long = "x".repeat(100);
