@@ -538,8 +538,9 @@ pub fn lookup_subcommand(parent: Resolved, name: &[u8]) -> Option<Resolved> {
 }
 
 /// Matches a request to a table row and checks its arity. The errors are Redis's
-/// `processCommand` texts, word for word.
-#[inline]
+/// `processCommand` texts, word for word. Always inlined: it is on every request's path, and
+/// the AOF loader's second call would otherwise keep it out of line.
+#[inline(always)]
 pub fn resolve(request: &Request) -> Result<Resolved, CommandError> {
     let name = request.arg(0);
     let Some(mut resolved) = lookup(name) else {

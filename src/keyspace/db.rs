@@ -328,7 +328,9 @@ impl Db {
     /// Returns whether it replaced a key that had expired (and was not yet removed): the writer
     /// counts that as an expiry, and the old time to live does not survive even with
     /// [`Ttl::Keep`], as in Redis, where the expired key is deleted before the new one is set.
-    #[inline]
+    /// Always inlined into `Writer::set`: the RDB loader's second call would otherwise keep it
+    /// out of line.
+    #[inline(always)]
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now_ms: i64) -> bool {
         let shard = self.shard_mut(key);
         let replaced_expired = shard.is_expired(key, now_ms);
