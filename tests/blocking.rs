@@ -8,18 +8,11 @@ mod common;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Raw, TestServer, error, resp, wait_until};
+use common::{Raw, TestServer, error, resp};
 
 /// Waits until `count` clients are blocked, as Redis's test suite does.
 fn wait_for_blocked(server: &TestServer, count: usize) {
-    let mut admin = server.raw();
-    let wanted = format!("blocked_clients:{count}\r\n");
-    assert!(
-        wait_until(Duration::from_secs(10), || admin
-            .cmd(&["INFO", "clients"])
-            .contains(&wanted)),
-        "never saw {count} blocked clients"
-    );
+    server.raw().wait_for_blocked(count);
 }
 
 fn pair(key: &str, value: &str) -> String {

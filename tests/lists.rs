@@ -129,13 +129,11 @@ fn stage_82_lpop_with_a_count_removes_several() {
 fn stage_83_blpop_one_push_serves_exactly_one_blocked_client() {
     let server = TestServer::start();
     let (mut first, mut second, mut pusher) = (server.raw(), server.raw(), server.raw());
+    // One at a time: two connections sending at once reach the server in either order.
     first.send(&common::resp(&["BLPOP", "k", "0"]));
+    pusher.wait_for_blocked(1);
     second.send(&common::resp(&["BLPOP", "k", "0"]));
-    assert!(common::wait_until(Duration::from_secs(5), || {
-        pusher
-            .cmd(&["INFO", "clients"])
-            .contains("blocked_clients:2")
-    }));
+    pusher.wait_for_blocked(2);
     assert_eq!(pusher.cmd(&["RPUSH", "k", "v"]), ":1\r\n");
     assert_eq!(first.reply_text(), bulks(&["k", "v"]));
     assert!(second.nothing_within(Duration::from_millis(300)));
@@ -153,11 +151,7 @@ fn stage_84_blpop_with_a_timeout_returns_the_null_array_or_the_pushed_element() 
     );
 
     waiter.send(&common::resp(&["BLPOP", "k", "2"]));
-    assert!(common::wait_until(Duration::from_secs(5), || {
-        pusher
-            .cmd(&["INFO", "clients"])
-            .contains("blocked_clients:1")
-    }));
+    pusher.wait_for_blocked(1);
     pusher.cmd(&["RPUSH", "k", "v"]);
     assert_eq!(waiter.reply_text(), bulks(&["k", "v"]));
 }
