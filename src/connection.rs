@@ -13,7 +13,10 @@
 //! client sending one command at a time gets each reply at once. No timer, no guessing. A very
 //! large batch of replies is flushed early to bound memory. With the append-only file on, the
 //! writes those replies acknowledge (or observed) are made durable first
-//! (`persistence::make_durable`), one group commit for the whole batch.
+//! (`persistence::make_durable`), one group commit for the whole batch. With `appendfsync
+//! always` the thread does not wait for that fsync before reading on: it hands the replies to
+//! the AOF's committer, which sends them after its fsync (`persistence/aof/handoff.rs`), and
+//! writes nothing of its own until the committer is done with them.
 //!
 //! # Subscribed clients
 //! A client subscribed to a channel may be sent messages while it says nothing. Its thread
@@ -33,6 +36,7 @@ use crate::commands::{self, Ctx};
 use crate::doorbell::{self, Interest, Woken};
 use crate::log;
 use crate::persistence;
+use crate::persistence::aof::handoff::Outbox;
 use crate::protocol::{ReadError, Reply, Request, RequestReader};
 use crate::pubsub::Subscriber;
 use crate::random::Rng;
@@ -119,7 +123,7 @@ struct Socket<'a> {
     stream: &'a TcpStream,
     out: Vec<u8>,
     server: &'a Server,
-    info: &'a ClientInfo,
+    info: &'a Arc<ClientInfo>,
     /// How many times to yield before sleeping, learned from this client (see
     /// `read_without_sleeping`).
     yields: u32,
@@ -131,10 +135,14 @@ struct Socket<'a> {
     durable_to: u64,
     /// The client's outbox, once it has used pub/sub.
     subscriber: Option<Arc<Subscriber>>,
+    /// Replies handed to the AOF's committer, once one was.
+    handed_off: Option<Arc<Outbox>>,
 }
 
 impl Socket<'_> {
+    /// Writes the pending replies (once durable), after any handed off earlier.
     fn flush(&mut self) -> io::Result<()> {
+        self.settle()?;
         if !self.out.is_empty() {
             persistence::make_durable(self.server, self.durable_to);
             let mut stream = self.stream;
@@ -147,6 +155,47 @@ impl Socket<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Before reading: like [`Socket::flush`], except that replies that must wait for an fsync
+    /// are handed to the AOF's committer instead of waiting here.
+    fn flush_before_read(&mut self) -> io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        self.settle()?;
+        let aof = &self.server.persistence.aof;
+        if !aof.must_wait_for_fsync(self.durable_to, self.server.config.fsync()) {
+            return self.flush();
+        }
+        if self.handed_off.is_none() {
+            // The committer rings when it gives bytes back: the doorbell must exist by then.
+            if self.info.doorbell().is_err() {
+                return self.flush();
+            }
+            self.handed_off = Some(Outbox::new(Arc::clone(self.info) as _));
+        }
+        let outbox = self.handed_off.as_ref().expect("made just above");
+        self.server.stats.record_write(self.out.len());
+        aof.hand_off(outbox, &mut self.out, self.durable_to);
+        Ok(())
+    }
+
+    /// Waits until replies handed off earlier are out (writing what the committer could not
+    /// send): nothing may overtake them.
+    fn settle(&mut self) -> io::Result<()> {
+        let Some(outbox) = &self.handed_off else {
+            return Ok(());
+        };
+        let mut stream = self.stream;
+        outbox.settle(|rest| stream.write_all(rest))
+    }
+
+    /// Whether the committer still holds replies of this connection.
+    fn reply_in_flight(&self) -> bool {
+        self.handed_off
+            .as_ref()
+            .is_some_and(|outbox| outbox.in_flight())
     }
 
     /// Gives the client a moment to send its next request before this thread goes to sleep
@@ -211,17 +260,21 @@ impl Socket<'_> {
         }
     }
 
-    /// Sleeps until the client sends something or, if it is subscribed, a publisher rings.
-    /// Returns whether the socket is worth reading (false: messages arrived).
+    /// Sleeps until the client sends something or, if it is subscribed, a publisher rings, or,
+    /// while replies are handed off, the committer gives some back. Returns whether the socket
+    /// is worth reading (false: look at what was left first).
     fn wait(&mut self) -> io::Result<bool> {
-        let Some(subscriber) = self.subscriber.as_ref().filter(|s| s.is_listening()) else {
+        let subscriber = self.subscriber.as_ref().filter(|s| s.is_listening());
+        if subscriber.is_none() && !self.reply_in_flight() {
             return Ok(true);
-        };
-        if !subscriber.may_sleep() {
+        }
+        if subscriber.is_some_and(|subscriber| !subscriber.may_sleep()) {
             return Ok(false);
         }
         let woken = doorbell::wait(self.stream, self.info.doorbell()?, Interest::Requests, None);
-        subscriber.woke();
+        if let Some(subscriber) = subscriber {
+            subscriber.woke();
+        }
         Ok(woken? != Woken::Rung)
     }
 }
@@ -230,9 +283,13 @@ impl Read for Socket<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = loop {
             self.take_messages(self.out.len());
-            self.flush()?;
-            if let Some(n) = self.read_without_sleeping(buf)? {
-                break n;
+            self.flush_before_read()?;
+            // Replies in flight: the client waits for them, yielding for its next request
+            // would only take the CPU from the threads that send them.
+            if !self.reply_in_flight() {
+                if let Some(n) = self.read_without_sleeping(buf)? {
+                    break n;
+                }
             }
             if self.wait()? {
                 let mut stream = self.stream;
@@ -256,6 +313,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         sleeps: 0,
         durable_to: 0,
         subscriber: None,
+        handed_off: None,
     };
     let mut reader = RequestReader::new(BufReader::with_capacity(READ_BUFFER, socket));
     let mut request = Request::default();

@@ -100,10 +100,15 @@ impl Persistence {
     }
 }
 
-/// Starts what runs beside the clients: the worker for background saves and rewrites, and the
-/// AOF thread (each second: write what nobody waited for, fsync with `everysec`).
+/// Starts what runs beside the clients: the worker for background saves and rewrites, the
+/// AOF's committer (fsyncs for the replies handed to it with `always`), and the AOF thread (each
+/// second: write what nobody waited for, fsync with `everysec`).
 pub fn start(server: Arc<Server>) -> io::Result<()> {
     jobs::start_worker(Arc::clone(&server))?;
+    let committer = Arc::clone(&server);
+    std::thread::Builder::new()
+        .name("aof-commit".into())
+        .spawn(move || committer.persistence.aof.run_committer())?;
     std::thread::Builder::new()
         .name("aof".into())
         .spawn(move || {

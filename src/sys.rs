@@ -1,6 +1,6 @@
 //! The few operating-system calls std does not offer, declared straight from the C library that
 //! every Rust program on Unix already links: blocking and waiting for termination signals, the
-//! open-file limit, a read that never blocks (`recv` with `MSG_DONTWAIT`), and waiting on a
+//! open-file limit, a read and a write that never block (`recv`, `send` with `MSG_DONTWAIT`), and waiting on a
 //! socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`). This is the only
 //! module with `unsafe`; each block says why it is sound.
 //!
@@ -20,6 +20,7 @@ mod consts {
     /// glibc's `sigset_t` is 1024 bits.
     pub const SIGSET_WORDS: usize = 16;
     pub const MSG_DONTWAIT: super::c_int = 0x40;
+    pub const MSG_NOSIGNAL: super::c_int = 0x4000;
     /// The peer shut down its side of the connection (Linux only).
     pub const POLLRDHUP: i16 = 0x2000;
 }
@@ -31,6 +32,8 @@ mod consts {
     /// Darwin's `sigset_t` is 32 bits; a larger buffer is harmless.
     pub const SIGSET_WORDS: usize = 1;
     pub const MSG_DONTWAIT: super::c_int = 0x80;
+    /// Darwin has no `MSG_NOSIGNAL`; Rust programs ignore SIGPIPE anyway.
+    pub const MSG_NOSIGNAL: super::c_int = 0;
     /// Darwin has no `POLLRDHUP`: a peer's close is seen only as `POLLHUP`.
     pub const POLLRDHUP: i16 = 0;
 }
@@ -70,6 +73,7 @@ unsafe extern "C" {
     fn getrlimit(resource: c_int, limit: *mut RLimit) -> c_int;
     fn setrlimit(resource: c_int, limit: *const RLimit) -> c_int;
     fn recv(socket: c_int, buffer: *mut c_void, length: usize, flags: c_int) -> isize;
+    fn send(socket: c_int, buffer: *const c_void, length: usize, flags: c_int) -> isize;
     fn poll(fds: *mut PollFd, count: u64, timeout_ms: c_int) -> c_int;
     #[cfg(target_os = "linux")]
     fn eventfd(initial: std::ffi::c_uint, flags: c_int) -> c_int;
@@ -153,6 +157,26 @@ pub fn recv_now(socket: &impl AsRawFd, buffer: &mut [u8]) -> io::Result<usize> {
             buffer.as_mut_ptr().cast(),
             buffer.len(),
             MSG_DONTWAIT,
+        )
+    };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Writes what the socket's send buffer takes now, without waiting: `WouldBlock` if it takes
+/// nothing. Like [`recv_now`], the socket stays in blocking mode for its owner.
+pub fn send_now(socket: &impl AsRawFd, bytes: &[u8]) -> io::Result<usize> {
+    // SAFETY: the pointer and length describe `bytes`, valid for reads for the whole call; the
+    // descriptor belongs to a socket the caller holds open.
+    let n = unsafe {
+        send(
+            socket.as_raw_fd(),
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            MSG_DONTWAIT | MSG_NOSIGNAL,
         )
     };
     if n < 0 {

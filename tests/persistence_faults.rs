@@ -544,3 +544,43 @@ fn a_full_disk_with_appendfsync_everysec_refuses_writes_until_space_returns() {
         == "+OK\r\n"));
     assert!(server.logged("AOF write error looks solved, Redis can write again."));
 }
+
+/// With `always` the replies wait for an fsync in the AOF's committer, which sends them into the
+/// client's socket; a client that stops reading fills its socket, and the rest of its replies must
+/// go back to its own connection instead of holding the committer up.
+#[test]
+fn a_client_that_stops_reading_its_fsynced_replies_delays_no_other_client() {
+    let args = [
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+    ];
+    let server = TestServer::with_args(&args);
+    let big = "v".repeat(40_000);
+    let mut stalled = server.raw();
+    assert_eq!(stalled.cmd(&["SET", "big", &big]), "+OK\r\n");
+    // Each write makes the GET's 40 KB reply wait for an fsync; nothing is read for 12 MB.
+    let rounds = 300;
+    for n in 0..rounds {
+        let n = n.to_string();
+        stalled.send(&common::resp_all(&[&["SET", "n", &n], &["GET", "big"]]));
+        thread::sleep(Duration::from_millis(1));
+    }
+    let mut other = server.raw();
+    for n in 0..200 {
+        assert_eq!(other.cmd(&["SET", &format!("other:{n}"), "1"]), "+OK\r\n");
+    }
+    // Every reply of the stalled client arrives, whole and in order, once it reads.
+    let expected_get = format!("$40000\r\n{big}\r\n").into_bytes();
+    for n in 0..rounds {
+        assert_eq!(stalled.reply(), b"+OK\r\n", "SET {n}");
+        assert!(stalled.reply() == expected_get, "GET {n}");
+    }
+    assert_eq!(
+        stalled.cmd(&["GET", "n"]),
+        format!("$3\r\n{}\r\n", rounds - 1)
+    );
+}

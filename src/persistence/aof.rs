@@ -37,6 +37,7 @@
 //! after syncing the old one.
 
 mod group;
+pub mod handoff;
 pub mod manifest;
 pub mod replay;
 pub mod rewrite;
@@ -48,6 +49,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use self::group::GroupCommit;
+use self::handoff::{Handoff, Outbox};
 use self::manifest::Manifest;
 use crate::keyspace::Record;
 use crate::keyspace::changes::encode_command;
@@ -122,6 +124,8 @@ pub struct Aof {
     io: Mutex<Io>,
     /// The leader and followers of `always` flushes.
     group: GroupCommit,
+    /// Replies waiting for the committer's next fsync (`always`).
+    handoff: Handoff,
     /// How long an fsync takes, in nanoseconds (a moving average).
     fsync_nanos: AtomicU64,
     /// Commands appended, and commands taken by the last flush (`Buffer::commands` at each).
@@ -164,6 +168,7 @@ impl Aof {
             synced: AtomicU64::new(0),
             io: Mutex::default(),
             group: GroupCommit::default(),
+            handoff: Handoff::default(),
             fsync_nanos: AtomicU64::new(0),
             appended_commands: AtomicU64::new(0),
             flushed_commands: AtomicU64::new(0),
@@ -281,6 +286,37 @@ impl Aof {
             drop(io);
             self.measure_concurrency();
         });
+    }
+
+    /// Whether replies that need the file durable up to `target` must wait for an fsync, and
+    /// the committer is there to send them after it (see [`handoff`]).
+    pub fn must_wait_for_fsync(&self, target: u64, fsync: Fsync) -> bool {
+        fsync == Fsync::Always
+            && self.synced.load(Ordering::Acquire) < target
+            && !self.fsync_paused.load(Ordering::Relaxed)
+            && self.state() != AofState::Off
+            && self.handoff.is_running()
+    }
+
+    /// Gives `out` to the committer, which sends it once `target` is on disk. Only after
+    /// [`Aof::must_wait_for_fsync`] said so, and with `outbox` settled.
+    pub fn hand_off(&self, outbox: &Arc<Outbox>, out: &mut Vec<u8>, target: u64) {
+        self.handoff.hand_off(outbox, out, target);
+    }
+
+    /// The committer thread (`appendfsync always`): writes and fsyncs whatever the handed-off
+    /// replies wait for, then sends them; sleeps while none wait. One fsync serves every reply
+    /// handed off before it started, as one fsync serves an event-loop turn in Redis.
+    pub fn run_committer(&self) -> ! {
+        loop {
+            let target = self.handoff.next_target();
+            if self.synced.load(Ordering::Acquire) < target {
+                let mut io = lock(&self.io);
+                self.write_pending(&mut io, Fsync::Always);
+                self.sync(&io, Fsync::Always);
+            }
+            self.handoff.deliver(self.synced.load(Ordering::Acquire));
+        }
     }
 
     /// Before an fsync, lets the commits that are on their way join it. Clients answered by one
