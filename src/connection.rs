@@ -142,7 +142,7 @@ struct Socket<'a> {
 impl Socket<'_> {
     /// Writes the pending replies (once durable), after any handed off earlier.
     fn flush(&mut self) -> io::Result<()> {
-        self.settle()?;
+        self.settle();
         if !self.out.is_empty() {
             persistence::make_durable(self.server, self.durable_to);
             let mut stream = self.stream;
@@ -163,19 +163,14 @@ impl Socket<'_> {
         if self.out.is_empty() {
             return Ok(());
         }
-        self.settle()?;
+        self.settle();
         let aof = &self.server.persistence.aof;
         if !aof.must_wait_for_fsync(self.durable_to, self.server.config.fsync()) {
             return self.flush();
         }
-        if self.handed_off.is_none() {
-            // The committer rings when it gives bytes back: the doorbell must exist by then.
-            if self.info.doorbell().is_err() {
-                return self.flush();
-            }
-            self.handed_off = Some(Outbox::new(Arc::clone(self.info) as _));
-        }
-        let outbox = self.handed_off.as_ref().expect("made just above");
+        let outbox = self
+            .handed_off
+            .get_or_insert_with(|| Outbox::new(Arc::clone(self.info) as _));
         self.server.stats.record_write(self.out.len());
         aof.hand_off(outbox, &mut self.out, self.durable_to);
         Ok(())
@@ -183,12 +178,10 @@ impl Socket<'_> {
 
     /// Waits until replies handed off earlier are out (writing what the committer could not
     /// send): nothing may overtake them.
-    fn settle(&mut self) -> io::Result<()> {
-        let Some(outbox) = &self.handed_off else {
-            return Ok(());
-        };
-        let mut stream = self.stream;
-        outbox.settle(|rest| stream.write_all(rest))
+    fn settle(&self) {
+        if let Some(outbox) = &self.handed_off {
+            outbox.settle();
+        }
     }
 
     /// Whether the committer still holds replies of this connection.
@@ -260,21 +253,17 @@ impl Socket<'_> {
         }
     }
 
-    /// Sleeps until the client sends something or, if it is subscribed, a publisher rings, or,
-    /// while replies are handed off, the committer gives some back. Returns whether the socket
-    /// is worth reading (false: look at what was left first).
+    /// Sleeps until the client sends something or, if it is subscribed, a publisher rings.
+    /// Returns whether the socket is worth reading (false: messages arrived).
     fn wait(&mut self) -> io::Result<bool> {
-        let subscriber = self.subscriber.as_ref().filter(|s| s.is_listening());
-        if subscriber.is_none() && !self.reply_in_flight() {
+        let Some(subscriber) = self.subscriber.as_ref().filter(|s| s.is_listening()) else {
             return Ok(true);
-        }
-        if subscriber.is_some_and(|subscriber| !subscriber.may_sleep()) {
+        };
+        if !subscriber.may_sleep() {
             return Ok(false);
         }
         let woken = doorbell::wait(self.stream, self.info.doorbell()?, Interest::Requests, None);
-        if let Some(subscriber) = subscriber {
-            subscriber.woke();
-        }
+        subscriber.woke();
         Ok(woken? != Woken::Rung)
     }
 }

@@ -18,13 +18,14 @@
 //!
 //! # The rules that keep replies in order and nobody stuck
 //! - While its outbox is in flight, a connection writes nothing of its own:
-//!   [`Outbox::settle`] waits for the committer (a park the committer's unpark ends) before any
-//!   other write, and takes back whatever the committer could not send.
-//! - A `send` that the socket only partly takes (a client that stopped reading) leaves the rest
-//!   in the outbox and rings the connection's doorbell; a connection with an outbox in flight
-//!   sleeps on its socket *and* doorbell ([`Outbox::in_flight`] tells it to), wakes, and writes
-//!   the rest itself with a blocking write, as it writes any reply. The committer never blocks
-//!   on a client, so one slow reader delays nobody else.
+//!   [`Outbox::settle`] waits for the flight to end (a park that an unpark ends) before any
+//!   other write. Meanwhile it may read and run its client's next commands.
+//! - A `send` that the socket only partly takes (a client that stopped reading) must not hold
+//!   the committer up, and the connection's thread may be asleep in a plain blocking `read` that
+//!   nothing but its client can end. So the rest goes to a short-lived thread that writes it
+//!   with a blocking write, exactly what the connection would have done itself, and ends the
+//!   flight when done. That happens only to clients that let megabytes of replies pile up; the
+//!   common path keeps a connection's sleep a single `read`, with no `poll` and no doorbell.
 //! - A socket error drops the bytes: the client is gone, and the connection's next read says so.
 
 use std::io;
@@ -32,12 +33,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, Thread};
 
-/// Where an outbox's bytes go: the client's socket, and a way to wake its connection's thread.
-pub trait Recipient: Send + Sync {
+/// Where an outbox's bytes go: the client's socket.
+pub trait Recipient: Send + Sync + 'static {
     /// Writes what the socket takes without waiting (`WouldBlock` if it takes nothing).
     fn send_now(&self, bytes: &[u8]) -> io::Result<usize>;
-    /// Wakes the connection's thread from its wait on the socket and doorbell.
-    fn ring(&self);
+    /// Writes all of `bytes`, waiting for the client to make room.
+    fn send_all(&self, bytes: &[u8]) -> io::Result<()>;
+    /// Closes the connection (when no thread can be had to finish a send).
+    fn abandon(&self);
 }
 
 impl Recipient for crate::clients::ClientInfo {
@@ -45,16 +48,21 @@ impl Recipient for crate::clients::ClientInfo {
         crate::sys::send_now(&self.stream, bytes)
     }
 
-    fn ring(&self) {
-        crate::clients::ClientInfo::ring(self);
+    fn send_all(&self, bytes: &[u8]) -> io::Result<()> {
+        use std::io::Write;
+        (&self.stream).write_all(bytes)
+    }
+
+    fn abandon(&self) {
+        self.kill();
     }
 }
 
 #[derive(Default)]
 struct Slot {
-    /// The replies handed off, or (not in flight) what the committer could not send.
+    /// The replies handed off (empty, keeping its capacity, once sent).
     bytes: Vec<u8>,
-    /// Queued on the committer, which owns `bytes` until it clears this.
+    /// Queued on the committer, or being finished: the connection writes nothing until it ends.
     in_flight: bool,
     /// The owner is parked in [`Outbox::settle`], to be unparked when the flight ends.
     owner_waiting: bool,
@@ -81,15 +89,14 @@ impl Outbox {
         })
     }
 
-    /// Whether the committer still holds replies of this connection (which must then sleep
-    /// where a ring wakes it, and write nothing before [`Outbox::settle`]).
+    /// Whether replies of this connection are still on their way (it must write nothing of its
+    /// own before [`Outbox::settle`]).
     pub fn in_flight(&self) -> bool {
         lock(&self.slot).in_flight
     }
 
-    /// Waits until the committer is done with this outbox, and writes what it could not send
-    /// with `write_rest` (a blocking write). After it returns the connection may write again.
-    pub fn settle(&self, write_rest: impl FnOnce(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    /// Waits until the replies handed off are out. After it returns the connection may write.
+    pub fn settle(&self) {
         let mut slot = lock(&self.slot);
         while slot.in_flight {
             slot.owner_waiting = true;
@@ -98,12 +105,6 @@ impl Outbox {
             slot = lock(&self.slot);
         }
         slot.owner_waiting = false;
-        if slot.bytes.is_empty() {
-            return Ok(());
-        }
-        let result = write_rest(&slot.bytes);
-        slot.bytes.clear();
-        result
     }
 
     /// Moves `out` into the outbox (giving `out` the outbox's empty buffer back, so neither
@@ -115,8 +116,8 @@ impl Outbox {
         slot.in_flight = true;
     }
 
-    /// The committer's side: sends what the socket takes, keeps the rest for the owner.
-    fn deliver(&self) {
+    /// The committer's side: sends what the socket takes now; a thread of its own finishes.
+    fn deliver(self: &Arc<Self>) {
         let mut slot = lock(&self.slot);
         let mut sent = 0;
         let mut stuck = false;
@@ -138,17 +139,51 @@ impl Outbox {
         }
         if stuck {
             slot.bytes.drain(..sent);
+            let rest = std::mem::take(&mut slot.bytes);
+            drop(slot);
+            self.finish_elsewhere(rest);
         } else {
             slot.bytes.clear();
+            drop(slot);
+            self.land(None);
+        }
+    }
+
+    /// Writes `rest` on a thread of its own, which may wait as long as the client takes.
+    fn finish_elsewhere(self: &Arc<Self>, rest: Vec<u8>) {
+        let outbox = Arc::clone(self);
+        let spawned = thread::Builder::new()
+            .name("reply-rest".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                // An error means the client is gone; its connection's next read finds out.
+                let _ = outbox.recipient.send_all(&rest);
+                outbox.land(Some(rest));
+            });
+        if spawned.is_err() {
+            // No thread to wait on the client, and nobody else may: drop it, as Redis drops a
+            // client over its output buffer limit.
+            crate::log!(
+                Warning,
+                "Closing a client whose replies cannot be sent: no thread to send them"
+            );
+            self.recipient.abandon();
+            self.land(None);
+        }
+    }
+
+    /// Ends the flight (giving back the buffer to reuse, emptied) and wakes a waiting owner.
+    fn land(&self, buffer: Option<Vec<u8>>) {
+        let mut slot = lock(&self.slot);
+        if let Some(mut buffer) = buffer {
+            buffer.clear();
+            slot.bytes = buffer;
         }
         slot.in_flight = false;
         let owner_waiting = slot.owner_waiting;
         drop(slot);
         if owner_waiting {
             self.owner.unpark();
-        }
-        if stuck {
-            self.recipient.ring();
         }
     }
 }
@@ -243,12 +278,14 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
 
-    /// A socket that takes at most `room` bytes, then would block.
+    /// A socket that takes at most `room` bytes without waiting; a blocking send waits until
+    /// `reading` is set.
     #[derive(Default)]
     struct FakeSocket {
         received: Mutex<Vec<u8>>,
         room: Mutex<usize>,
-        rung: AtomicBool,
+        reading: AtomicBool,
+        abandoned: AtomicBool,
     }
 
     impl Recipient for FakeSocket {
@@ -263,8 +300,16 @@ mod tests {
             Ok(n)
         }
 
-        fn ring(&self) {
-            self.rung.store(true, Ordering::Release);
+        fn send_all(&self, bytes: &[u8]) -> io::Result<()> {
+            while !self.reading.load(Ordering::Acquire) {
+                thread::sleep(std::time::Duration::from_millis(1));
+            }
+            lock(&self.received).extend_from_slice(bytes);
+            Ok(())
+        }
+
+        fn abandon(&self) {
+            self.abandoned.store(true, Ordering::Release);
         }
     }
 
@@ -286,50 +331,47 @@ mod tests {
         assert!(lock(&client.received).is_empty(), "not durable yet");
         handoff.deliver(10);
         assert_eq!(*lock(&client.received), b"+OK\r\n");
-        assert!(!outbox.in_flight() && !client.rung.load(Ordering::Acquire));
+        assert!(!outbox.in_flight());
         assert_eq!(handoff.queued(), 0);
-        outbox.settle(|_| panic!("nothing left to write")).unwrap();
+        outbox.settle();
     }
 
     #[test]
-    fn what_a_full_socket_does_not_take_goes_back_to_its_owner_with_a_ring() {
+    fn what_a_full_socket_does_not_take_is_finished_without_holding_the_committer() {
         let handoff = Handoff::default();
         let client = socket(3);
         let outbox = Outbox::new(client.clone());
         let mut out = b"+OK\r\n".to_vec();
         handoff.hand_off(&outbox, &mut out, 1);
+        // Returns although the client reads nothing more: the rest waits elsewhere.
         handoff.deliver(1);
         assert_eq!(*lock(&client.received), b"+OK");
-        assert!(client.rung.load(Ordering::Acquire), "the owner is woken");
-        let mut rest = Vec::new();
-        outbox
-            .settle(|bytes| {
-                rest.extend_from_slice(bytes);
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(rest, b"\r\n");
-        outbox.settle(|_| panic!("written once")).unwrap();
+        assert!(outbox.in_flight(), "the owner may not write yet");
+        client.reading.store(true, Ordering::Release);
+        outbox.settle();
+        assert_eq!(*lock(&client.received), b"+OK\r\n");
+        assert!(!client.abandoned.load(Ordering::Acquire));
     }
 
     #[test]
     fn an_owner_settling_waits_for_the_committer_and_nothing_overtakes_its_replies() {
         let handoff = Arc::new(Handoff::default());
-        let client = socket(usize::MAX);
+        // The socket takes the first 1000 bytes at once; later replies are finished on threads
+        // of their own, and must still come in order.
+        let client = socket(1000);
+        client.reading.store(true, Ordering::Release);
         let owner = {
             let (handoff, client) = (Arc::clone(&handoff), Arc::clone(&client));
             thread::spawn(move || {
                 let outbox = Outbox::new(client.clone());
                 for i in 0..500u64 {
-                    outbox
-                        .settle(|_| panic!("the socket takes everything"))
-                        .unwrap();
+                    outbox.settle();
                     // Written by the owner itself once settled: must follow what it handed off.
                     lock(&client.received).extend_from_slice(format!("<{i}>").as_bytes());
                     let mut out = format!("[{i}]").into_bytes();
                     handoff.hand_off(&outbox, &mut out, i + 1);
                 }
-                outbox.settle(|_| unreachable!()).unwrap();
+                outbox.settle();
             })
         };
         let durable = Arc::new(AtomicU64::new(0));
