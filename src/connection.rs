@@ -163,6 +163,9 @@ impl Socket<'_> {
         if self.out.is_empty() {
             return Ok(());
         }
+        if self.durable_to == 0 {
+            return self.flush(); // The AOF is off: the plain path.
+        }
         self.settle();
         let aof = &self.server.persistence.aof;
         if !aof.must_wait_for_fsync(self.durable_to, self.server.config.fsync()) {
@@ -176,8 +179,7 @@ impl Socket<'_> {
         Ok(())
     }
 
-    /// Waits until replies handed off earlier are out (writing what the committer could not
-    /// send): nothing may overtake them.
+    /// Waits until replies handed off earlier are out: nothing may overtake them.
     fn settle(&self) {
         if let Some(outbox) = &self.handed_off {
             outbox.settle();

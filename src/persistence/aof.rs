@@ -12,7 +12,10 @@
 //!    observed* ([`Aof::make_durable`]): with `appendfsync always` that means written and
 //!    `fdatasync`ed, otherwise written to the kernel (a `kill -9` then loses nothing; a power
 //!    loss loses what the OS had not flushed: about a second with `everysec`).
-//! 3. **Group commit** ([`group`]): with `always`, the first connection to need an fsync leads
+//! 3. **Group commit** ([`handoff`], [`group`]): with `always`, connections hand their replies to
+//!    the committer thread, which writes and fsyncs once for all of them and sends them; a
+//!    connection that must wait itself (a blocked client's earlier replies, a big batch, its last
+//!    reply) uses [`group`]: the first connection to need an fsync leads
 //!    one for everybody. It waits briefly for the other clients' commands that are on their way
 //!    (they were answered by the previous fsync together and write again together), writes
 //!    everything buffered, fsyncs once, and wakes exactly the connections that fsync covered;
