@@ -144,15 +144,21 @@ impl Socket<'_> {
     fn flush(&mut self) -> io::Result<()> {
         self.settle();
         if !self.out.is_empty() {
-            persistence::make_durable(self.server, self.durable_to);
-            let mut stream = self.stream;
-            stream.write_all(&self.out)?;
-            self.server.stats.record_write(self.out.len());
-            self.out.clear();
-            // A huge reply (KEYS * on a big database) must not pin its buffer to the connection.
-            if self.out.capacity() > 4 * FLUSH_THRESHOLD {
-                self.out = Vec::with_capacity(FLUSH_THRESHOLD);
-            }
+            self.write_out()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending replies once the AOF holds what they acknowledge.
+    fn write_out(&mut self) -> io::Result<()> {
+        persistence::make_durable(self.server, self.durable_to);
+        let mut stream = self.stream;
+        stream.write_all(&self.out)?;
+        self.server.stats.record_write(self.out.len());
+        self.out.clear();
+        // A huge reply (KEYS * on a big database) must not pin its buffer to the connection.
+        if self.out.capacity() > 4 * FLUSH_THRESHOLD {
+            self.out = Vec::with_capacity(FLUSH_THRESHOLD);
         }
         Ok(())
     }
@@ -164,7 +170,9 @@ impl Socket<'_> {
             return Ok(());
         }
         if self.durable_to == 0 {
-            return self.flush(); // The AOF is off: the plain path.
+            // The AOF has never been on (the journal's end only grows), so nothing was ever
+            // handed off: the plain path.
+            return self.write_out();
         }
         self.settle();
         let aof = &self.server.persistence.aof;
