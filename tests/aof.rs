@@ -240,14 +240,7 @@ fn stage_23_replays_multiple_commands() {
 
 /// A server with the AOF on, in `dir`, with Redis's default names.
 fn aof_server(dir: &Path, extra: &[&str]) -> TestServer {
-    let mut args = vec![
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
+    let mut args = common::AOF_ALWAYS.to_vec();
     args.extend_from_slice(extra);
     TestServer::in_dir(dir, &args)
 }

@@ -468,17 +468,7 @@ impl Drop for SmallDisk {
 #[ignore = "needs root to mount a 2 MB tmpfs; run by .ci/run"]
 fn a_full_disk_with_appendfsync_always_exits_without_acknowledging() {
     let disk = SmallDisk::mount("full-always");
-    let mut server = TestServer::in_dir(
-        &disk.path,
-        &[
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "always",
-            "--save",
-            "",
-        ],
-    );
+    let mut server = TestServer::in_dir(&disk.path, &common::AOF_ALWAYS);
     let mut raw = server.raw();
     assert_eq!(raw.cmd(&["SET", "before", "1"]), "+OK\r\n");
     disk.fill();
@@ -540,15 +530,7 @@ fn a_full_disk_with_appendfsync_everysec_refuses_writes_until_space_returns() {
 /// go back to its own connection instead of holding the committer up.
 #[test]
 fn a_client_that_stops_reading_its_fsynced_replies_delays_no_other_client() {
-    let args = [
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--save",
-        "",
-    ];
-    let server = TestServer::with_args(&args);
+    let server = TestServer::with_args(&common::AOF_ALWAYS);
     let big = "v".repeat(40_000);
     let mut stalled = server.raw();
     assert_eq!(stalled.cmd(&["SET", "big", &big]), "+OK\r\n");

@@ -32,6 +32,16 @@ pub struct TestServer {
     scratch: Option<ScratchDir>,
 }
 
+/// A server's arguments for the AOF on with `appendfsync always` and no RDB save points.
+pub const AOF_ALWAYS: [&str; 6] = [
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--save",
+    "",
+];
+
 /// A fresh, empty directory under the system's temporary directory, removed with everything in
 /// it when dropped (a test that fails part-way leaves nothing behind either). It dereferences to
 /// its `Path`.
