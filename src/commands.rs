@@ -44,7 +44,7 @@ use std::ops::Deref;
 use std::sync::{OnceLock, RwLockReadGuard};
 use std::time::Duration;
 
-use crate::config::DebugAccess;
+use crate::config::{Config, DebugAccess};
 use crate::connection::Session;
 use crate::keyspace::{Databases, Db, Entry, Writer, WrongType};
 use crate::protocol::{Reply, Request};
@@ -724,6 +724,16 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
     if flags.contains(Flags::NO_MULTI) && ctx.session.transaction.is_some() {
         return Err(CommandError::err(
             "Command not allowed inside a transaction",
+        ));
+    }
+    if ctx
+        .server
+        .memory
+        .is_over(Config::get(&ctx.server.config.maxmemory))
+        && transactions::refused_out_of_memory(ctx.session, resolved)
+    {
+        return Err(CommandError::coded(
+            "OOM command not allowed when used memory > 'maxmemory'.",
         ));
     }
     if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {

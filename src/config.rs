@@ -81,6 +81,8 @@ pub struct Config {
     pub set_max_intset_entries: AtomicI64,
     pub list_max_listpack_size: AtomicI64,
     pub list_compress_depth: AtomicI64,
+    /// `maxmemory` in bytes, 0 for no limit (see `crate::memory`).
+    pub maxmemory: AtomicI64,
 }
 
 impl Default for Config {
@@ -124,6 +126,7 @@ impl Default for Config {
             set_max_intset_entries: AtomicI64::new(512),
             list_max_listpack_size: AtomicI64::new(-2),
             list_compress_depth: AtomicI64::new(0),
+            maxmemory: AtomicI64::new(0),
         }
     }
 }

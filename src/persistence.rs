@@ -545,7 +545,12 @@ pub fn write_rdb(
         config.rdb_save_incremental_fsync.load(Ordering::Relaxed),
     )?;
     let mut header = Vec::new();
-    encode_header(&mut header, aof_base, clock::now_ms(), resident_memory());
+    encode_header(
+        &mut header,
+        aof_base,
+        clock::now_ms(),
+        crate::memory::resident_bytes(),
+    );
     let mut sink = RdbSink {
         writer,
         scratch: Vec::new(),
@@ -577,14 +582,6 @@ pub fn write_base(
     };
     snapshot.write(with_databases, &mut sink)?;
     Ok(sink.file)
-}
-
-/// The process's resident memory in bytes (the `used-mem` aux field), 0 where unknown.
-fn resident_memory() -> u64 {
-    fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
 }
 
 /// A save (or shutdown) that did not happen; why has been logged.

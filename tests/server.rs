@@ -668,3 +668,45 @@ fn a_config_file_is_read_and_options_override_it() {
     );
     let _ = std::fs::remove_file(path);
 }
+
+const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+
+#[test]
+fn past_maxmemory_commands_that_grow_the_data_are_refused_and_the_rest_run() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    client.cmd(&["SET", "kept", "1"]);
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory"]),
+        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
+    );
+    // Any running server uses more than one byte.
+    assert_eq!(client.cmd(&["CONFIG", "SET", "maxmemory", "1"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["SET", "k", "v"]), OOM);
+    assert_eq!(client.cmd(&["LPUSH", "l", "a"]), OOM);
+    assert_eq!(client.cmd(&["GET", "kept"]), "$1\r\n1\r\n");
+    assert_eq!(client.cmd(&["DEL", "kept"]), ":1\r\n");
+    let info = client.cmd(&["INFO", "memory"]);
+    assert_eq!(info_field(&info, "maxmemory").as_deref(), Some("1"));
+    assert_eq!(
+        info_field(&info, "maxmemory_policy").as_deref(),
+        Some("noeviction")
+    );
+    assert_eq!(client.cmd(&["CONFIG", "SET", "maxmemory", "0"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["SET", "k", "v"]), "+OK\r\n");
+}
+
+#[test]
+fn maxmemory_takes_memory_units_and_a_generous_limit_refuses_nothing() {
+    let server = TestServer::with_args(&["--maxmemory", "1gb"]);
+    let mut client = server.raw();
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory"]),
+        "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n"
+    );
+    assert_eq!(client.cmd(&["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory", "bla"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"
+    );
+}

@@ -296,6 +296,12 @@ pub static PARAMS: &[Param] = &[
         set_output_limits,
     )
     .multi_arg(),
+    // ---- memory: refusing commands that may grow the data past `maxmemory` (`crate::memory`)
+    param(
+        "maxmemory",
+        |c| int(&c.maxmemory),
+        |c, v| set_memory(&c.maxmemory, v, 0),
+    ),
     // ---- collection encodings (Redis 7.0's names first, the older ziplist names as aliases)
     param(
         "hash-max-listpack-entries",
