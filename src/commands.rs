@@ -739,6 +739,11 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
     if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {
         return Err(error);
     }
+    if !enough_replicas(&ctx.server.config) && transactions::writes(ctx.session, resolved) {
+        return Err(CommandError::coded(
+            "NOREPLICAS Not enough good replicas to write.",
+        ));
+    }
     if !flags.contains(Flags::PUBSUB_OK) && ctx.session.in_resp2_pubsub() {
         return Err(CommandError::err(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -746,6 +751,16 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
         )));
     }
     Ok(())
+}
+
+/// `min-replicas-to-write` (Redis's `checkGoodReplicasStatus`): with both it and
+/// `min-replicas-max-lag` positive, a primary accepts writes only while that many replicas are
+/// in sync. thredis has no replicas yet, so a positive setting refuses every write, as Redis
+/// does with none connected; a server configured as a replica is exempt.
+fn enough_replicas(config: &Config) -> bool {
+    Config::get(&config.min_replicas_to_write) == 0
+        || Config::get(&config.min_replicas_max_lag) == 0
+        || crate::config::read(&config.replicaof).is_some()
 }
 
 /// Replies to a request refused before it ran, and flags the transaction it was meant for.

@@ -479,3 +479,29 @@ fn past_maxmemory_exec_fails_only_when_it_queued_a_command_that_may_grow_the_dat
     assert_eq!(client.cmd(&["GET", "x"]), "$1\r\nv\r\n");
     assert_eq!(client.cmd(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
 }
+
+#[test]
+fn min_replicas_to_write_without_replicas_refuses_writes_and_aborts_an_exec_that_writes() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    let mut admin = server.raw();
+    client.run_all(&[&["SET", "xx", "1"], &["MULTI"], &["INCR", "xx"]]);
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "min-replicas-to-write", "2"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["EXEC"]),
+        "-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    assert_eq!(client.cmd(&["GET", "xx"]), "$1\r\n1\r\n");
+    assert_eq!(
+        client.cmd(&["SET", "y", "1"]),
+        "-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    client.run_all(&[&["MULTI"], &["GET", "xx"]]);
+    assert_eq!(client.cmd(&["EXEC"]), "*1\r\n$1\r\n1\r\n");
+    // Without a lag window the setting is inactive, as in Redis.
+    admin.cmd(&["CONFIG", "SET", "min-replicas-max-lag", "0"]);
+    assert_eq!(client.cmd(&["SET", "y", "1"]), "+OK\r\n");
+}

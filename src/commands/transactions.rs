@@ -57,6 +57,20 @@ pub fn refused_out_of_memory(session: &Session, command: Resolved) -> bool {
     }
 }
 
+/// Whether `command` writes, or is an EXEC that would run a queued write: the gates that refuse
+/// writes (`min-replicas-to-write`) judge EXEC by its queue, as Redis's `mstate.cmd_flags`.
+pub fn writes(session: &Session, command: Resolved) -> bool {
+    if command.command.is_write() {
+        return true;
+    }
+    let is_exec = command.parent.is_none() && command.command.name == "exec";
+    is_exec
+        && session
+            .transaction
+            .as_ref()
+            .is_some_and(|t| t.queued.iter().any(|(queued, _)| queued.command.is_write()))
+}
+
 /// Queues a checked command and replies `+QUEUED`.
 pub fn queue(ctx: &mut Ctx, command: Resolved, request: &Request) {
     let Some(transaction) = &mut ctx.session.transaction else {

@@ -279,6 +279,18 @@ pub static PARAMS: &[Param] = &[
     .alias("slaveof")
     .immutable()
     .multi_arg(),
+    param(
+        "min-replicas-to-write",
+        |c| int(&c.min_replicas_to_write),
+        |c, v| set_int(&c.min_replicas_to_write, v, 0, i32::MAX as i64),
+    )
+    .alias("min-slaves-to-write"),
+    param(
+        "min-replicas-max-lag",
+        |c| int(&c.min_replicas_max_lag),
+        |c, v| set_int(&c.min_replicas_max_lag, v, 0, i32::MAX as i64),
+    )
+    .alias("min-slaves-max-lag"),
     // ---------------------------------------------------------------- pub/sub
     param(
         "notify-keyspace-events",
