@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::rdb_file::{FUTURE, RdbFile};
-use common::{TestServer, query, run_to_exit, scratch_dir, wait_until};
+use common::{ScratchDir, TestServer, query, run_to_exit, scratch_dir, wait_until};
 
 /// A number that differs from run to run, for "a random moment".
 fn jitter(range_ms: u64) -> u64 {
@@ -92,8 +92,6 @@ fn kill_under_load(fsync: &str) -> (usize, usize) {
         }
         present += exists.query::<usize>(&mut client).unwrap();
     }
-    drop(server);
-    let _ = fs::remove_dir_all(dir);
     (acked.len(), present)
 }
 
@@ -160,8 +158,6 @@ fn a_torn_tail_loads_exactly_the_valid_prefix_at_every_offset() {
         assert!(server.log().contains(
             "!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!"
         ));
-        drop(server);
-        let _ = fs::remove_dir_all(dir);
     }
 }
 
@@ -179,7 +175,6 @@ fn a_torn_tail_refuses_startup_when_aof_load_truncated_is_off() {
         ),
         "{log}"
     );
-    let _ = fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -201,7 +196,6 @@ fn garbage_or_an_unknown_command_in_the_aof_refuses_startup() {
         let (code, log) = run_to_exit(&dir, &["--appendonly", "yes"]);
         assert_eq!(code, Some(1), "{log}");
         assert!(log.contains(message), "{message} in {log}");
-        let _ = fs::remove_dir_all(dir);
     }
 }
 
@@ -281,7 +275,6 @@ fn refuses_rdb(contents: &[u8], message: &str) {
     assert_eq!(code, Some(1), "must refuse to start: {log}");
     assert!(log.contains(message), "{message:?} in {log}");
     assert!(!log.contains("Ready to accept connections"), "{log}");
-    let _ = fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -402,7 +395,6 @@ fn a_snapshot_taken_while_writes_continue_is_one_point_in_time() {
         100_000,
         "every filler key"
     );
-    let _ = fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -430,13 +422,12 @@ fn a_crash_in_the_middle_of_a_save_leaves_the_old_file_whole() {
     let mut client = server.client();
     assert_eq!(query::<String>(&mut client, &["GET", "old"]), "dataset");
     assert_eq!(query::<usize>(&mut client, &["DBSIZE"]), 1);
-    drop(server);
-    let _ = fs::remove_dir_all(dir);
 }
 
 /// A 2 MB tmpfs mounted for one test, unmounted when dropped.
 struct SmallDisk {
-    path: PathBuf,
+    /// Removed after `drop` has unmounted it.
+    path: ScratchDir,
 }
 
 impl SmallDisk {
@@ -469,8 +460,7 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.path).status();
-        let _ = fs::remove_dir_all(&self.path);
+        let _ = Command::new("umount").arg(&*self.path).status();
     }
 }
 

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::real_redis::RealRedis;
-use common::{Raw, TestServer, scratch_dir, wait_until};
+use common::{Raw, ScratchDir, TestServer, scratch_dir, wait_until};
 
 /// Fills a server with every kind of value thredis holds, in several databases.
 fn populate(redis: &mut Raw) {
@@ -177,21 +177,17 @@ fn rdb_files_cross_both_ways_with_identical_contents() {
             "{key}"
         );
     }
-    for dir in [from_redis, through_thredis, back_in_redis] {
-        let _ = fs::remove_dir_all(dir);
-    }
 }
 
-/// Copies an AOF directory.
 /// A new scratch directory holding a copy of the `dump.rdb` in `from`.
-fn with_dump_of(from: &Path, name: &str) -> std::path::PathBuf {
+fn with_dump_of(from: &Path, name: &str) -> ScratchDir {
     let dir = scratch_dir(name);
     fs::copy(from.join("dump.rdb"), dir.join("dump.rdb")).unwrap();
     dir
 }
 
 /// A new scratch directory holding a copy of the `appendonlydir` in `from`.
-fn with_aof_dir_of(from: &Path, name: &str) -> std::path::PathBuf {
+fn with_aof_dir_of(from: &Path, name: &str) -> ScratchDir {
     let dir = scratch_dir(name);
     let to = dir.join("appendonlydir");
     fs::create_dir_all(&to).unwrap();
@@ -252,7 +248,6 @@ fn an_aof_directory_written_by_redis_replays_in_thredis() {
     let mut raw = thredis.raw();
     assert_eq!(digest(&mut raw), expected);
     assert_eq!(raw.cmd(&["GET", "int"]), "$5\r\n12346\r\n");
-    let _ = fs::remove_dir_all(from_redis);
 }
 
 #[test]
@@ -330,8 +325,5 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             raw.cmd(&["LRANGE", "waited", "0", "-1"]),
             "*2\r\n$1\r\na\r\n$1\r\nb\r\n"
         );
-        for dir in [seed, thredis_dir, redis_dir] {
-            let _ = fs::remove_dir_all(dir);
-        }
     }
 }

@@ -153,7 +153,6 @@ fn a_saved_dataset_comes_back_after_a_restart() {
     assert_eq!(query::<i64>(&mut client, &["PEXPIRETIME", "ttl"]), FUTURE);
     let _: () = query(&mut client, &["SELECT", "7"]);
     assert_eq!(query::<String>(&mut client, &["GET", "elsewhere"]), "x");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -216,8 +215,6 @@ fn shutdown_saves_when_save_points_are_set_and_sigterm_too() {
         assert!(server.logged("Saving the final RDB snapshot before exiting."));
         let server = TestServer::in_dir(&dir, &[]);
         assert_eq!(query::<String>(&mut server.client(), &["GET", "kept"]), how);
-        drop(server);
-        let _ = std::fs::remove_dir_all(dir);
     }
 }
 
@@ -265,7 +262,6 @@ fn a_failed_background_save_refuses_writes_until_a_save_succeeds() {
     );
     assert_eq!(raw.cmd(&["SAVE"]), "+OK\r\n");
     assert_eq!(raw.cmd(&["SET", "k", "v3"]), "+OK\r\n");
-    let _ = std::fs::remove_dir_all(elsewhere);
 }
 
 #[test]

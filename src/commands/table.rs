@@ -680,3 +680,47 @@ pub static COMMANDS: &[Command] = &[
         cmd("help", 2, f(&[LOADING, STALE]), Plain(pubsub::pubsub_help)).doc(Pubsub, "6.2.0", "Show helpful text about the different subcommands"),
     ]),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::{Flags, Handler, all_commands};
+
+    #[test]
+    fn every_table_row_is_well_formed() {
+        for resolved in all_commands() {
+            let command = resolved.command;
+            assert_eq!(
+                command.name,
+                command.name.to_ascii_lowercase(),
+                "names are lowercase"
+            );
+            assert!(
+                command.arity != 0,
+                "{}: arity 0 is meaningless",
+                command.name
+            );
+            if matches!(command.handler, Handler::Container) {
+                assert!(
+                    !command.subcommands.is_empty(),
+                    "{}: a container needs subcommands",
+                    command.name
+                );
+                assert!(
+                    command.arity <= -2,
+                    "{}: a container needs a subcommand argument",
+                    command.name
+                );
+            }
+            assert!(
+                !command.summary.is_empty() && !command.since.is_empty(),
+                "{} needs docs",
+                command.name
+            );
+            assert!(
+                !(command.is_write() && command.flags.contains(Flags::READONLY)),
+                "{} is both write and readonly",
+                command.name
+            );
+        }
+    }
+}

@@ -28,18 +28,41 @@ pub struct TestServer {
     log: Arc<Mutex<String>>,
     /// The server's working directory (its `dir` unless `--dir` says otherwise).
     pub dir: PathBuf,
-    /// Whether `dir` is a scratch directory to remove when the server stops.
-    scratch: bool,
+    /// The scratch directory the server owns, if it does: removed after the server stops.
+    scratch: Option<ScratchDir>,
 }
 
-/// A fresh, empty directory under the system's temporary directory.
-pub fn scratch_dir(name: &str) -> PathBuf {
+/// A fresh, empty directory under the system's temporary directory, removed with everything in
+/// it when dropped (a test that fails part-way leaves nothing behind either). It dereferences to
+/// its `Path`.
+pub struct ScratchDir(PathBuf);
+
+pub fn scratch_dir(name: &str) -> ScratchDir {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("thredis-{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir.canonicalize().expect("the scratch directory exists")
+    ScratchDir(dir.canonicalize().expect("the scratch directory exists"))
+}
+
+impl std::ops::Deref for ScratchDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for ScratchDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl TestServer {
@@ -51,8 +74,9 @@ impl TestServer {
     /// directory of its own. A first argument that is not an option is a configuration file,
     /// and stays first.
     pub fn with_args(args: &[&str]) -> TestServer {
-        let mut server = TestServer::in_dir(&scratch_dir("test"), args);
-        server.scratch = true;
+        let scratch = scratch_dir("test");
+        let mut server = TestServer::in_dir(&scratch, args);
+        server.scratch = Some(scratch);
         server
     }
 
@@ -104,7 +128,7 @@ impl TestServer {
             port,
             log,
             dir: dir.to_path_buf(),
-            scratch: false,
+            scratch: None,
         }
     }
 
@@ -197,9 +221,7 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if self.scratch {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
+        // `scratch`, a field, is dropped (removed) after this: once the server has stopped.
     }
 }
 

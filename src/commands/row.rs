@@ -1,0 +1,329 @@
+//! What a row of the command table holds ([`Command`]): name, arity, [`Flags`], where its keys
+//! are ([`KeySpec`]s and the legacy [`Keys`] triple), its [`Group`] and documentation, and its
+//! [`Handler`], whose kind decides which lock the command runs under.
+
+use super::{Args, CommandResult, Ctx};
+use crate::keyspace::{Databases, Writer};
+
+pub enum Handler {
+    /// Runs without touching the keyspace.
+    Plain(fn(&mut Ctx, &Args) -> CommandResult),
+    /// Runs under the keyspace's shared lock.
+    Read(fn(&mut Ctx, &Args, &Databases) -> CommandResult),
+    /// Runs on the write path, under the exclusive lock.
+    Write(fn(&mut Ctx, &Args, &mut Writer) -> CommandResult),
+    /// Has no handler of its own: the second argument names a subcommand.
+    Container,
+}
+
+/// Policy flags, as in Redis's command table. They are reported by `COMMAND INFO` and read by
+/// dispatch; `write` is not among them because it follows from [`Handler::Write`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags(u32);
+
+impl Flags {
+    pub const NONE: Flags = Flags(0);
+    pub const READONLY: Flags = Flags(1);
+    /// May grow memory use (Redis refuses these past `maxmemory`).
+    pub const DENYOOM: Flags = Flags(1 << 1);
+    pub const ADMIN: Flags = Flags(1 << 2);
+    pub const PUBSUB: Flags = Flags(1 << 3);
+    pub const NOSCRIPT: Flags = Flags(1 << 4);
+    pub const BLOCKING: Flags = Flags(1 << 5);
+    /// Allowed while the dataset is loading.
+    pub const LOADING: Flags = Flags(1 << 6);
+    /// Allowed on a replica with a broken link to its master.
+    pub const STALE: Flags = Flags(1 << 7);
+    /// O(1) or O(log N): never slow.
+    pub const FAST: Flags = Flags(1 << 8);
+    /// Allowed before authentication.
+    pub const NO_AUTH: Flags = Flags(1 << 9);
+    pub const MAY_REPLICATE: Flags = Flags(1 << 10);
+    pub const NO_MULTI: Flags = Flags(1 << 11);
+    pub const ALLOW_BUSY: Flags = Flags(1 << 12);
+    pub const SKIP_SLOWLOG: Flags = Flags(1 << 13);
+    pub const SKIP_MONITOR: Flags = Flags(1 << 14);
+    pub const SENTINEL: Flags = Flags(1 << 15);
+    /// Dangerous enough to be refused unless a configuration option allows it (`DEBUG`, behind
+    /// `enable-debug-command`).
+    pub const PROTECTED: Flags = Flags(1 << 16);
+    /// Refused while the dataset loads asynchronously (a replica's `repl-diskless-load`).
+    pub const NO_ASYNC_LOADING: Flags = Flags(1 << 17);
+    /// Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD and WATCH, and
+    /// QUIT and RESET, which end the transaction with the connection's state (Redis's list in
+    /// `processCommand`).
+    pub const TXN_CONTROL: Flags = Flags(1 << 20);
+    /// Allowed to a RESP2 client in subscribed mode: the (P|S)(UN)SUBSCRIBE family, PING, QUIT
+    /// and RESET (Redis's list in `processCommand`).
+    pub const PUBSUB_OK: Flags = Flags(1 << 21);
+
+    /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
+    /// `sentinel` and `protected` on purpose; `txn_control` and `pubsub_ok` are thredis's own
+    /// (Redis tests the command's function instead).
+    const NAMES: [(Flags, &'static str); 15] = [
+        (Flags::READONLY, "readonly"),
+        (Flags::DENYOOM, "denyoom"),
+        (Flags::ADMIN, "admin"),
+        (Flags::PUBSUB, "pubsub"),
+        (Flags::NOSCRIPT, "noscript"),
+        (Flags::BLOCKING, "blocking"),
+        (Flags::LOADING, "loading"),
+        (Flags::STALE, "stale"),
+        (Flags::SKIP_MONITOR, "skip_monitor"),
+        (Flags::SKIP_SLOWLOG, "skip_slowlog"),
+        (Flags::FAST, "fast"),
+        (Flags::NO_AUTH, "no_auth"),
+        (Flags::NO_ASYNC_LOADING, "no_async_loading"),
+        (Flags::NO_MULTI, "no_multi"),
+        (Flags::ALLOW_BUSY, "allow_busy"),
+    ];
+
+    pub const fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Flags::NAMES
+            .into_iter()
+            .filter(move |(flag, _)| self.contains(*flag))
+            .map(|(_, name)| name)
+    }
+}
+
+impl std::ops::BitOr for Flags {
+    type Output = Flags;
+    fn bitor(self, other: Flags) -> Flags {
+        self.union(other)
+    }
+}
+
+/// Where a command's key arguments are (Redis's legacy `first_key`, `last_key`, `step`): `last`
+/// negative counts from the end, 0 everywhere means no keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keys {
+    pub first: i32,
+    pub last: i32,
+    pub step: i32,
+}
+
+impl Keys {
+    pub const NONE: Keys = Keys {
+        first: 0,
+        last: 0,
+        step: 0,
+    };
+
+    /// The positions of the keys in a request with `argc` arguments.
+    pub fn positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let argc = argc as i32;
+        let last = if self.last < 0 {
+            argc + self.last
+        } else {
+            self.last.min(argc - 1)
+        };
+        let (first, step) = (self.first, self.step.max(1));
+        (0..)
+            .map(move |i| first + i * step)
+            .take_while(move |&pos| self.first > 0 && pos <= last)
+            .map(|pos| pos as usize)
+    }
+}
+
+/// A Redis 7 key specification: where one group of key arguments is (from index `begin`, up to
+/// `last` relative to it, or counted from the end when negative, every `step`) and what the
+/// command does with those keys. `COMMAND INFO` reports them; ACLs and cluster routing use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    pub begin: i32,
+    pub last: i32,
+    pub step: i32,
+    /// Redis's names, in Redis's order: `RO`/`RW`/`OW`/`RM`, then `access`, `update`, `insert`,
+    /// `delete`, `variable_flags`.
+    pub flags: &'static [&'static str],
+    /// Redis's remark on the flags, if it has one.
+    pub notes: &'static str,
+    /// Set when the keys are found by a count (`LMPOP numkeys key ...`): Redis's `keynum`
+    /// `find_keys`. `last` and `step` are unused then.
+    pub keynum: Option<KeyNum>,
+}
+
+/// A `keynum` key specification, relative to the spec's `begin`: the number of keys is the
+/// argument at `keynumidx`, the first key at `firstkey`, then every `keystep`th.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyNum {
+    pub keynumidx: i32,
+    pub firstkey: i32,
+    pub keystep: i32,
+}
+
+impl KeySpec {
+    /// The legacy `first_key, last_key, step` triple Redis derives from a command's specs
+    /// (`populateCommandLegacyRangeSpec`): one spec as it is; several consecutive single-step
+    /// specs merged into one range.
+    pub const fn legacy(specs: &[KeySpec]) -> Keys {
+        if specs.is_empty() {
+            return Keys::NONE;
+        }
+        // Keys found by a count have no fixed range: such a command reports `movablekeys` and,
+        // with no other spec, the legacy triple 0 0 0.
+        let mut i = 0;
+        while i < specs.len() {
+            if specs[i].keynum.is_some() {
+                return Keys::NONE;
+            }
+            i += 1;
+        }
+        if specs.len() == 1 {
+            let spec = specs[0];
+            let last = if spec.last < 0 {
+                spec.last
+            } else {
+                spec.begin + spec.last
+            };
+            return Keys {
+                first: spec.begin,
+                last,
+                step: spec.step,
+            };
+        }
+        let (mut first, mut last, mut i) = (i32::MAX, 0, 0);
+        while i < specs.len() {
+            let spec = specs[i];
+            if spec.begin < first {
+                first = spec.begin;
+            }
+            let absolute = if spec.last < 0 {
+                spec.last
+            } else {
+                spec.begin + spec.last
+            };
+            if (absolute as u32) > (last as u32) {
+                last = absolute;
+            }
+            i += 1;
+        }
+        Keys {
+            first,
+            last,
+            step: 1,
+        }
+    }
+}
+
+/// The group a command is listed under in `COMMAND DOCS` (and redis-cli's `help @group`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Generic,
+    String,
+    Connection,
+    Server,
+    Scripting,
+    Transactions,
+    Pubsub,
+    List,
+    Hash,
+    Set,
+}
+
+impl Group {
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Generic => "generic",
+            Group::String => "string",
+            Group::Connection => "connection",
+            Group::Server => "server",
+            Group::Scripting => "scripting",
+            Group::Transactions => "transactions",
+            Group::Pubsub => "pubsub",
+            Group::List => "list",
+            Group::Hash => "hash",
+            Group::Set => "set",
+        }
+    }
+}
+
+/// One row of the command table.
+pub struct Command {
+    /// Lowercase, as Redis lists it. For a subcommand, the part after the `|`.
+    pub name: &'static str,
+    /// Arguments including the name: `n` means exactly n, `-n` at least n.
+    pub arity: i32,
+    pub flags: Flags,
+    /// Where its keys are: `key_specs` as Redis 7 describes them, and the legacy triple derived
+    /// from them.
+    pub key_specs: &'static [KeySpec],
+    pub keys: Keys,
+    pub group: Group,
+    /// ACL categories beyond those its group and flags imply (`dangerous` for FLUSHALL...).
+    pub acl_categories: &'static [&'static str],
+    /// Redis's hints to clients and proxies (`nondeterministic_output`, `request_policy:...`).
+    pub tips: &'static [&'static str],
+    /// The Redis version that introduced it (reported by `COMMAND DOCS`).
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub handler: Handler,
+    pub subcommands: &'static [Command],
+}
+
+impl Command {
+    pub fn is_write(&self) -> bool {
+        matches!(self.handler, Handler::Write(_))
+    }
+
+    pub(super) fn arity_accepts(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 {
+            argc == self.arity
+        } else {
+            argc >= -self.arity
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_positions_follow_first_last_step() {
+        let keys = |spec: Keys, argc| spec.positions(argc).collect::<Vec<_>>();
+        assert_eq!(
+            keys(
+                Keys {
+                    first: 1,
+                    last: 1,
+                    step: 1
+                },
+                3
+            ),
+            [1]
+        );
+        assert_eq!(
+            keys(
+                Keys {
+                    first: 1,
+                    last: -1,
+                    step: 1
+                },
+                4
+            ),
+            [1, 2, 3]
+        );
+        assert_eq!(
+            keys(
+                Keys {
+                    first: 1,
+                    last: -1,
+                    step: 2
+                },
+                5
+            ),
+            [1, 3]
+        );
+        assert_eq!(keys(Keys::NONE, 3), Vec::<usize>::new());
+    }
+}
