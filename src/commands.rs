@@ -206,10 +206,11 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
             "OOM command not allowed when used memory > 'maxmemory'.",
         ));
     }
-    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {
+    let writes = transactions::writes(ctx.session, resolved);
+    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command, writes) {
         return Err(error);
     }
-    if !enough_replicas(&ctx.server.config) && transactions::writes(ctx.session, resolved) {
+    if writes && !enough_replicas(&ctx.server.config) {
         return Err(CommandError::coded(
             "NOREPLICAS Not enough good replicas to write.",
         ));

@@ -129,15 +129,16 @@ pub fn make_durable(server: &Server, target: u64) {
 
 /// The MISCONF gate, as Redis's `writeCommandsDeniedByDiskError`: while the last background
 /// save failed (with save points and `stop-writes-on-bgsave-error`), or the AOF cannot be
-/// written, write commands (and PING, as in Redis) are refused; reads go on.
-pub fn refuse_write(server: &Server, command: &Command) -> Option<CommandError> {
+/// written, write commands (and PING, as in Redis) are refused; reads go on. `writes`: the
+/// command writes, or is an EXEC that would run a write (`transactions::writes`).
+pub fn refuse_write(server: &Server, command: &Command, writes: bool) -> Option<CommandError> {
     // Two relaxed loads on every command: nothing else runs unless a save or write failed.
     let persistence = &server.persistence;
     let rdb_failed = !persistence.rdb.last_bgsave_ok.load(Ordering::Relaxed);
     if !rdb_failed && !persistence.aof.is_failing() {
         return None;
     }
-    if !command.is_write() && command.name != "ping" {
+    if !writes && command.name != "ping" {
         return None;
     }
     if rdb_failed

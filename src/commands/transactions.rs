@@ -58,7 +58,8 @@ pub fn refused_out_of_memory(session: &Session, command: Resolved) -> bool {
 }
 
 /// Whether `command` writes, or is an EXEC that would run a queued write: the gates that refuse
-/// writes (`min-replicas-to-write`) judge EXEC by its queue, as Redis's `mstate.cmd_flags`.
+/// writes (MISCONF, `min-replicas-to-write`) judge EXEC by its queue, as Redis's
+/// `mstate.cmd_flags`.
 pub fn writes(session: &Session, command: Resolved) -> bool {
     if command.command.is_write() {
         return true;
