@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{TestServer, wait_until};
+use common::{OOM, TestServer, wait_until};
 
 fn info_field(info: &str, name: &str) -> Option<String> {
     info.lines()
@@ -668,8 +668,6 @@ fn a_config_file_is_read_and_options_override_it() {
     );
     let _ = std::fs::remove_file(path);
 }
-
-const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
 
 #[test]
 fn past_maxmemory_commands_that_grow_the_data_are_refused_and_the_rest_run() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use common::{TestServer, query};
+use common::{OOM, TestServer, query};
 
 #[test]
 fn stage_55_incr_adds_one_to_an_existing_number() {
@@ -437,8 +437,6 @@ fn transactions_reply_like_redis() {
         &["EXEC"],
     ]);
 }
-
-const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
 
 #[test]
 fn past_maxmemory_queuing_is_refused_and_flags_the_transaction_but_discard_works() {
