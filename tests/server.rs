@@ -708,3 +708,21 @@ fn maxmemory_takes_memory_units_and_a_generous_limit_refuses_nothing() {
         "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"
     );
 }
+
+#[test]
+fn maxmemory_policy_is_noeviction_and_the_evicting_policies_are_refused() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory-policy"]),
+        "*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory-policy", "NoEviction"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: noeviction\r\n"
+    );
+}

@@ -314,6 +314,13 @@ pub static PARAMS: &[Param] = &[
         |c| int(&c.maxmemory),
         |c, v| set_memory(&c.maxmemory, v, 0),
     ),
+    // Only Redis's default policy: thredis evicts nothing, so the others are refused rather
+    // than accepted and ignored.
+    param(
+        "maxmemory-policy",
+        |_| "noeviction".into(),
+        |_, v| parse_enum(v, &["noeviction"]).map(|_| ()),
+    ),
     // ---- collection encodings (Redis 7.0's names first, the older ziplist names as aliases)
     param(
         "hash-max-listpack-entries",
