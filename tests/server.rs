@@ -121,7 +121,17 @@ fn config_get_matches_glob_patterns() {
         .arg("max*")
         .query(&mut client)
         .unwrap();
-    assert_eq!(pairs, ["maxclients", "10000"]);
+    assert_eq!(
+        pairs,
+        [
+            "maxclients",
+            "10000",
+            "maxmemory",
+            "0",
+            "maxmemory-policy",
+            "noeviction"
+        ]
+    );
     let pairs: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
         .arg("timeout")
