@@ -49,7 +49,7 @@ pub mod transactions;
 use std::time::Duration;
 
 use crate::clock;
-use crate::config::DebugAccess;
+use crate::config::{Config, DebugAccess};
 use crate::keyspace::Writer;
 use crate::protocol::{Reply, Request};
 
@@ -196,8 +196,24 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
             "Command not allowed inside a transaction",
         ));
     }
-    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command) {
+    if ctx
+        .server
+        .memory
+        .is_over(Config::get(&ctx.server.config.maxmemory))
+        && transactions::refused_out_of_memory(ctx.session, resolved)
+    {
+        return Err(CommandError::coded(
+            "OOM command not allowed when used memory > 'maxmemory'.",
+        ));
+    }
+    let writes = transactions::writes(ctx.session, resolved);
+    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command, writes) {
         return Err(error);
+    }
+    if writes && !enough_replicas(&ctx.server.config) {
+        return Err(CommandError::coded(
+            "NOREPLICAS Not enough good replicas to write.",
+        ));
     }
     if !flags.contains(Flags::PUBSUB_OK) && ctx.session.in_resp2_pubsub() {
         return Err(CommandError::err(format!(
@@ -206,6 +222,16 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
         )));
     }
     Ok(())
+}
+
+/// `min-replicas-to-write` (Redis's `checkGoodReplicasStatus`): with both it and
+/// `min-replicas-max-lag` positive, a primary accepts writes only while that many replicas are
+/// in sync. thredis has no replicas yet, so a positive setting refuses every write, as Redis
+/// does with none connected; a server configured as a replica is exempt.
+fn enough_replicas(config: &Config) -> bool {
+    Config::get(&config.min_replicas_to_write) == 0
+        || Config::get(&config.min_replicas_max_lag) == 0
+        || crate::config::read(&config.replicaof).is_some()
 }
 
 /// Replies to a request refused before it ran, and flags the transaction it was meant for.

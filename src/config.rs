@@ -81,6 +81,11 @@ pub struct Config {
     pub set_max_intset_entries: AtomicI64,
     pub list_max_listpack_size: AtomicI64,
     pub list_compress_depth: AtomicI64,
+    /// `min-replicas-to-write`, `min-replicas-max-lag`: writes need that many replicas in sync.
+    pub min_replicas_to_write: AtomicI64,
+    pub min_replicas_max_lag: AtomicI64,
+    /// `maxmemory` in bytes, 0 for no limit (see `crate::memory`).
+    pub maxmemory: AtomicI64,
 }
 
 impl Default for Config {
@@ -124,6 +129,9 @@ impl Default for Config {
             set_max_intset_entries: AtomicI64::new(512),
             list_max_listpack_size: AtomicI64::new(-2),
             list_compress_depth: AtomicI64::new(0),
+            min_replicas_to_write: AtomicI64::new(0),
+            min_replicas_max_lag: AtomicI64::new(10),
+            maxmemory: AtomicI64::new(0),
         }
     }
 }

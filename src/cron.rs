@@ -1,6 +1,7 @@
 //! The background thread: Redis's `serverCron`, `hz` times a second. It reclaims expired keys
 //! nobody reads (active expiry), starts the background saves the save points and schedules ask
-//! for, closes clients idle past `timeout`, and samples the rates INFO reports. It takes the keyspace lock only briefly and never while it sleeps.
+//! for, closes clients idle past `timeout`, and samples the rates INFO reports and the used memory
+//! `maxmemory` is checked against. It takes the keyspace lock only briefly and never while it sleeps.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -41,6 +42,7 @@ fn run(server: &Server) {
             last_timeout_check = now_ms;
         }
         server.stats.sample_rates(now_ms);
+        server.memory.sample();
     }
 }
 

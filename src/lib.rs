@@ -17,7 +17,8 @@
 //! 6. The handler's reply is encoded by [`protocol::reply`] as RESP2 or RESP3.
 //!
 //! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
-//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`blocking`] (clients
+//! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`memory`] (used
+//! memory and `maxmemory`), [`blocking`] (clients
 //! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
 //! limits, `poll`), [`persistence`] (RDB snapshots and the append-only file: loaded at startup,
 //! fed by the write path, made durable before replies go out).
@@ -37,6 +38,7 @@ pub mod doorbell;
 pub mod glob;
 pub mod keyspace;
 pub mod log;
+pub mod memory;
 pub mod notify;
 pub mod number;
 pub mod persistence;

@@ -134,15 +134,16 @@ pub fn make_durable(server: &Server, target: u64) {
 
 /// The MISCONF gate, as Redis's `writeCommandsDeniedByDiskError`: while the last background
 /// save failed (with save points and `stop-writes-on-bgsave-error`), or the AOF cannot be
-/// written, write commands (and PING, as in Redis) are refused; reads go on.
-pub fn refuse_write(server: &Server, command: &Command) -> Option<CommandError> {
+/// written, write commands (and PING, as in Redis) are refused; reads go on. `writes`: the
+/// command writes, or is an EXEC that would run a write (`transactions::writes`).
+pub fn refuse_write(server: &Server, command: &Command, writes: bool) -> Option<CommandError> {
     // Two relaxed loads on every command: nothing else runs unless a save or write failed.
     let persistence = &server.persistence;
     let rdb_failed = !persistence.rdb.last_bgsave_ok.load(Ordering::Relaxed);
     if !rdb_failed && !persistence.aof.is_failing() {
         return None;
     }
-    if !command.is_write() && command.name != "ping" {
+    if !writes && command.name != "ping" {
         return None;
     }
     if rdb_failed
@@ -550,7 +551,12 @@ pub fn write_rdb(
         config.rdb_save_incremental_fsync.load(Ordering::Relaxed),
     )?;
     let mut header = Vec::new();
-    encode_header(&mut header, aof_base, clock::now_ms(), resident_memory());
+    encode_header(
+        &mut header,
+        aof_base,
+        clock::now_ms(),
+        crate::memory::resident_bytes(),
+    );
     let mut sink = RdbSink {
         writer,
         scratch: Vec::new(),
@@ -582,14 +588,6 @@ pub fn write_base(
     };
     snapshot.write(with_databases, &mut sink)?;
     Ok(sink.file)
-}
-
-/// The process's resident memory in bytes (the `used-mem` aux field), 0 where unknown.
-fn resident_memory() -> u64 {
-    fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
 }
 
 /// A save (or shutdown) that did not happen; why has been logged.

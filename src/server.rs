@@ -23,6 +23,7 @@ use crate::clients::Clients;
 use crate::config::{self, Config};
 use crate::keyspace::{Changes, Keyspace, Writer};
 use crate::log;
+use crate::memory::Memory;
 use crate::persistence::{self, Persistence, SaveOnExit};
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
@@ -64,6 +65,8 @@ pub struct Server {
     pub pubsub: PubSub,
     /// Keys watched by clients (`WATCH`).
     pub watches: Watches,
+    /// Used memory as the cron thread samples it, for `maxmemory`.
+    pub memory: Memory,
 }
 
 /// A bound server, ready to serve.
@@ -114,8 +117,10 @@ impl Server {
             persistence: Persistence::default(),
             pubsub: PubSub::default(),
             watches: Watches::default(),
+            memory: Memory::default(),
             config,
         };
+        server.memory.sample();
         log!(Notice, "Running mode=standalone, port={port}.");
         log!(Notice, "Server initialized");
         // Before the first client is accepted: nobody may see the dataset half loaded.

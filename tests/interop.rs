@@ -338,3 +338,41 @@ fn protocol_errors_reply_like_redis() {
         pair.same_raw(bytes);
     }
 }
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn maxmemory_and_min_replicas_refusals_match_redis() {
+    let mut pair = Pair::new();
+    let (mut redis_admin, mut thredis_admin) = pair.connect_again();
+    let mut both = |args: &[&str]| {
+        assert_eq!(redis_admin.cmd(args), thredis_admin.cmd(args), "{args:?}");
+    };
+    pair.same(&["SET", "kept", "1"]);
+    pair.same(&["MULTI"]);
+    pair.same(&["SET", "queued", "1"]);
+    both(&["CONFIG", "SET", "maxmemory", "1"]);
+    for args in [
+        &["GET", "kept"][..],
+        &["EXEC"],
+        &["SET", "k", "v"],
+        &["RPUSH", "l", "a"],
+        &["GET", "kept"],
+        &["DEL", "kept"],
+        &["MULTI"],
+        &["GET", "kept"],
+        &["DISCARD"],
+        &["CONFIG", "SET", "maxmemory", "bla"],
+        &["CONFIG", "SET", "maxmemory", "0"],
+        &["SET", "k", "v"],
+        &["CONFIG", "SET", "min-replicas-to-write", "1"],
+        &["SET", "k", "w"],
+        &["MULTI"],
+        &["SET", "k", "w"],
+        &["EXEC"],
+        &["GET", "k"],
+        &["CONFIG", "GET", "min-replicas-max-lag"],
+        &["CONFIG", "SET", "min-replicas-to-write", "0"],
+    ] {
+        pair.same(args);
+    }
+}

@@ -546,3 +546,54 @@ fn list_replies_match_redis_in_resp3() {
         &["LMPOP", "1", "l", "LEFT"],
     ]);
 }
+
+#[test]
+fn debug_quicklist_packed_threshold_is_accepted_and_large_elements_behave_like_small_ones() {
+    let server = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let mut client = server.raw();
+    assert_eq!(
+        client.cmd(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1b"]),
+        "+OK\r\n"
+    );
+    let big = "x".repeat(500);
+    client.run_all(&[
+        &["RPUSH", "l", "a", &big, "c"],
+        &["LINSERT", "l", "AFTER", &big, "d"],
+    ]);
+    assert_eq!(client.cmd(&["LPOS", "l", "d"]), ":2\r\n");
+    assert_eq!(
+        client.cmd(&["LINDEX", "l", "1"]),
+        format!("$500\r\n{big}\r\n")
+    );
+    assert_eq!(
+        client.cmd(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0"]),
+        "+OK\r\n"
+    );
+    let refused = "-ERR argument must be a memory value bigger than 1 and smaller than 4gb\r\n";
+    assert_eq!(
+        client.cmd(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "4gb"]),
+        refused
+    );
+    assert_eq!(
+        client.cmd(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "abc"]),
+        refused
+    );
+}
+
+#[test]
+#[ignore = "needs redis-server; run by .ci/run"]
+fn debug_quicklist_packed_threshold_replies_as_redis_does() {
+    let mut pair = Pair::new();
+    for size in [
+        "1b",
+        "0",
+        "5b",
+        "4294967295",
+        "4gb",
+        "-1",
+        "abc",
+        "4293918720",
+    ] {
+        pair.same(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", size]);
+    }
+}

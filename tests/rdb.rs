@@ -393,3 +393,27 @@ fn persistence_commands_inside_a_transaction() {
                 .contains("aof_rewrite_in_progress:0")
     }));
 }
+
+#[test]
+fn after_a_failed_background_save_an_exec_that_would_write_is_aborted_and_one_that_reads_runs() {
+    let dir = scratch_dir("misconf-exec");
+    let server = TestServer::in_dir(&dir, &["--save", "3600 1"]);
+    let (mut writer, mut reader, mut admin) = (server.raw(), server.raw(), server.raw());
+    admin.cmd(&["SET", "k", "v"]);
+    writer.run_all(&[&["MULTI"], &["SET", "k", "v2"]]);
+    reader.run_all(&[&["MULTI"], &["GET", "k"]]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    admin.cmd(&["BGSAVE"]);
+    assert!(wait_until(Duration::from_secs(10), || info_field(
+        &server,
+        "rdb_last_bgsave_status"
+    ) == "err"));
+    let aborted = writer.cmd(&["EXEC"]);
+    assert!(
+        aborted.starts_with(
+            "-EXECABORT Transaction discarded because of: MISCONF Redis is configured to save RDB snapshots"
+        ),
+        "{aborted}"
+    );
+    assert_eq!(reader.cmd(&["EXEC"]), "*1\r\n$1\r\nv\r\n");
+}

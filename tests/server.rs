@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{TestServer, wait_until};
+use common::{OOM, TestServer, wait_until};
 
 fn info_field(info: &str, name: &str) -> Option<String> {
     info.lines()
@@ -121,7 +121,17 @@ fn config_get_matches_glob_patterns() {
         .arg("max*")
         .query(&mut client)
         .unwrap();
-    assert_eq!(pairs, ["maxclients", "10000"]);
+    assert_eq!(
+        pairs,
+        [
+            "maxclients",
+            "10000",
+            "maxmemory",
+            "0",
+            "maxmemory-policy",
+            "noeviction"
+        ]
+    );
     let pairs: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
         .arg("timeout")
@@ -667,4 +677,62 @@ fn a_config_file_is_read_and_options_override_it() {
         Some(path.display().to_string())
     );
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn past_maxmemory_commands_that_grow_the_data_are_refused_and_the_rest_run() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    client.cmd(&["SET", "kept", "1"]);
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory"]),
+        "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
+    );
+    // Any running server uses more than one byte.
+    assert_eq!(client.cmd(&["CONFIG", "SET", "maxmemory", "1"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["SET", "k", "v"]), OOM);
+    assert_eq!(client.cmd(&["LPUSH", "l", "a"]), OOM);
+    assert_eq!(client.cmd(&["GET", "kept"]), "$1\r\n1\r\n");
+    assert_eq!(client.cmd(&["DEL", "kept"]), ":1\r\n");
+    let info = client.cmd(&["INFO", "memory"]);
+    assert_eq!(info_field(&info, "maxmemory").as_deref(), Some("1"));
+    assert_eq!(
+        info_field(&info, "maxmemory_policy").as_deref(),
+        Some("noeviction")
+    );
+    assert_eq!(client.cmd(&["CONFIG", "SET", "maxmemory", "0"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["SET", "k", "v"]), "+OK\r\n");
+}
+
+#[test]
+fn maxmemory_takes_memory_units_and_a_generous_limit_refuses_nothing() {
+    let server = TestServer::with_args(&["--maxmemory", "1gb"]);
+    let mut client = server.raw();
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory"]),
+        "*2\r\n$9\r\nmaxmemory\r\n$10\r\n1073741824\r\n"
+    );
+    assert_eq!(client.cmd(&["SET", "k", "v"]), "+OK\r\n");
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory", "bla"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value\r\n"
+    );
+}
+
+#[test]
+fn maxmemory_policy_is_noeviction_and_the_evicting_policies_are_refused() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory-policy"]),
+        "*2\r\n$16\r\nmaxmemory-policy\r\n$10\r\nnoeviction\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory-policy", "NoEviction"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: noeviction\r\n"
+    );
 }

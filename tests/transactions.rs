@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use common::{TestServer, query};
+use common::{OOM, TestServer, query};
 
 #[test]
 fn stage_55_incr_adds_one_to_an_existing_number() {
@@ -436,4 +436,70 @@ fn transactions_reply_like_redis() {
         &["PING"],
         &["EXEC"],
     ]);
+}
+
+#[test]
+fn past_maxmemory_queuing_is_refused_and_flags_the_transaction_but_discard_works() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    let mut admin = server.raw();
+    client.cmd(&["MULTI"]);
+    assert_eq!(client.cmd(&["SET", "a", "1"]), "+QUEUED\r\n");
+    admin.cmd(&["CONFIG", "SET", "maxmemory", "1"]);
+    // Inside MULTI even a read is refused: the queue itself uses memory.
+    assert_eq!(client.cmd(&["GET", "a"]), OOM);
+    assert_eq!(client.cmd(&["DISCARD"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["PING"]), OOM);
+    admin.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(
+        client.cmd(&["EXEC"]),
+        "-EXECABORT Transaction discarded because of previous errors.\r\n"
+    );
+}
+
+#[test]
+fn past_maxmemory_exec_fails_only_when_it_queued_a_command_that_may_grow_the_data() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    let mut admin = server.raw();
+    client.run_all(&[&["SET", "x", "v"], &["MULTI"], &["GET", "x"], &["PING"]]);
+    admin.cmd(&["CONFIG", "SET", "maxmemory", "1"]);
+    assert_eq!(client.cmd(&["EXEC"]), "*2\r\n$1\r\nv\r\n+PONG\r\n");
+    admin.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
+    client.run_all(&[&["MULTI"], &["SET", "x", "w"], &["GET", "x"]]);
+    admin.cmd(&["CONFIG", "SET", "maxmemory", "1"]);
+    assert_eq!(
+        client.cmd(&["EXEC"]),
+        "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n"
+    );
+    admin.cmd(&["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(client.cmd(&["GET", "x"]), "$1\r\nv\r\n");
+    assert_eq!(client.cmd(&["EXEC"]), "-ERR EXEC without MULTI\r\n");
+}
+
+#[test]
+fn min_replicas_to_write_without_replicas_refuses_writes_and_aborts_an_exec_that_writes() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    let mut admin = server.raw();
+    client.run_all(&[&["SET", "xx", "1"], &["MULTI"], &["INCR", "xx"]]);
+    assert_eq!(
+        admin.cmd(&["CONFIG", "SET", "min-replicas-to-write", "2"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["EXEC"]),
+        "-EXECABORT Transaction discarded because of: NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    assert_eq!(client.cmd(&["GET", "xx"]), "$1\r\n1\r\n");
+    assert_eq!(
+        client.cmd(&["SET", "y", "1"]),
+        "-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    client.run_all(&[&["MULTI"], &["GET", "xx"]]);
+    assert_eq!(client.cmd(&["EXEC"]), "*1\r\n$1\r\n1\r\n");
+    // Without a lag window the setting is inactive, as in Redis.
+    admin.cmd(&["CONFIG", "SET", "min-replicas-max-lag", "0"]);
+    assert_eq!(client.cmd(&["SET", "y", "1"]), "+OK\r\n");
 }

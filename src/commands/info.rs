@@ -67,7 +67,7 @@ pub fn render(ctx: &Ctx, sections: &[&str]) -> String {
         let body = match name {
             "server" => server_section(server),
             "clients" => clients_section(server),
-            "memory" => memory_section(),
+            "memory" => memory_section(server),
             "persistence" => persistence_section(&ctx.databases(), server),
             "stats" => stats_section(server, ctx.databases().expired_keys),
             "replication" => replication_section(server),
@@ -176,8 +176,9 @@ fn human(bytes: u64) -> String {
     }
 }
 
-fn memory_section() -> String {
+fn memory_section(server: &Server) -> String {
     let (rss, peak) = (proc_status_bytes("VmRSS"), proc_status_bytes("VmHWM"));
+    let maxmemory = config::Config::get(&server.config.maxmemory).max(0) as u64;
     fields! {
         "used_memory" => rss,
         "used_memory_human" => human(rss),
@@ -185,8 +186,8 @@ fn memory_section() -> String {
         "used_memory_rss_human" => human(rss),
         "used_memory_peak" => peak,
         "used_memory_peak_human" => human(peak),
-        "maxmemory" => 0,
-        "maxmemory_human" => "0B",
+        "maxmemory" => maxmemory,
+        "maxmemory_human" => human(maxmemory),
         "maxmemory_policy" => "noeviction",
         "mem_allocator" => "libc",
     }

@@ -36,6 +36,42 @@ pub fn queues(session: &Session, command: Resolved) -> bool {
     session.transaction.is_some() && !command.command.flags.contains(Flags::TXN_CONTROL)
 }
 
+/// Whether `command` is refused while the server is past `maxmemory` (Redis's
+/// `processCommand`): a `denyoom` command always; inside MULTI every command but EXEC, DISCARD,
+/// QUIT and RESET, since queuing uses memory too; EXEC when it would run a `denyoom` command.
+pub fn refused_out_of_memory(session: &Session, command: Resolved) -> bool {
+    if command.command.flags.contains(Flags::DENYOOM) {
+        return true;
+    }
+    let Some(transaction) = &session.transaction else {
+        return false;
+    };
+    match command.command.name {
+        _ if command.parent.is_some() => true,
+        "exec" => transaction
+            .queued
+            .iter()
+            .any(|(queued, _)| queued.command.flags.contains(Flags::DENYOOM)),
+        "discard" | "quit" | "reset" => false,
+        _ => true,
+    }
+}
+
+/// Whether `command` writes, or is an EXEC that would run a queued write: the gates that refuse
+/// writes (MISCONF, `min-replicas-to-write`) judge EXEC by its queue, as Redis's
+/// `mstate.cmd_flags`.
+pub fn writes(session: &Session, command: Resolved) -> bool {
+    if command.command.is_write() {
+        return true;
+    }
+    let is_exec = command.parent.is_none() && command.command.name == "exec";
+    is_exec
+        && session
+            .transaction
+            .as_ref()
+            .is_some_and(|t| t.queued.iter().any(|(queued, _)| queued.command.is_write()))
+}
+
 /// Queues a checked command and replies `+QUEUED`.
 pub fn queue(ctx: &mut Ctx, command: Resolved, request: &Request) {
     let Some(transaction) = &mut ctx.session.transaction else {

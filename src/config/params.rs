@@ -279,6 +279,18 @@ pub static PARAMS: &[Param] = &[
     .alias("slaveof")
     .immutable()
     .multi_arg(),
+    param(
+        "min-replicas-to-write",
+        |c| int(&c.min_replicas_to_write),
+        |c, v| set_int(&c.min_replicas_to_write, v, 0, i32::MAX as i64),
+    )
+    .alias("min-slaves-to-write"),
+    param(
+        "min-replicas-max-lag",
+        |c| int(&c.min_replicas_max_lag),
+        |c, v| set_int(&c.min_replicas_max_lag, v, 0, i32::MAX as i64),
+    )
+    .alias("min-slaves-max-lag"),
     // ---------------------------------------------------------------- pub/sub
     param(
         "notify-keyspace-events",
@@ -296,6 +308,19 @@ pub static PARAMS: &[Param] = &[
         set_output_limits,
     )
     .multi_arg(),
+    // ---- memory: refusing commands that may grow the data past `maxmemory` (`crate::memory`)
+    param(
+        "maxmemory",
+        |c| int(&c.maxmemory),
+        |c, v| set_memory(&c.maxmemory, v, 0),
+    ),
+    // Only Redis's default policy: thredis evicts nothing, so the others are refused rather
+    // than accepted and ignored.
+    param(
+        "maxmemory-policy",
+        |_| "noeviction".into(),
+        |_, v| parse_enum(v, &["noeviction"]).map(|_| ()),
+    ),
     // ---- collection encodings (Redis 7.0's names first, the older ziplist names as aliases)
     param(
         "hash-max-listpack-entries",

@@ -261,6 +261,9 @@ pub fn query<T: redis::FromRedisValue>(connection: &mut redis::Connection, args:
         .unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
+/// Redis's refusal past `maxmemory`, on the wire.
+pub const OOM: &str = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+
 /// The wire form of an error line, for exact comparisons.
 pub fn error(text: &str) -> String {
     format!("-{text}\r\n")

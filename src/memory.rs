@@ -1,0 +1,72 @@
+//! Used memory, and the `maxmemory` limit with Redis's default policy, `noeviction`: once the
+//! server uses more than `maxmemory` bytes, commands flagged `denyoom` (those that may grow the
+//! data) are refused with `-OOM command not allowed when used memory > 'maxmemory'.`, and so is
+//! everything but EXEC, DISCARD, QUIT and RESET inside MULTI (a queue grows without limit).
+//! Reads, deletions and the rest still run, so a client can make room. Nothing is evicted.
+//!
+//! **What "used memory" means in thredis**: the process's resident set size (`/proc/self/statm`),
+//! as the cron thread last sampled it (at startup, then `hz` times a second). thredis
+//! has no counting allocator, so Redis's `used_memory` (the bytes its allocator handed out) has no
+//! exact equivalent; the resident size is the honest figure, and it includes thread stacks, the
+//! code and freed memory the allocator kept. Sampling keeps the check free of syscalls: a command
+//! reads one atomic. The figure may be up to one cron period old.
+
+use std::fs;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The last sampled used memory, shared by the cron thread (which writes it) and every
+/// connection (which compare it with `maxmemory`).
+#[derive(Default)]
+pub struct Memory {
+    used: AtomicU64,
+}
+
+impl Memory {
+    /// Reads the resident size now; the cron thread calls it every period.
+    pub fn sample(&self) {
+        self.used.store(resident_bytes(), Ordering::Relaxed);
+    }
+
+    /// Used memory in bytes, as last sampled.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Whether the server is past `maxmemory` (0 = no limit), as Redis's `performEvictions`
+    /// returns `EVICT_FAIL` under `noeviction`.
+    pub fn is_over(&self, maxmemory: i64) -> bool {
+        maxmemory > 0 && self.used() > maxmemory as u64
+    }
+}
+
+/// The process's resident memory in bytes, 0 where unknown (off Linux).
+pub fn resident_bytes() -> u64 {
+    fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_maxmemory_is_no_limit() {
+        let memory = Memory::default();
+        memory.sample();
+        assert!(!memory.is_over(0));
+    }
+
+    #[test]
+    fn a_sampled_process_is_over_one_byte_and_under_a_terabyte() {
+        let memory = Memory::default();
+        memory.sample();
+        assert!(
+            memory.used() > 0,
+            "resident size should be readable on Linux"
+        );
+        assert!(memory.is_over(1));
+        assert!(!memory.is_over(1 << 40));
+    }
+}
