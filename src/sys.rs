@@ -1,8 +1,8 @@
 //! The few operating-system calls std does not offer, declared straight from the C library that
 //! every Rust program on Unix already links: blocking and waiting for termination signals, the
-//! open-file limit, a read and a write that never block (`recv`, `send` with `MSG_DONTWAIT`), and waiting on a
-//! socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`). This is the only
-//! module with `unsafe`; each block says why it is sound.
+//! open-file limit, a read and a write that never block (`recv`, `send` with `MSG_DONTWAIT`),
+//! and waiting on a socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`).
+//! This is the only module with `unsafe`; each block says why it is sound.
 //!
 //! Signals (DESIGN.md §7): `block_termination_signals` runs in `main` before any other thread
 //! exists, so every thread inherits a mask with SIGTERM and SIGINT blocked; one thread then takes
