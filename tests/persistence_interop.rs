@@ -277,10 +277,14 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             // Turning the AOF on writes the first base; a rewrite later makes the next one.
             assert_eq!(raw.cmd(&["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
             let manifest = thredis_dir.join("appendonlydir/appendonly.aof.manifest");
-            assert!(wait_until(Duration::from_secs(20), || fs::read_to_string(
-                &manifest
-            )
-            .is_ok_and(|m| m.contains("type b"))));
+            // The manifest is on disk a moment before the rewrite counts as done; the next
+            // BGREWRITEAOF must wait for both.
+            assert!(wait_until(Duration::from_secs(20), || {
+                fs::read_to_string(&manifest).is_ok_and(|m| m.contains("type b"))
+                    && raw
+                        .cmd(&["INFO", "persistence"])
+                        .contains("aof_rewrite_in_progress:0")
+            }));
             assert_eq!(raw.cmd(&["SET", "before-rewrite", "1"]), "+OK\r\n");
             assert!(raw.cmd(&["BGREWRITEAOF"]).starts_with("+Background"));
             assert!(wait_until(Duration::from_secs(20), || fs::read_to_string(
