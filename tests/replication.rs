@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 
 use common::TestServer;
 
@@ -22,8 +22,10 @@ fn stage_24_listens_on_the_port_given_with_port() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    // The server on that port must be this one: another test may have taken the port.
+    let pid = child.id();
     let connected = common::wait_until(std::time::Duration::from_secs(10), || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok()
+        common::answers_as(port, pid)
     });
     let _ = child.kill();
     let _ = child.wait();

@@ -301,6 +301,31 @@ pub fn resp(args: &[&str]) -> Vec<u8> {
     out
 }
 
+/// Whether the server on `port` is process `pid` (its `INFO server` says so): for a test that
+/// hands a server a port it picked, which another test may have taken meanwhile.
+pub fn answers_as(port: u16, pid: u32) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let (wanted, mut seen) = (format!("process_id:{pid}\r\n"), Vec::new());
+    let mut chunk = [0u8; 4096];
+    while let Ok(n @ 1..) = stream.read(&mut chunk) {
+        seen.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&seen);
+        if text.contains("process_id:") && text.contains("\r\nrun_id:") {
+            return text.contains(&wanted);
+        }
+    }
+    false
+}
+
 /// A plain TCP client that reads whole RESP replies and returns their exact bytes.
 pub struct Raw {
     reader: BufReader<TcpStream>,

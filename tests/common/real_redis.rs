@@ -2,12 +2,13 @@
 //! `#[ignore]`d in a plain `cargo test` and run by `.ci/run`): [`RealRedis`] runs one in a
 //! scratch directory, and [`Pair`] sends the same bytes to both servers and compares the replies.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
-use super::{Raw, TestServer, wait_until};
+use super::{Raw, TestServer};
 
 /// A redis-server process in a scratch directory, stopped when dropped.
 pub struct RealRedis {
@@ -26,7 +27,20 @@ impl RealRedis {
     /// Like [`RealRedis::start`], with extra options appended (`["--dbfilename", "x.rdb"]`);
     /// later options override earlier ones, so `["--save", "60 1"]` turns saving back on.
     pub fn with_args(extra: &[&str]) -> RealRedis {
-        // redis-server cannot pick its own port: borrow a free one from the OS.
+        // redis-server cannot pick its own port, so it gets one the OS just handed out and
+        // released. Another test can take that port first (a server binding port 0, a client's
+        // outgoing connection); redis-server then exits, and whatever else answers there must
+        // not pass for it. So: check that the answering server is this process, or start over
+        // on another port.
+        for _ in 0..5 {
+            if let Some(redis) = RealRedis::try_start(extra) {
+                return redis;
+            }
+        }
+        panic!("redis-server did not start (5 ports tried)");
+    }
+
+    fn try_start(extra: &[&str]) -> Option<RealRedis> {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -52,15 +66,19 @@ impl RealRedis {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server is installed (run through .ci/run)");
-        assert!(
-            wait_until(Duration::from_secs(10), || TcpStream::connect((
-                "127.0.0.1",
-                port
-            ))
-            .is_ok()),
-            "redis-server did not start"
-        );
-        RealRedis { child, port, dir }
+        let mut redis = RealRedis { child, port, dir };
+        let pid = redis.child.id();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(redis.child.try_wait(), Ok(None)) {
+                return None; // It exited: the port was taken.
+            }
+            if super::answers_as(port, pid) {
+                return Some(redis);
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        None
     }
 }
 
