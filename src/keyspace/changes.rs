@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use super::Bytes;
+use crate::number::IntBuf;
 
 /// Which consumers of changes exist right now. Owned by the keyspace; the subsystems that consume
 /// changes keep these up to date.
@@ -153,14 +154,19 @@ impl Record {
 
 /// `*<n>\r\n$<len>\r\n<arg>\r\n...`: a command as RESP, the form the journal keeps.
 pub fn encode_command<A: AsRef<[u8]>>(args: impl ExactSizeIterator<Item = A>) -> Vec<u8> {
+    // Runs for every journaled command: the lengths are formatted on the stack, not through
+    // `to_string`, so the record is the only allocation.
+    let mut digits = IntBuf::new();
     let mut out = Vec::with_capacity(16 * args.len());
     out.push(b'*');
-    out.extend_from_slice(args.len().to_string().as_bytes());
+    out.extend_from_slice(digits.format(args.len() as i64));
     out.extend_from_slice(b"\r\n");
     for arg in args {
         let arg = arg.as_ref();
+        let len = digits.format(arg.len() as i64);
+        out.reserve(1 + len.len() + 2 + arg.len() + 2);
         out.push(b'$');
-        out.extend_from_slice(arg.len().to_string().as_bytes());
+        out.extend_from_slice(len);
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(arg);
         out.extend_from_slice(b"\r\n");
@@ -200,6 +206,17 @@ mod tests {
             encode_command(args.iter()),
             b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n"
         );
+        // Lengths of several digits, and more than nine arguments.
+        let long = vec![b'x'; 1234];
+        let mut args: Vec<&[u8]> = vec![b"RPUSH", b"list", &long];
+        args.extend(std::iter::repeat_n(&b"e"[..], 9));
+        let mut expected = b"*12\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n$1234\r\n".to_vec();
+        expected.extend_from_slice(&long);
+        expected.extend_from_slice(b"\r\n");
+        for _ in 0..9 {
+            expected.extend_from_slice(b"$1\r\ne\r\n");
+        }
+        assert_eq!(encode_command(args.iter()), expected);
     }
 
     #[test]

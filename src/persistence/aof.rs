@@ -87,6 +87,10 @@ struct Rotation {
 #[derive(Default)]
 struct Buffer {
     bytes: Vec<u8>,
+    /// The last written `bytes`, emptied, for the next write to take: appending into a
+    /// buffer that keeps its capacity costs no allocation, and the writer thread frees nothing
+    /// another thread allocated (a slow path in the C allocator).
+    spare: Vec<u8>,
     /// The offset of `bytes[0]`.
     start: u64,
     /// The database of the last record, so `SELECT` is written only when it changes.
@@ -396,7 +400,8 @@ impl Aof {
             if buffer.bytes.is_empty() && buffer.rotations.is_empty() {
                 return;
             }
-            let bytes = std::mem::take(&mut buffer.bytes);
+            let spare = std::mem::take(&mut buffer.spare);
+            let bytes = std::mem::replace(&mut buffer.bytes, spare);
             let start = buffer.start;
             buffer.start += bytes.len() as u64;
             self.flushed_commands
@@ -442,6 +447,17 @@ impl Aof {
         }
         self.written
             .store(start + bytes.len() as u64, Ordering::Release);
+        self.keep_as_spare(bytes);
+    }
+
+    /// Gives the buffer a written one back to append into, unless it grew large (a burst, a
+    /// big value): that memory is returned rather than kept for good.
+    fn keep_as_spare(&self, mut bytes: Vec<u8>) {
+        const KEEP_AT_MOST: usize = 1 << 20;
+        if bytes.capacity() <= KEEP_AT_MOST {
+            bytes.clear();
+            lock(&self.buffer).spare = bytes;
+        }
     }
 
     /// Writes one piece to the current file. On error returns how much of it stayed written
