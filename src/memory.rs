@@ -4,7 +4,7 @@
 //! everything but EXEC, DISCARD, QUIT and RESET inside MULTI (a queue grows without limit).
 //! Reads, deletions and the rest still run, so a client can make room. Nothing is evicted.
 //!
-//! **What "used memory" means in thredis**: the process's resident set size (`/proc/self/statm`),
+//! **What "used memory" means in thredis**: the process's resident set size (`/proc/self/status`),
 //! as the cron thread last sampled it (at startup, then `hz` times a second). thredis
 //! has no counting allocator, so Redis's `used_memory` (the bytes its allocator handed out) has no
 //! exact equivalent; the resident size is the honest figure, and it includes thread stacks, the
@@ -41,10 +41,18 @@ impl Memory {
 
 /// The process's resident memory in bytes, 0 where unknown (off Linux).
 pub fn resident_bytes() -> u64 {
-    fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
+    proc_status_bytes("VmRSS")
+}
+
+/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`), or 0 off Linux. These fields are
+/// in kB whatever the page size (`statm` counts pages, whose size std cannot tell).
+pub fn proc_status_bytes(field: &str) -> u64 {
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|value| value.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }
 
 #[cfg(test)]

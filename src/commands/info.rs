@@ -12,7 +12,7 @@ use super::{Args, CommandResult, Ctx, all_commands};
 use crate::keyspace::Databases;
 use crate::server::Server;
 use crate::stats::get;
-use crate::{REDIS_VERSION, VERSION, clock, config};
+use crate::{REDIS_VERSION, VERSION, clock, config, memory};
 
 /// Every section, in the order Redis prints them. All but `commandstats` are in the default set.
 const SECTIONS: [&str; 12] = [
@@ -155,16 +155,6 @@ fn clients_section(server: &Server) -> String {
     }
 }
 
-/// A field of /proc/self/status in bytes (`VmRSS`, `VmHWM`), or 0 off Linux.
-fn proc_status_bytes(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|value| value.trim().trim_end_matches(" kB").parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
-
 /// `1.50M`, as Redis's `bytesToHuman`.
 fn human(bytes: u64) -> String {
     let b = bytes as f64;
@@ -177,7 +167,7 @@ fn human(bytes: u64) -> String {
 }
 
 fn memory_section(server: &Server) -> String {
-    let (rss, peak) = (proc_status_bytes("VmRSS"), proc_status_bytes("VmHWM"));
+    let (rss, peak) = (memory::resident_bytes(), memory::proc_status_bytes("VmHWM"));
     let maxmemory = config::Config::get(&server.config.maxmemory).max(0) as u64;
     fields! {
         "used_memory" => rss,
