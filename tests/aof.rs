@@ -698,14 +698,9 @@ fn bgrewriteaof_with_the_aof_off_writes_only_a_base_and_journals_nothing() {
             "+Background append only file rewriting started\r\n"
         );
         let expected = format!("file appendonly.aof.{seq}.base.rdb seq {seq} type b\n");
-        // The manifest is on disk a moment before the rewrite counts as done: the next
-        // BGREWRITEAOF must wait for both, or it finds this one still in progress.
         assert!(
             wait_until(Duration::from_secs(10), || {
-                fs::read_to_string(&manifest).is_ok_and(|m| m == expected)
-                    && raw
-                        .cmd(&["INFO", "persistence"])
-                        .contains("aof_rewrite_in_progress:0")
+                fs::read_to_string(&manifest).is_ok_and(|m| m == expected) && raw.rewrite_done()
             }),
             "{:?}",
             fs::read_to_string(&manifest)
@@ -745,10 +740,7 @@ fn turning_the_aof_on_inside_a_transaction_schedules_the_first_base() {
         ));
         let manifest = dir.join("appendonlydir/appendonly.aof.manifest");
         assert!(wait_until(Duration::from_secs(10), || {
-            fs::read_to_string(&manifest).is_ok_and(|m| m.contains("type b"))
-                && raw
-                    .cmd(&["INFO", "persistence"])
-                    .contains("aof_rewrite_in_progress:0")
+            fs::read_to_string(&manifest).is_ok_and(|m| m.contains("type b")) && raw.rewrite_done()
         }));
         assert_eq!(raw.cmd(&["SET", "after", "1"]), "+OK\r\n");
     }

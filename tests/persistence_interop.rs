@@ -211,9 +211,7 @@ fn an_aof_directory_written_by_redis_replays_in_thredis() {
         populate(&mut raw);
         // The collections go into a base; what follows, into the incr file as commands.
         assert!(raw.cmd(&["BGREWRITEAOF"]).starts_with("+Background"));
-        assert!(wait_until(Duration::from_secs(20), || raw
-            .cmd(&["INFO", "persistence"])
-            .contains("aof_rewrite_in_progress:0")));
+        assert!(wait_until(Duration::from_secs(20), || raw.rewrite_done()));
         // Collections by command, a transaction and a served blocking pop, as Redis journals them.
         common::write_collections(&mut raw);
         raw.run_all(&[
@@ -277,13 +275,9 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             // Turning the AOF on writes the first base; a rewrite later makes the next one.
             assert_eq!(raw.cmd(&["CONFIG", "SET", "appendonly", "yes"]), "+OK\r\n");
             let manifest = thredis_dir.join("appendonlydir/appendonly.aof.manifest");
-            // The manifest is on disk a moment before the rewrite counts as done; the next
-            // BGREWRITEAOF must wait for both.
             assert!(wait_until(Duration::from_secs(20), || {
                 fs::read_to_string(&manifest).is_ok_and(|m| m.contains("type b"))
-                    && raw
-                        .cmd(&["INFO", "persistence"])
-                        .contains("aof_rewrite_in_progress:0")
+                    && raw.rewrite_done()
             }));
             assert_eq!(raw.cmd(&["SET", "before-rewrite", "1"]), "+OK\r\n");
             assert!(raw.cmd(&["BGREWRITEAOF"]).starts_with("+Background"));

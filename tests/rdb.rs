@@ -388,9 +388,7 @@ fn persistence_commands_inside_a_transaction() {
     assert!(wait_until(Duration::from_secs(10), || {
         server.dir.join("dump.rdb").exists()
             && server.dir.join("appendonlydir").exists()
-            && raw
-                .cmd(&["INFO", "persistence"])
-                .contains("aof_rewrite_in_progress:0")
+            && raw.rewrite_done()
     }));
 }
 

@@ -380,6 +380,14 @@ impl Raw {
         );
     }
 
+    /// Whether no AOF rewrite is running (INFO persistence), on thredis or redis-server. A
+    /// rewrite's manifest is on disk a moment before the rewrite counts as done: a test that
+    /// starts another one waits for this too.
+    pub fn rewrite_done(&mut self) -> bool {
+        self.cmd(&["INFO", "persistence"])
+            .contains("aof_rewrite_in_progress:0")
+    }
+
     /// Reads one complete reply (RESP2 or RESP3) and returns its bytes.
     pub fn reply(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
