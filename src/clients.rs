@@ -108,6 +108,14 @@ impl ClientInfo {
         }
     }
 
+    /// Redis's `islocalClient`: the peer is exactly 127.0.0.1 or ::1 (127.0.0.2 is not
+    /// local to it).
+    pub fn is_local(&self) -> bool {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let ip = self.peer.ip();
+        ip == IpAddr::V4(Ipv4Addr::LOCALHOST) || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
+    }
+
     /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
     pub fn touch(&self, now_ms: i64) {
         self.last_interaction_ms.store(now_ms, Ordering::Relaxed);

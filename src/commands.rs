@@ -49,14 +49,14 @@ pub mod transactions;
 use std::time::Duration;
 
 use crate::clock;
-use crate::config::{Config, DebugAccess};
+use crate::config::Config;
 use crate::keyspace::Writer;
 use crate::protocol::{Reply, Request};
 
 pub use args::{is_option, parse_c_int, parse_int, parse_positive, parse_range};
 pub use context::{Ctx, DatabasesRef};
 pub use error::CommandError;
-pub use lookup::{Resolved, all_commands, lookup, lookup_subcommand, resolve};
+pub use lookup::{Resolved, all_commands, lookup, lookup_subcommand, rename_commands, resolve};
 pub use row::{Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 pub use table::COMMANDS;
 
@@ -244,11 +244,10 @@ fn reject(ctx: &mut Ctx, command: Option<Resolved>, error: &CommandError) {
 
 /// `enable-debug-command`: `yes`, or `local` for a client on the loopback interface.
 fn debug_allowed(ctx: &Ctx) -> bool {
-    match crate::config::read(&ctx.server.config.enable_debug_command) {
-        DebugAccess::Yes => true,
-        DebugAccess::Local => ctx.session.info.peer.ip().is_loopback(),
-        DebugAccess::No => false,
-    }
+    ctx.server
+        .config
+        .debug_command()
+        .allows(ctx.session.info.is_local())
 }
 
 fn reply_error(ctx: &mut Ctx, error: &CommandError) {

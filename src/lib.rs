@@ -45,6 +45,7 @@ pub mod persistence;
 pub mod protocol;
 pub mod pubsub;
 pub mod random;
+pub mod reconfigure;
 pub mod server;
 pub mod stats;
 pub mod sys;

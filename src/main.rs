@@ -5,8 +5,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::thread;
 
+use thredis::config::file::LoadError;
+use thredis::config::params::SHUTDOWN_FORCE;
 use thredis::persistence::SaveOnExit;
-use thredis::{Config, Server, sys};
+use thredis::{Config, Server, log, reconfigure, sys};
 
 fn main() -> ExitCode {
     // Before any other thread exists, so that every thread inherits the blocked mask and the
@@ -31,13 +33,23 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    let config = match Config::from_args(&args) {
+    let is_command = |name: &str| thredis::commands::lookup(name.as_bytes()).is_some();
+    let config = match Config::from_args(&args, &is_command) {
         Ok(config) => config,
-        Err(error) => {
-            eprintln!("{error}");
+        Err(LoadError::Fatal(report)) => {
+            eprintln!("{report}");
+            return ExitCode::FAILURE;
+        }
+        Err(LoadError::Unreadable(reason)) => {
+            thredis::log!(Warning, "{reason}");
             return ExitCode::FAILURE;
         }
     };
+    log::set_level(reconfigure::log_level(&config));
+    if let Err(error) = log::set_file(&thredis::config::read(&config.logfile)) {
+        eprintln!("Can't open the log file: {error}");
+        return ExitCode::FAILURE;
+    }
     let listening = match Server::bind(config) {
         Ok(listening) => listening,
         Err(error) => {
@@ -65,8 +77,13 @@ fn main() -> ExitCode {
                     "SIGTERM"
                 };
                 thredis::log!(Warning, "Received {name} scheduling shutdown...");
+                let flags = Config::get(if signal == sys::SIGINT {
+                    &server.config.shutdown_on_sigint
+                } else {
+                    &server.config.shutdown_on_sigterm
+                });
                 // Returns only if the final save failed: Redis then keeps serving.
-                server.shutdown(SaveOnExit::Default, false);
+                server.shutdown(SaveOnExit::from_flags(flags), flags & SHUTDOWN_FORCE != 0);
                 thredis::log!(
                     Warning,
                     "{name} received but errors trying to shut down the server, check the logs for more information"

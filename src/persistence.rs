@@ -603,6 +603,21 @@ pub enum SaveOnExit {
     NoSave,
 }
 
+impl SaveOnExit {
+    /// From `shutdown-on-sigint`/`-sigterm`'s flags (`save`, `nosave`; `now` and `force` are
+    /// not about saving).
+    pub fn from_flags(flags: i64) -> SaveOnExit {
+        use crate::config::params::{SHUTDOWN_NOSAVE, SHUTDOWN_SAVE};
+        if flags & SHUTDOWN_SAVE != 0 {
+            SaveOnExit::Save
+        } else if flags & SHUTDOWN_NOSAVE != 0 {
+            SaveOnExit::NoSave
+        } else {
+            SaveOnExit::Default
+        }
+    }
+}
+
 /// Everything Redis's `prepareForShutdown` does with the data, with the keyspace held
 /// exclusively by the caller so no write can be acknowledged after the final save: stop any
 /// background save or rewrite, flush and sync the AOF, save the RDB file when asked to (or when

@@ -94,6 +94,7 @@ impl Server {
             ),
         }
         adjust_open_files_limit(&config);
+        crate::commands::rename_commands(&config.renamed_commands);
         let listeners = bind_all(&config)?;
         let port = listeners[0].local_addr()?.port();
         config.port.store(i64::from(port), Ordering::Relaxed);
@@ -186,6 +187,11 @@ impl Server {
                 std::process::exit(0)
             }
         });
+    }
+
+    /// Reopens the listening sockets after `CONFIG SET port` or `bind`.
+    pub fn rebind(&self) -> Result<(), String> {
+        Err("changing the listening addresses at runtime is not supported yet".into())
     }
 
     /// Takes a new connection: refuses it past `maxclients` or when protected mode forbids it,
@@ -317,10 +323,11 @@ fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
             Some(host) => (true, host.to_string()),
             None => (false, address.clone()),
         };
-        let host = if host == "*" {
-            "0.0.0.0".to_string()
-        } else {
-            host
+        // Redis's wildcards: every IPv4 address, every IPv6 address.
+        let host = match host.as_str() {
+            "*" => "0.0.0.0".to_string(),
+            "::*" => "::".to_string(),
+            _ => host,
         };
         let target = match host.parse::<IpAddr>() {
             Ok(ip) => SocketAddr::new(ip, port),
@@ -360,7 +367,7 @@ fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
 
 /// Raises the open-file limit to fit `maxclients`, or lowers `maxclients` to fit the limit,
 /// with Redis's log lines.
-fn adjust_open_files_limit(config: &Config) {
+pub(crate) fn adjust_open_files_limit(config: &Config) {
     let wanted = config.maxclients() as u64 + RESERVED_FDS;
     let Ok((current, maximum)) = sys::open_files_limit() else {
         return;

@@ -235,7 +235,11 @@ fn shutdown_save_saves_even_without_save_points() {
 #[test]
 fn a_failed_background_save_refuses_writes_until_a_save_succeeds() {
     let dir = scratch_dir("misconf");
-    let server = TestServer::in_dir(&dir, &["--save", "3600 1"]);
+    // `dir` is protected: changing it at runtime must be allowed first.
+    let server = TestServer::in_dir(
+        &dir,
+        &["--save", "3600 1", "--enable-protected-configs", "yes"],
+    );
     let mut raw = server.raw();
     assert_eq!(raw.cmd(&["SET", "k", "v"]), "+OK\r\n");
     // The server's working directory disappears: no temporary file can be created in it.

@@ -121,17 +121,20 @@ fn config_get_matches_glob_patterns() {
         .arg("max*")
         .query(&mut client)
         .unwrap();
+    let names: Vec<&str> = pairs.iter().step_by(2).map(String::as_str).collect();
     assert_eq!(
-        pairs,
+        names,
         [
-            "maxclients",
-            "10000",
-            "maxmemory",
-            "0",
             "maxmemory-policy",
-            "noeviction"
-        ]
+            "maxmemory-samples",
+            "maxmemory-eviction-tenacity",
+            "maxclients",
+            "maxmemory",
+            "maxmemory-clients"
+        ],
+        "every name redis-server lists for max*, each once"
     );
+    assert_eq!(pairs[1], "noeviction");
     let pairs: Vec<String> = redis::cmd("CONFIG")
         .arg("GET")
         .arg("timeout")
@@ -720,7 +723,7 @@ fn maxmemory_takes_memory_units_and_a_generous_limit_refuses_nothing() {
 }
 
 #[test]
-fn maxmemory_policy_is_noeviction_and_the_evicting_policies_are_refused() {
+fn maxmemory_policy_takes_redis_policies_and_refuses_others() {
     let server = TestServer::start();
     let mut client = server.raw();
     assert_eq!(
@@ -733,6 +736,14 @@ fn maxmemory_policy_is_noeviction_and_the_evicting_policies_are_refused() {
     );
     assert_eq!(
         client.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]),
-        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: noeviction\r\n"
+        "+OK\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "maxmemory-policy"]),
+        "*2\r\n$16\r\nmaxmemory-policy\r\n$11\r\nallkeys-lru\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "maxmemory-policy", "lru"]),
+        "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n"
     );
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
-use crate::config::params::parse_memory;
+use crate::config::param::parse_memory;
 use crate::keyspace::Value;
 use crate::persistence::{
     self,
@@ -45,6 +45,13 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
             Ok(())
         }
         2 if is_option(sub, "help") => help(ctx),
+        2 if is_option(sub, "config-rewrite-force-all") => {
+            super::config::rewrite_file(ctx, true)?.map_err(|reason| {
+                CommandError::err(format!("CONFIG-REWRITE-FORCE-ALL failed: {reason}"))
+            })?;
+            ctx.reply.ok();
+            Ok(())
+        }
         3 if is_option(sub, "sleep") => sleep(ctx, args.arg(2)),
         3 if is_option(sub, "set-active-expire") => {
             let enabled = number::parse_i64(args.arg(2)).unwrap_or(0) != 0;

@@ -64,17 +64,47 @@ pub fn all_commands() -> &'static [Resolved] {
     &index().all
 }
 
+/// The top-level names after the configuration's `rename-command`s, if it had any.
+static RENAMED: OnceLock<HashMap<String, usize>> = OnceLock::new();
+
+/// Applies `rename-command old new` directives, in order, once at startup: `old` no longer
+/// names its command and `new` does (an empty `new` removes the command). Checked already by
+/// the configuration loader, so every `old` exists.
+pub fn rename_commands(renames: &[(String, String)]) {
+    if renames.is_empty() {
+        return;
+    }
+    let index = index();
+    let mut names: HashMap<String, usize> = index
+        .by_name
+        .iter()
+        .map(|(name, id)| (name.to_string(), *id))
+        .collect();
+    for (old, new) in renames {
+        if let Some(id) = names.remove(old.as_str()) {
+            if !new.is_empty() {
+                names.insert(new.clone(), id);
+            }
+        }
+    }
+    let _ = RENAMED.set(names);
+}
+
 /// Finds a top-level command by name, whatever its case, without allocating: the name is
-/// lowercased into a stack buffer. Names longer than any command cannot match.
+/// lowercased into a stack buffer. Names longer than the buffer cannot match.
 pub fn lookup(name: &[u8]) -> Option<Resolved> {
-    let mut buf = [0u8; 32];
+    let mut buf = [0u8; 64];
     let lower = buf.get_mut(..name.len())?;
     for (dst, src) in lower.iter_mut().zip(name) {
         *dst = src.to_ascii_lowercase();
     }
     let name = std::str::from_utf8(lower).ok()?;
     let index = index();
-    index.by_name.get(name).map(|&id| index.all[id])
+    let id = match RENAMED.get() {
+        Some(renamed) => renamed.get(name),
+        None => index.by_name.get(name),
+    };
+    id.map(|&id| index.all[id])
 }
 
 /// Finds `name` among `parent`'s subcommands.

@@ -569,6 +569,11 @@ pub static COMMANDS: &[Command] = &[
             "2.0.0",
             "Resets the server's statistics.",
         ),
+        cmd("rewrite", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::rewrite)).doc(
+            Server,
+            "2.8.0",
+            "Persists the effective configuration to file.",
+        ),
         cmd("help", 2, f(&[LOADING, STALE]), Plain(config::help)).doc(
             Server,
             "5.0.0",

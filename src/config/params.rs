@@ -1,643 +1,1061 @@
-//! The parameters `CONFIG GET`/`CONFIG SET` and the configuration file know, one row each: name,
-//! whether it may change at runtime, and how to read and write it. The validation rules and
-//! messages are Redis 7.0's (config.c), so `CONFIG SET maxclients 0` fails the same way.
+//! **The parameter table**: every configuration parameter of Redis 7.0.15, one row each, in the
+//! order of Redis's own table (config.c) — the same names and aliases, types, defaults, bounds
+//! and units, so that any file redis-server starts from, thredis starts from too, and `CONFIG
+//! GET *` lists the same names.
 //!
-//! Only parameters thredis honours are listed. Asking for any other gives Redis's error for an
-//! unknown parameter, rather than pretending to accept it.
+//! A row whose value lives in a field of [`Config`] is one thredis acts on. A row marked
+//! `no_effect` is accepted, validated and reported back exactly as Redis would, and says why
+//! it changes nothing in thredis (mostly: the feature is Redis Cluster, TLS, jemalloc, or one
+//! not built yet). A few values thredis cannot honour are refused instead of ignored
+//! (`cluster-enabled yes`, a `tls-port`, a `requirepass`), because running without them would
+//! silently give the user less than they asked for.
+//!
+//! What a change does to the running server (`CONFIG SET appendonly yes` starts the AOF) is not
+//! here: the table knows no subsystem. See `crate::reconfigure`.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-
-use super::{APPENDFSYNC, CLIENT_CLASSES, Config, DebugAccess, OutputLimit, read, write};
-use crate::keyspace::EventClass;
-use crate::{log, notify};
-
-pub struct Param {
-    pub name: &'static str,
-    /// Another name for the same setting (`slaveof` for `replicaof`).
-    pub alias: Option<&'static str>,
-    pub mutable: bool,
-    /// Takes several words in a configuration file (`save 3600 1 300 100`).
-    pub multi_arg: bool,
-    pub get: fn(&Config) -> String,
-    /// Sets from the text `CONFIG SET` received (words of a multi-word line joined by spaces).
-    /// The error is the part after `CONFIG SET failed (possibly related to argument '...') - `.
-    pub set: fn(&Config, &str) -> Result<(), String>,
-}
+use super::param::Store::{Field, Kept};
+use super::param::{Check, Flags, Kind, Param, Special, Store, Unit};
+use super::special;
 
 /// Finds a parameter by name or alias, ignoring case.
 pub fn find(name: &str) -> Option<&'static Param> {
-    PARAMS.iter().find(|p| {
-        p.name.eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.eq_ignore_ascii_case(name))
-    })
+    PARAMS.iter().find(|p| p.is_named(name))
 }
 
-const fn param(
-    name: &'static str,
-    get: fn(&Config) -> String,
-    set: fn(&Config, &str) -> Result<(), String>,
-) -> Param {
+const INT_MAX: i64 = i32::MAX as i64;
+const INT_MIN: i64 = i32::MIN as i64;
+const UINT_MAX: i64 = u32::MAX as i64;
+const LONG_MAX: i64 = i64::MAX;
+/// Redis's `ULLONG_MAX`, kept as its bit pattern (see [`Kind::Number`]'s `unsigned`).
+const ULLONG_MAX: i64 = -1;
+
+// Why a parameter changes nothing, one reason per family.
+const CLUSTER: &str = "thredis has no cluster mode";
+const TLS: &str = "thredis has no TLS";
+const REPLICATION: &str = "replication is not implemented yet";
+const ALLOCATOR: &str = "thredis uses the system allocator: no jemalloc, no active defragmentation";
+const THREADS: &str = "every client already has a thread of its own";
+const LAZYFREE: &str = "a value is freed by the thread that drops it";
+const SYSLOG: &str = "the log goes to stdout or the logfile only";
+const CPU: &str = "thredis does not pin its threads to CPUs";
+const PROC_TITLE: &str = "the standard library cannot change the process title";
+const EVICTION: &str = "nothing is evicted yet: past maxmemory, writes are refused";
+const ACL: &str = "ACL users are not implemented yet";
+const ZSETS: &str = "sorted sets are not implemented yet";
+const STREAMS: &str = "streams are not implemented yet";
+const HLL: &str = "HyperLogLog is not implemented yet";
+const SLOWLOG: &str = "the slow log is not implemented yet";
+const LATENCY: &str = "latency monitoring is not implemented yet";
+const TRACKING: &str = "client-side caching is not implemented yet";
+const SCRIPTING: &str = "scripting is not implemented yet";
+const MODULES: &str = "thredis has no modules";
+const LISTS: &str = "lists have one encoding in thredis and in Redis 7.0 (quicklist)";
+const DUMPS: &str = "DUMP/RESTORE are not implemented yet";
+const CLIENT_MEMORY: &str = "clients are not evicted for their memory";
+const DEBUG_HOOK: &str = "a Redis test hook thredis does not need";
+
+const fn param(name: &'static str, kind: Kind) -> Param {
     Param {
         name,
         alias: None,
-        mutable: true,
-        multi_arg: false,
-        get,
-        set,
+        flags: Flags::NONE,
+        kind,
+        no_effect: None,
     }
 }
 
+const fn boolean(
+    name: &'static str,
+    default: bool,
+    store: Store<std::sync::atomic::AtomicBool>,
+) -> Param {
+    param(
+        name,
+        Kind::Bool {
+            default,
+            store,
+            check: None,
+        },
+    )
+}
+
+const fn number(
+    name: &'static str,
+    default: i64,
+    min: i64,
+    max: i64,
+    store: Store<std::sync::atomic::AtomicI64>,
+) -> Param {
+    param(
+        name,
+        Kind::Number {
+            default,
+            min,
+            max,
+            unit: Unit::Plain,
+            unsigned: false,
+            store,
+            check: None,
+        },
+    )
+}
+
+const fn choice(
+    name: &'static str,
+    choices: &'static [(&'static str, i64)],
+    default: i64,
+    store: Store<std::sync::atomic::AtomicI64>,
+) -> Param {
+    param(
+        name,
+        Kind::Enum {
+            choices,
+            default,
+            bitflags: false,
+            store,
+            check: None,
+        },
+    )
+}
+
+const fn text(
+    name: &'static str,
+    default: &'static str,
+    store: Store<std::sync::RwLock<String>>,
+) -> Param {
+    param(
+        name,
+        Kind::Text {
+            default,
+            empty_is_none: false,
+            store,
+            check: None,
+        },
+    )
+}
+
+const fn special(name: &'static str, functions: &'static Special) -> Param {
+    param(name, Kind::Special(functions))
+}
+
+/// Modifiers for a row, so each row reads like Redis's.
 impl Param {
+    const fn alias(mut self, alias: &'static str) -> Param {
+        self.alias = Some(alias);
+        self
+    }
+
+    const fn flags(mut self, flags: Flags) -> Param {
+        self.flags = self.flags.union(flags);
+        self
+    }
+
     const fn immutable(self) -> Param {
-        Param {
-            mutable: false,
-            ..self
-        }
+        self.flags(Flags::IMMUTABLE)
     }
 
-    const fn multi_arg(self) -> Param {
-        Param {
-            multi_arg: true,
-            ..self
-        }
+    const fn no_effect(mut self, why: &'static str) -> Param {
+        self.no_effect = Some(why);
+        self
     }
 
-    const fn alias(self, alias: &'static str) -> Param {
-        Param {
-            alias: Some(alias),
-            ..self
+    /// The number takes a unit (and, with `BytesOrPercent`, a percentage).
+    const fn unit(mut self, new: Unit) -> Param {
+        if let Kind::Number { ref mut unit, .. } = self.kind {
+            *unit = new;
         }
+        self
+    }
+
+    /// The number's C type is unsigned.
+    const fn unsigned(mut self) -> Param {
+        if let Kind::Number {
+            ref mut unsigned, ..
+        } = self.kind
+        {
+            *unsigned = true;
+        }
+        self
+    }
+
+    /// An empty string means "not set" (Redis's `EMPTY_STRING_IS_NULL`).
+    const fn empty_is_none(mut self) -> Param {
+        if let Kind::Text {
+            ref mut empty_is_none,
+            ..
+        } = self.kind
+        {
+            *empty_is_none = true;
+        }
+        self
+    }
+
+    /// Several enumeration names may be given at once.
+    const fn bitflags(mut self) -> Param {
+        if let Kind::Enum {
+            ref mut bitflags, ..
+        } = self.kind
+        {
+            *bitflags = true;
+        }
+        self.flags(Flags::MULTI_ARG)
+    }
+
+    const fn check_bool(mut self, rule: Check<bool>) -> Param {
+        if let Kind::Bool { ref mut check, .. } = self.kind {
+            *check = Some(rule);
+        }
+        self
+    }
+
+    const fn check_number(mut self, rule: Check<i64>) -> Param {
+        if let Kind::Number { ref mut check, .. } | Kind::Enum { ref mut check, .. } = self.kind {
+            *check = Some(rule);
+        }
+        self
+    }
+
+    const fn check_text(mut self, rule: Check<str>) -> Param {
+        if let Kind::Text { ref mut check, .. } = self.kind {
+            *check = Some(rule);
+        }
+        self
+    }
+}
+
+// ---------------------------------------------------------------- enumerations, as Redis's
+
+pub const MAXMEMORY_POLICIES: &[(&str, i64)] = &[
+    ("volatile-lru", 0),
+    ("volatile-lfu", 1),
+    ("volatile-random", 2),
+    ("volatile-ttl", 3),
+    ("allkeys-lru", 4),
+    ("allkeys-lfu", 5),
+    ("allkeys-random", 6),
+    ("noeviction", 7),
+];
+/// `maxmemory-policy noeviction`.
+pub const NOEVICTION: i64 = 7;
+const SYSLOG_FACILITIES: &[(&str, i64)] = &[
+    ("user", 8),
+    ("local0", 128),
+    ("local1", 136),
+    ("local2", 144),
+    ("local3", 152),
+    ("local4", 160),
+    ("local5", 168),
+    ("local6", 176),
+    ("local7", 184),
+];
+/// `loglevel`: the values are `log::Level`'s.
+pub const LOGLEVELS: &[(&str, i64)] =
+    &[("debug", 0), ("verbose", 1), ("notice", 2), ("warning", 3)];
+/// `supervised`.
+pub const SUPERVISED: &[(&str, i64)] = &[("upstart", 1), ("systemd", 2), ("auto", 3), ("no", 0)];
+/// `appendfsync`: the values are those `Config::fsync` reads.
+pub const APPENDFSYNC: &[(&str, i64)] = &[("everysec", 0), ("always", 1), ("no", 2)];
+/// `shutdown-on-sigint`/`-sigterm`: bit flags, as `SHUTDOWN`'s options.
+pub const SHUTDOWN_FLAGS: &[(&str, i64)] = &[
+    ("default", 0),
+    ("save", SHUTDOWN_SAVE),
+    ("nosave", SHUTDOWN_NOSAVE),
+    ("now", SHUTDOWN_NOW),
+    ("force", SHUTDOWN_FORCE),
+];
+pub const SHUTDOWN_SAVE: i64 = 1;
+pub const SHUTDOWN_NOSAVE: i64 = 2;
+pub const SHUTDOWN_NOW: i64 = 4;
+pub const SHUTDOWN_FORCE: i64 = 8;
+const DISKLESS_LOAD: &[(&str, i64)] = &[("disabled", 0), ("on-empty-db", 1), ("swapdb", 2)];
+const TLS_AUTH_CLIENTS: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("optional", 2)];
+const OOM_SCORE_ADJ: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)];
+const ACL_PUBSUB_DEFAULT: &[(&str, i64)] = &[("allchannels", 1), ("resetchannels", 0)];
+const SANITIZE_DUMP_PAYLOAD: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("clients", 2)];
+/// `enable-protected-configs`, `enable-debug-command`, `enable-module-command`.
+pub const PROTECTED_ACTION: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("local", 2)];
+const ENDPOINT_TYPES: &[(&str, i64)] = &[("ip", 0), ("hostname", 1), ("unknown-endpoint", 2)];
+const PROPAGATION_ERROR: &[(&str, i64)] = &[("ignore", 0), ("panic", 1), ("panic-on-replicas", 2)];
+
+// ---------------------------------------------------------------- checks, with Redis's texts
+
+fn file_name(name: &str) -> bool {
+    !name.contains('/')
+}
+
+fn check_dbfilename(value: &str) -> Result<(), &'static str> {
+    file_name(value)
+        .then_some(())
+        .ok_or("dbfilename can't be a path, just a filename")
+}
+
+fn check_appendfilename(value: &str) -> Result<(), &'static str> {
+    match value {
+        "" => Err("appendfilename can't be empty"),
+        v if !file_name(v) => Err("appendfilename can't be a path, just a filename"),
+        _ => Ok(()),
+    }
+}
+
+fn check_appenddirname(value: &str) -> Result<(), &'static str> {
+    match value {
+        "" => Err("appenddirname can't be empty"),
+        v if !file_name(v) => Err("appenddirname can't be a path, just a dirname"),
+        _ => Ok(()),
+    }
+}
+
+fn check_shutdown_flags(value: &i64) -> Result<(), &'static str> {
+    if value & SHUTDOWN_SAVE != 0 && value & SHUTDOWN_NOSAVE != 0 {
+        return Err("shutdown options SAVE and NOSAVE can't be used simultaneously");
+    }
+    Ok(())
+}
+
+fn check_hostname(value: &str) -> Result<(), &'static str> {
+    if value.len() >= 256 {
+        return Err("Hostnames must be less than 256 characters");
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    {
+        return Err("Hostnames may only contain alphanumeric characters, hyphens or dots");
+    }
+    Ok(())
+}
+
+/// Redis's `validateProcTitleTemplate`: only known `{variables}`, balanced braces (`{{` is a
+/// literal brace), and something left once the title itself is taken away.
+fn check_proc_title(template: &str) -> Result<(), &'static str> {
+    const INVALID: &str = "template format is invalid or contains unknown variables";
+    let mut expanded = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        expanded.push_str(&rest[..open]);
+        rest = &rest[open + 1..];
+        if rest.is_empty() {
+            return Err(INVALID);
+        }
+        if let Some(after) = rest.strip_prefix('{') {
+            expanded.push('{');
+            rest = after;
+            continue;
+        }
+        let close = rest.find('}').ok_or(INVALID)?;
+        expanded.push_str(match &rest[..close] {
+            "title" | "server-mode" | "unixsocket" => "",
+            "listen-addr" | "config-file" | "port" | "tls-port" => "x",
+            _ => return Err(INVALID),
+        });
+        rest = &rest[close + 1..];
+    }
+    expanded.push_str(rest);
+    if expanded.trim_matches(' ').is_empty() {
+        return Err(INVALID);
+    }
+    Ok(())
+}
+
+/// thredis is built with the system allocator, as a Redis built without jemalloc is, and
+/// refuses active defragmentation with that Redis's text.
+fn check_activedefrag(on: &bool) -> Result<(), &'static str> {
+    match on {
+        true => Err(
+            "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution",
+        ),
+        false => Ok(()),
+    }
+}
+
+fn refuse_cluster(on: &bool) -> Result<(), &'static str> {
+    match on {
+        true => Err("thredis does not implement Redis Cluster"),
+        false => Ok(()),
+    }
+}
+
+fn refuse_tls_port(port: &i64) -> Result<(), &'static str> {
+    match port {
+        0 => Ok(()),
+        _ => Err("thredis does not implement TLS"),
+    }
+}
+
+/// Running without the password a user set would leave the data open to anyone who can reach
+/// the port: refused until authentication exists.
+fn refuse_password(password: &str) -> Result<(), &'static str> {
+    match password {
+        "" => Ok(()),
+        _ => Err("thredis does not implement authentication yet"),
+    }
+}
+
+fn refuse_aclfile(path: &str) -> Result<(), &'static str> {
+    match path {
+        "" => Ok(()),
+        _ => Err("thredis does not implement ACL users yet"),
     }
 }
 
 pub static PARAMS: &[Param] = &[
-    param(
-        "port",
-        |c| int(&c.port),
-        |c, v| set_int(&c.port, v, 0, 65535),
-    )
-    .immutable(),
-    param("bind", |c| read(&c.bind).join(" "), set_bind)
+    // ------------------------------------------------------------ yes/no
+    boolean("rdbchecksum", true, Field(|c| &c.rdbchecksum)).immutable(),
+    boolean("daemonize", false, Field(|c| &c.daemonize)).immutable(),
+    boolean("io-threads-do-reads", false, Kept)
         .immutable()
-        .multi_arg(),
-    param(
-        "protected-mode",
-        |c| yes_no(&c.protected_mode),
-        |c, v| set_bool(&c.protected_mode, v),
-    ),
-    param(
-        "databases",
-        |c| int(&c.databases),
-        |c, v| set_int(&c.databases, v, 1, i32::MAX as i64),
-    )
-    .immutable(),
-    param(
-        "maxclients",
-        |c| int(&c.maxclients),
-        |c, v| set_int(&c.maxclients, v, 1, u32::MAX as i64),
-    ),
-    param(
-        "timeout",
-        |c| int(&c.timeout),
-        |c, v| set_int(&c.timeout, v, 0, i32::MAX as i64),
-    ),
-    param(
-        "proto-max-bulk-len",
-        |c| int(&c.proto_max_bulk_len),
-        |c, v| set_memory(&c.proto_max_bulk_len, v, 1024 * 1024),
-    ),
-    param(
-        "client-query-buffer-limit",
-        |c| int(&c.client_query_buffer_limit),
-        |c, v| set_memory(&c.client_query_buffer_limit, v, 1024 * 1024),
-    ),
-    param(
-        "hz",
-        |c| int(&c.hz),
-        |c, v| set_int(&c.hz, v, 0, i32::MAX as i64),
-    ),
-    param("dir", |c| c.dir(), set_dir),
-    param(
-        "dbfilename",
-        |c| read(&c.dbfilename),
-        |c, v| {
-            if v.contains('/') {
-                return Err("dbfilename can't be a path, just a filename".into());
-            }
-            write(&c.dbfilename, v.to_string());
-            Ok(())
-        },
-    ),
-    param("save", format_save, |c, v| {
-        parse_save(v).map(|points| write(&c.save, points))
-    })
-    .multi_arg(),
-    // Turning the AOF on or off at runtime is done by the persistence module once the value is
-    // stored (`persistence::apply_config`).
-    param(
-        "appendonly",
-        |c| yes_no(&c.appendonly),
-        |c, v| set_bool(&c.appendonly, v),
-    ),
-    param(
-        "appendfsync",
-        |c| APPENDFSYNC[c.appendfsync.load(Ordering::Relaxed) as usize].into(),
-        |c, v| {
-            let index = parse_enum(v, &APPENDFSYNC)?;
-            c.appendfsync.store(index as u8, Ordering::Relaxed);
-            Ok(())
-        },
-    ),
-    param(
-        "appenddirname",
-        |c| read(&c.appenddirname),
-        |c, v| {
-            if v.contains('/') {
-                return Err("appenddirname can't be a path, just a dirname".into());
-            }
-            write(&c.appenddirname, v.to_string());
-            Ok(())
-        },
-    )
-    .immutable(),
-    param(
-        "appendfilename",
-        |c| read(&c.appendfilename),
-        |c, v| {
-            if v.contains('/') {
-                return Err("appendfilename can't be a path, just a filename".into());
-            }
-            write(&c.appendfilename, v.to_string());
-            Ok(())
-        },
-    )
-    .immutable(),
-    // ---- persistence: how RDB files and the AOF are written and read
-    param(
-        "rdbcompression",
-        |c| yes_no(&c.rdbcompression),
-        |c, v| set_bool(&c.rdbcompression, v),
-    ),
-    param(
-        "rdbchecksum",
-        |c| yes_no(&c.rdbchecksum),
-        |c, v| set_bool(&c.rdbchecksum, v),
-    )
-    .immutable(),
-    param(
+        .no_effect(THREADS),
+    boolean("always-show-logo", false, Field(|c| &c.always_show_logo)).immutable(),
+    boolean("protected-mode", true, Field(|c| &c.protected_mode)),
+    boolean("rdbcompression", true, Field(|c| &c.rdbcompression)),
+    boolean("rdb-del-sync-files", false, Kept).no_effect(REPLICATION),
+    boolean("activerehashing", true, Kept)
+        .no_effect("thredis's tables grow shard by shard, with no rehashing step to run"),
+    boolean(
         "stop-writes-on-bgsave-error",
-        |c| yes_no(&c.stop_writes_on_bgsave_error),
-        |c, v| set_bool(&c.stop_writes_on_bgsave_error, v),
+        true,
+        Field(|c| &c.stop_writes_on_bgsave_error),
     ),
-    param(
-        "rdb-save-incremental-fsync",
-        |c| yes_no(&c.rdb_save_incremental_fsync),
-        |c, v| set_bool(&c.rdb_save_incremental_fsync, v),
-    ),
-    param(
-        "aof-use-rdb-preamble",
-        |c| yes_no(&c.aof_use_rdb_preamble),
-        |c, v| set_bool(&c.aof_use_rdb_preamble, v),
-    ),
-    param(
-        "aof-load-truncated",
-        |c| yes_no(&c.aof_load_truncated),
-        |c, v| set_bool(&c.aof_load_truncated, v),
-    ),
-    param(
+    boolean("set-proc-title", true, Kept)
+        .immutable()
+        .no_effect(PROC_TITLE),
+    boolean("dynamic-hz", true, Kept)
+        .no_effect("the background thread runs at hz, whatever the number of clients"),
+    boolean("lazyfree-lazy-eviction", false, Kept).no_effect(LAZYFREE),
+    boolean("lazyfree-lazy-expire", false, Kept).no_effect(LAZYFREE),
+    boolean("lazyfree-lazy-server-del", false, Kept).no_effect(LAZYFREE),
+    boolean("lazyfree-lazy-user-del", false, Kept).no_effect(LAZYFREE),
+    boolean("lazyfree-lazy-user-flush", false, Kept).no_effect(LAZYFREE),
+    boolean("repl-disable-tcp-nodelay", false, Kept).no_effect(REPLICATION),
+    boolean("repl-diskless-sync", true, Kept).no_effect(REPLICATION),
+    boolean(
         "aof-rewrite-incremental-fsync",
-        |c| yes_no(&c.aof_rewrite_incremental_fsync),
-        |c, v| set_bool(&c.aof_rewrite_incremental_fsync, v),
+        true,
+        Field(|c| &c.aof_rewrite_incremental_fsync),
     ),
-    param(
+    boolean(
         "no-appendfsync-on-rewrite",
-        |c| yes_no(&c.no_appendfsync_on_rewrite),
-        |c, v| set_bool(&c.no_appendfsync_on_rewrite, v),
+        false,
+        Field(|c| &c.no_appendfsync_on_rewrite),
     ),
-    param(
-        "auto-aof-rewrite-percentage",
-        |c| int(&c.auto_aof_rewrite_percentage),
-        |c, v| set_int(&c.auto_aof_rewrite_percentage, v, 0, i32::MAX as i64),
+    boolean("cluster-require-full-coverage", true, Kept).no_effect(CLUSTER),
+    boolean(
+        "rdb-save-incremental-fsync",
+        true,
+        Field(|c| &c.rdb_save_incremental_fsync),
     ),
-    param(
-        "auto-aof-rewrite-min-size",
-        |c| int(&c.auto_aof_rewrite_min_size),
-        |c, v| set_memory(&c.auto_aof_rewrite_min_size, v, 0),
+    boolean("aof-load-truncated", true, Field(|c| &c.aof_load_truncated)),
+    boolean(
+        "aof-use-rdb-preamble",
+        true,
+        Field(|c| &c.aof_use_rdb_preamble),
     ),
-    param(
-        "loglevel",
-        |_| log::Level::NAMES[log::level() as usize].into(),
-        |_, v| {
-            let index = parse_enum(v, &log::Level::NAMES)?;
-            log::set_level(
-                [
-                    log::Level::Debug,
-                    log::Level::Verbose,
-                    log::Level::Notice,
-                    log::Level::Warning,
-                ][index],
-            );
-            Ok(())
-        },
-    ),
-    param(
-        "logfile",
-        |c| read(&c.logfile),
-        |c, v| {
-            log::set_file(v).map_err(|e| format!("Can't open the log file: {e}"))?;
-            write(&c.logfile, v.to_string());
-            Ok(())
-        },
+    boolean("aof-timestamp-enabled", false, Kept)
+        .no_effect("thredis writes no timestamp annotations (it reads Redis's)"),
+    boolean("cluster-replica-no-failover", false, Kept)
+        .alias("cluster-slave-no-failover")
+        .no_effect(CLUSTER),
+    boolean("replica-lazy-flush", false, Kept)
+        .alias("slave-lazy-flush")
+        .no_effect(REPLICATION),
+    boolean("replica-serve-stale-data", true, Kept)
+        .alias("slave-serve-stale-data")
+        .no_effect(REPLICATION),
+    boolean("replica-read-only", true, Kept)
+        .alias("slave-read-only")
+        .no_effect(REPLICATION),
+    boolean("replica-ignore-maxmemory", true, Kept)
+        .alias("slave-ignore-maxmemory")
+        .no_effect(REPLICATION),
+    boolean("jemalloc-bg-thread", true, Kept).no_effect(ALLOCATOR),
+    boolean("activedefrag", false, Kept)
+        .check_bool(check_activedefrag)
+        .no_effect(ALLOCATOR),
+    boolean("syslog-enabled", false, Kept)
+        .immutable()
+        .no_effect(SYSLOG),
+    boolean("cluster-enabled", false, Kept)
+        .immutable()
+        .check_bool(refuse_cluster)
+        .no_effect(CLUSTER),
+    boolean("appendonly", false, Field(|c| &c.appendonly)).flags(Flags::DENY_LOADING),
+    boolean("cluster-allow-reads-when-down", false, Kept).no_effect(CLUSTER),
+    boolean("cluster-allow-pubsubshard-when-down", true, Kept).no_effect(CLUSTER),
+    boolean("crash-log-enabled", true, Kept)
+        .no_effect("a panic prints Rust's report; there is no crash handler to turn off"),
+    boolean("crash-memcheck-enabled", true, Kept)
+        .no_effect("a panic prints Rust's report; there is no memory test to run"),
+    boolean("use-exit-on-panic", false, Kept)
+        .flags(Flags::HIDDEN)
+        .no_effect(DEBUG_HOOK),
+    boolean("disable-thp", true, Kept)
+        .immutable()
+        .no_effect("thredis leaves transparent huge pages as the system sets them"),
+    boolean("cluster-allow-replica-migration", true, Kept).no_effect(CLUSTER),
+    boolean("replica-announced", true, Kept).no_effect(REPLICATION),
+    boolean("latency-tracking", true, Kept).no_effect(LATENCY),
+    boolean("aof-disable-auto-gc", false, Kept)
+        .no_effect("files a rewrite replaced are always deleted at once"),
+    boolean("replica-ignore-disk-write-errors", false, Kept).no_effect(REPLICATION),
+    // ------------------------------------------------------------ strings
+    text("aclfile", "", Kept)
+        .immutable()
+        .check_text(refuse_aclfile)
+        .no_effect(ACL),
+    text("unixsocket", "", Field(|c| &c.unixsocket))
+        .immutable()
+        .empty_is_none(),
+    text("pidfile", "", Field(|c| &c.pidfile))
+        .immutable()
+        .empty_is_none(),
+    text("replica-announce-ip", "", Kept)
+        .alias("slave-announce-ip")
+        .empty_is_none()
+        .no_effect(REPLICATION),
+    text("masteruser", "", Kept)
+        .flags(Flags::SENSITIVE)
+        .empty_is_none()
+        .no_effect(REPLICATION),
+    text("cluster-announce-ip", "", Kept)
+        .empty_is_none()
+        .no_effect(CLUSTER),
+    text("cluster-config-file", "nodes.conf", Kept)
+        .immutable()
+        .no_effect(CLUSTER),
+    text("cluster-announce-hostname", "", Kept)
+        .empty_is_none()
+        .check_text(check_hostname)
+        .no_effect(CLUSTER),
+    text("syslog-ident", "redis", Kept)
+        .immutable()
+        .no_effect(SYSLOG),
+    text("dbfilename", "dump.rdb", Field(|c| &c.dbfilename))
+        .flags(Flags::PROTECTED)
+        .check_text(check_dbfilename),
+    text(
+        "appendfilename",
+        "appendonly.aof",
+        Field(|c| &c.appendfilename),
     )
-    .immutable(),
-    param(
-        "enable-debug-command",
-        |c| {
-            match read(&c.enable_debug_command) {
-                DebugAccess::No => "no",
-                DebugAccess::Yes => "yes",
-                DebugAccess::Local => "local",
-            }
-            .into()
-        },
-        |c, v| {
-            let access = [DebugAccess::No, DebugAccess::Yes, DebugAccess::Local]
-                [parse_enum(v, &["no", "yes", "local"])?];
-            write(&c.enable_debug_command, access);
-            Ok(())
-        },
-    )
-    .immutable(),
-    param(
-        "replicaof",
-        |c| {
-            read(&c.replicaof)
-                .map(|(host, port)| format!("{host} {port}"))
-                .unwrap_or_default()
-        },
-        set_replicaof,
-    )
-    .alias("slaveof")
     .immutable()
-    .multi_arg(),
-    param(
+    .check_text(check_appendfilename),
+    text(
+        "appenddirname",
+        "appendonlydir",
+        Field(|c| &c.appenddirname),
+    )
+    .immutable()
+    .check_text(check_appenddirname),
+    text("server_cpulist", "", Kept)
+        .immutable()
+        .empty_is_none()
+        .no_effect(CPU),
+    text("bio_cpulist", "", Kept)
+        .immutable()
+        .empty_is_none()
+        .no_effect(CPU),
+    text("aof_rewrite_cpulist", "", Kept)
+        .immutable()
+        .empty_is_none()
+        .no_effect(CPU),
+    text("bgsave_cpulist", "", Kept)
+        .immutable()
+        .empty_is_none()
+        .no_effect(CPU),
+    text("ignore-warnings", "", Kept)
+        .no_effect("thredis runs none of Redis's kernel checks, so has no warning to silence"),
+    text(
+        "proc-title-template",
+        "{title} {listen-addr} {server-mode}",
+        Kept,
+    )
+    .check_text(check_proc_title)
+    .no_effect(PROC_TITLE),
+    text("bind-source-addr", "", Kept)
+        .empty_is_none()
+        .no_effect(REPLICATION),
+    text("logfile", "", Field(|c| &c.logfile)).immutable(),
+    // Redis keeps these two as sds strings; they behave as the strings above.
+    text("masterauth", "", Kept)
+        .flags(Flags::SENSITIVE)
+        .empty_is_none()
+        .no_effect(REPLICATION),
+    text("requirepass", "", Kept)
+        .flags(Flags::SENSITIVE)
+        .empty_is_none()
+        .check_text(refuse_password)
+        .no_effect("authentication is not implemented yet: a password is refused, not ignored"),
+    // ------------------------------------------------------------ enumerations
+    choice("supervised", SUPERVISED, 0, Field(|c| &c.supervised)).immutable(),
+    choice("syslog-facility", SYSLOG_FACILITIES, 128, Kept)
+        .immutable()
+        .no_effect(SYSLOG),
+    choice("repl-diskless-load", DISKLESS_LOAD, 0, Kept)
+        .flags(Flags::DENY_LOADING)
+        .no_effect(REPLICATION),
+    choice("loglevel", LOGLEVELS, 2, Field(|c| &c.loglevel)),
+    choice(
+        "maxmemory-policy",
+        MAXMEMORY_POLICIES,
+        NOEVICTION,
+        Field(|c| &c.maxmemory_policy),
+    ),
+    choice("appendfsync", APPENDFSYNC, 0, Field(|c| &c.appendfsync)),
+    choice("oom-score-adj", OOM_SCORE_ADJ, 0, Kept)
+        .no_effect("thredis leaves its OOM score as the system sets it"),
+    choice("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0, Kept).no_effect(ACL),
+    choice("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, Kept).no_effect(DUMPS),
+    choice(
+        "enable-protected-configs",
+        PROTECTED_ACTION,
+        0,
+        Field(|c| &c.enable_protected_configs),
+    )
+    .immutable(),
+    choice(
+        "enable-debug-command",
+        PROTECTED_ACTION,
+        0,
+        Field(|c| &c.enable_debug_command),
+    )
+    .immutable(),
+    choice("enable-module-command", PROTECTED_ACTION, 0, Kept)
+        .immutable()
+        .no_effect(MODULES),
+    choice("cluster-preferred-endpoint-type", ENDPOINT_TYPES, 0, Kept).no_effect(CLUSTER),
+    choice("propagation-error-behavior", PROPAGATION_ERROR, 0, Kept).no_effect(REPLICATION),
+    choice(
+        "shutdown-on-sigint",
+        SHUTDOWN_FLAGS,
+        0,
+        Field(|c| &c.shutdown_on_sigint),
+    )
+    .bitflags()
+    .check_number(check_shutdown_flags),
+    choice(
+        "shutdown-on-sigterm",
+        SHUTDOWN_FLAGS,
+        0,
+        Field(|c| &c.shutdown_on_sigterm),
+    )
+    .bitflags()
+    .check_number(check_shutdown_flags),
+    // ------------------------------------------------------------ numbers
+    number("databases", 16, 1, INT_MAX, Field(|c| &c.databases)).immutable(),
+    number("port", 6379, 0, 65535, Field(|c| &c.port)),
+    number("io-threads", 1, 1, 128, Kept)
+        .immutable()
+        .no_effect(THREADS),
+    number(
+        "auto-aof-rewrite-percentage",
+        100,
+        0,
+        INT_MAX,
+        Field(|c| &c.auto_aof_rewrite_percentage),
+    ),
+    number("cluster-replica-validity-factor", 10, 0, INT_MAX, Kept)
+        .alias("cluster-slave-validity-factor")
+        .no_effect(CLUSTER),
+    number("list-max-listpack-size", -2, INT_MIN, INT_MAX, Kept)
+        .alias("list-max-ziplist-size")
+        .no_effect(LISTS),
+    number("tcp-keepalive", 300, 0, INT_MAX, Kept)
+        .no_effect("client sockets keep the system's keepalive settings"),
+    number("cluster-migration-barrier", 1, 0, INT_MAX, Kept).no_effect(CLUSTER),
+    number("active-defrag-cycle-min", 1, 1, 99, Kept).no_effect(ALLOCATOR),
+    number("active-defrag-cycle-max", 25, 1, 99, Kept).no_effect(ALLOCATOR),
+    number("active-defrag-threshold-lower", 10, 0, 1000, Kept).no_effect(ALLOCATOR),
+    number("active-defrag-threshold-upper", 100, 0, 1000, Kept).no_effect(ALLOCATOR),
+    number("lfu-log-factor", 10, 0, INT_MAX, Kept).no_effect(EVICTION),
+    number("lfu-decay-time", 1, 0, INT_MAX, Kept).no_effect(EVICTION),
+    number("replica-priority", 100, 0, INT_MAX, Kept)
+        .alias("slave-priority")
+        .no_effect(REPLICATION),
+    number("repl-diskless-sync-delay", 5, 0, INT_MAX, Kept).no_effect(REPLICATION),
+    number("maxmemory-samples", 5, 1, INT_MAX, Kept).no_effect(EVICTION),
+    number("maxmemory-eviction-tenacity", 10, 0, 100, Kept).no_effect(EVICTION),
+    number("timeout", 0, 0, INT_MAX, Field(|c| &c.timeout)),
+    number("replica-announce-port", 0, 0, 65535, Kept)
+        .alias("slave-announce-port")
+        .no_effect(REPLICATION),
+    number("tcp-backlog", 511, 0, INT_MAX, Kept)
+        .immutable()
+        .no_effect("the standard library listens with its own backlog (128)"),
+    number("cluster-port", 0, 0, 65535, Kept)
+        .immutable()
+        .no_effect(CLUSTER),
+    number("cluster-announce-bus-port", 0, 0, 65535, Kept).no_effect(CLUSTER),
+    number("cluster-announce-port", 0, 0, 65535, Kept).no_effect(CLUSTER),
+    number("cluster-announce-tls-port", 0, 0, 65535, Kept).no_effect(CLUSTER),
+    number("repl-timeout", 60, 1, INT_MAX, Kept).no_effect(REPLICATION),
+    number("repl-ping-replica-period", 10, 1, INT_MAX, Kept)
+        .alias("repl-ping-slave-period")
+        .no_effect(REPLICATION),
+    number("list-compress-depth", 0, 0, INT_MAX, Kept).no_effect(LISTS),
+    number(
+        "rdb-key-save-delay",
+        0,
+        INT_MIN,
+        INT_MAX,
+        Field(|c| &c.rdb_key_save_delay),
+    )
+    .flags(Flags::HIDDEN),
+    number("key-load-delay", 0, INT_MIN, INT_MAX, Kept)
+        .flags(Flags::HIDDEN)
+        .no_effect("the data is loaded before the first client connects"),
+    number("active-expire-effort", 1, 1, 10, Kept).no_effect("the sweep samples at a fixed effort"),
+    special("hz", &special::HZ),
+    number(
         "min-replicas-to-write",
-        |c| int(&c.min_replicas_to_write),
-        |c, v| set_int(&c.min_replicas_to_write, v, 0, i32::MAX as i64),
+        0,
+        0,
+        INT_MAX,
+        Field(|c| &c.min_replicas_to_write),
     )
     .alias("min-slaves-to-write"),
-    param(
+    number(
         "min-replicas-max-lag",
-        |c| int(&c.min_replicas_max_lag),
-        |c, v| set_int(&c.min_replicas_max_lag, v, 0, i32::MAX as i64),
+        10,
+        0,
+        INT_MAX,
+        Field(|c| &c.min_replicas_max_lag),
     )
     .alias("min-slaves-max-lag"),
-    // ---------------------------------------------------------------- pub/sub
-    param(
-        "notify-keyspace-events",
-        |c| notify::format_classes(EventClass(c.notify_keyspace_events.load(Ordering::Relaxed))),
-        |c, v| {
-            let classes = notify::parse_classes(v)
-                .ok_or("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")?;
-            c.notify_keyspace_events.store(classes.0, Ordering::Relaxed);
-            Ok(())
-        },
-    ),
-    param(
-        "client-output-buffer-limit",
-        format_output_limits,
-        set_output_limits,
+    number("watchdog-period", 0, 0, INT_MAX, Kept)
+        .flags(Flags::HIDDEN)
+        .no_effect(DEBUG_HOOK),
+    number("shutdown-timeout", 10, 0, INT_MAX, Kept).no_effect(REPLICATION),
+    number("repl-diskless-sync-max-replicas", 0, 0, INT_MAX, Kept).no_effect(REPLICATION),
+    number("maxclients", 10_000, 1, UINT_MAX, Field(|c| &c.maxclients)).unsigned(),
+    number("unixsocketperm", 0, 0, 0o777, Field(|c| &c.unixsocketperm))
+        .immutable()
+        .unit(Unit::Octal)
+        .unsigned(),
+    number("socket-mark-id", 0, 0, UINT_MAX, Kept)
+        .immutable()
+        .unsigned()
+        .no_effect("thredis does not mark its sockets"),
+    number("active-defrag-max-scan-fields", 1000, 1, LONG_MAX, Kept).no_effect(ALLOCATOR),
+    number("slowlog-max-len", 128, 0, LONG_MAX, Kept).no_effect(SLOWLOG),
+    number("acllog-max-len", 128, 0, LONG_MAX, Kept).no_effect(ACL),
+    number("busy-reply-threshold", 5000, 0, LONG_MAX, Kept)
+        .alias("lua-time-limit")
+        .no_effect(SCRIPTING),
+    number("cluster-node-timeout", 15000, 0, LONG_MAX, Kept).no_effect(CLUSTER),
+    number("slowlog-log-slower-than", 10000, -1, LONG_MAX, Kept).no_effect(SLOWLOG),
+    number("latency-monitor-threshold", 0, 0, LONG_MAX, Kept).no_effect(LATENCY),
+    number(
+        "proto-max-bulk-len",
+        512 << 20,
+        1 << 20,
+        LONG_MAX,
+        Field(|c| &c.proto_max_bulk_len),
     )
-    .multi_arg(),
-    // ---- memory: refusing commands that may grow the data past `maxmemory` (`crate::memory`)
-    param(
-        "maxmemory",
-        |c| int(&c.maxmemory),
-        |c, v| set_memory(&c.maxmemory, v, 0),
-    ),
-    // Only Redis's default policy: thredis evicts nothing, so the others are refused rather
-    // than accepted and ignored.
-    param(
-        "maxmemory-policy",
-        |_| "noeviction".into(),
-        |_, v| parse_enum(v, &["noeviction"]).map(|_| ()),
-    ),
-    // ---- collection encodings (Redis 7.0's names first, the older ziplist names as aliases)
-    param(
+    .unit(Unit::Bytes),
+    number("stream-node-max-entries", 100, 0, LONG_MAX, Kept).no_effect(STREAMS),
+    number("repl-backlog-size", 1 << 20, 1, LONG_MAX, Kept)
+        .unit(Unit::Bytes)
+        .no_effect(REPLICATION),
+    number("maxmemory", 0, 0, ULLONG_MAX, Field(|c| &c.maxmemory))
+        .unit(Unit::Bytes)
+        .unsigned(),
+    number("cluster-link-sendbuf-limit", 0, 0, ULLONG_MAX, Kept)
+        .unit(Unit::Bytes)
+        .unsigned()
+        .no_effect(CLUSTER),
+    number(
         "hash-max-listpack-entries",
-        |c| int(&c.hash_max_listpack_entries),
-        |c, v| set_int(&c.hash_max_listpack_entries, v, 0, i64::MAX),
+        512,
+        0,
+        LONG_MAX,
+        Field(|c| &c.hash_max_listpack_entries),
     )
-    .alias("hash-max-ziplist-entries"),
-    param(
-        "hash-max-listpack-value",
-        |c| int(&c.hash_max_listpack_value),
-        |c, v| set_memory(&c.hash_max_listpack_value, v, 0),
-    )
-    .alias("hash-max-ziplist-value"),
-    param(
+    .alias("hash-max-ziplist-entries")
+    .unsigned(),
+    number(
         "set-max-intset-entries",
-        |c| int(&c.set_max_intset_entries),
-        |c, v| set_int(&c.set_max_intset_entries, v, 0, i64::MAX),
-    ),
-    param(
-        "list-max-listpack-size",
-        |c| int(&c.list_max_listpack_size),
-        |c, v| {
-            set_int(
-                &c.list_max_listpack_size,
-                v,
-                i32::MIN as i64,
-                i32::MAX as i64,
-            )
-        },
+        512,
+        0,
+        LONG_MAX,
+        Field(|c| &c.set_max_intset_entries),
     )
-    .alias("list-max-ziplist-size"),
-    param(
-        "list-compress-depth",
-        |c| int(&c.list_compress_depth),
-        |c, v| set_int(&c.list_compress_depth, v, 0, i32::MAX as i64),
-    ),
+    .unsigned(),
+    number("zset-max-listpack-entries", 128, 0, LONG_MAX, Kept)
+        .alias("zset-max-ziplist-entries")
+        .unsigned()
+        .no_effect(ZSETS),
+    number("active-defrag-ignore-bytes", 100 << 20, 1, LONG_MAX, Kept)
+        .unit(Unit::Bytes)
+        .unsigned()
+        .no_effect(ALLOCATOR),
+    number(
+        "hash-max-listpack-value",
+        64,
+        0,
+        LONG_MAX,
+        Field(|c| &c.hash_max_listpack_value),
+    )
+    .alias("hash-max-ziplist-value")
+    .unit(Unit::Bytes)
+    .unsigned(),
+    number("stream-node-max-bytes", 4096, 0, LONG_MAX, Kept)
+        .unit(Unit::Bytes)
+        .unsigned()
+        .no_effect(STREAMS),
+    number("zset-max-listpack-value", 64, 0, LONG_MAX, Kept)
+        .alias("zset-max-ziplist-value")
+        .unit(Unit::Bytes)
+        .unsigned()
+        .no_effect(ZSETS),
+    number("hll-sparse-max-bytes", 3000, 0, LONG_MAX, Kept)
+        .unit(Unit::Bytes)
+        .unsigned()
+        .no_effect(HLL),
+    number("tracking-table-max-keys", 1_000_000, 0, LONG_MAX, Kept)
+        .unsigned()
+        .no_effect(TRACKING),
+    number(
+        "client-query-buffer-limit",
+        1 << 30,
+        1 << 20,
+        LONG_MAX,
+        Field(|c| &c.client_query_buffer_limit),
+    )
+    .unit(Unit::Bytes)
+    .unsigned(),
+    number("maxmemory-clients", 0, -100, LONG_MAX, Kept)
+        .unit(Unit::BytesOrPercent)
+        .no_effect(CLIENT_MEMORY),
+    number("repl-backlog-ttl", 3600, 0, LONG_MAX, Kept).no_effect(REPLICATION),
+    number(
+        "auto-aof-rewrite-min-size",
+        64 << 20,
+        0,
+        LONG_MAX,
+        Field(|c| &c.auto_aof_rewrite_min_size),
+    )
+    .unit(Unit::Bytes),
+    number(
+        "loading-process-events-interval-bytes",
+        2 << 20,
+        1024,
+        INT_MAX,
+        Kept,
+    )
+    .flags(Flags::HIDDEN)
+    .no_effect("the data is loaded before the first client connects"),
+    // ------------------------------------------------------------ TLS (Redis built with it)
+    number("tls-port", 0, 0, 65535, Kept)
+        .check_number(refuse_tls_port)
+        .no_effect(TLS),
+    number("tls-session-cache-size", 20 * 1024, 0, INT_MAX, Kept).no_effect(TLS),
+    number("tls-session-cache-timeout", 300, 0, INT_MAX, Kept).no_effect(TLS),
+    boolean("tls-cluster", false, Kept).no_effect(TLS),
+    boolean("tls-replication", false, Kept).no_effect(TLS),
+    choice("tls-auth-clients", TLS_AUTH_CLIENTS, 1, Kept).no_effect(TLS),
+    boolean("tls-prefer-server-ciphers", false, Kept).no_effect(TLS),
+    boolean("tls-session-caching", true, Kept).no_effect(TLS),
+    text("tls-cert-file", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-key-file", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-key-file-pass", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-client-cert-file", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-client-key-file", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-client-key-file-pass", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-dh-params-file", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-ca-cert-file", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-ca-cert-dir", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-protocols", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    text("tls-ciphers", "", Kept).empty_is_none().no_effect(TLS),
+    text("tls-ciphersuites", "", Kept)
+        .empty_is_none()
+        .no_effect(TLS),
+    // ------------------------------------------------------------ rules of their own
+    special("dir", &special::DIR).flags(Flags::PROTECTED.union(Flags::DENY_LOADING)),
+    special("save", &special::SAVE).flags(Flags::MULTI_ARG),
+    special("client-output-buffer-limit", &special::OUTPUT_BUFFER_LIMIT).flags(Flags::MULTI_ARG),
+    special("oom-score-adj-values", &special::OOM_SCORE_ADJ_VALUES)
+        .flags(Flags::MULTI_ARG)
+        .no_effect("thredis leaves its OOM score as the system sets it"),
+    special("notify-keyspace-events", &special::NOTIFY_KEYSPACE_EVENTS),
+    special("bind", &special::BIND).flags(Flags::MULTI_ARG),
+    special("replicaof", &special::REPLICAOF)
+        .alias("slaveof")
+        .immutable()
+        .flags(Flags::MULTI_ARG)
+        .no_effect(REPLICATION),
+    special(
+        "latency-tracking-info-percentiles",
+        &special::LATENCY_PERCENTILES,
+    )
+    .flags(Flags::MULTI_ARG)
+    .no_effect(LATENCY),
 ];
-
-fn int(field: &AtomicI64) -> String {
-    field.load(Ordering::Relaxed).to_string()
-}
-
-fn yes_no(field: &AtomicBool) -> String {
-    if field.load(Ordering::Relaxed) {
-        "yes"
-    } else {
-        "no"
-    }
-    .into()
-}
-
-fn set_int(field: &AtomicI64, value: &str, min: i64, max: i64) -> Result<(), String> {
-    let n = crate::number::parse_i64(value.as_bytes())
-        .ok_or("argument couldn't be parsed into an integer")?;
-    store_bounded(field, n, min, max)
-}
-
-fn store_bounded(field: &AtomicI64, n: i64, min: i64, max: i64) -> Result<(), String> {
-    if n < min || n > max {
-        return Err(format!(
-            "argument must be between {min} and {max} inclusive"
-        ));
-    }
-    field.store(n, Ordering::Relaxed);
-    Ok(())
-}
-
-/// A size with an optional unit, as Redis's `memtoull`: `b`, `k` (1000), `kb` (1024), `m`, `mb`,
-/// `g`, `gb`, in any case.
-fn set_memory(field: &AtomicI64, value: &str, min: i64) -> Result<(), String> {
-    let n = parse_memory(value).ok_or("argument must be a memory value")?;
-    store_bounded(field, n, min, i64::MAX)
-}
-
-pub fn parse_memory(value: &str) -> Option<i64> {
-    let digits_end = value
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(value.len());
-    let (digits, unit) = value.split_at(digits_end);
-    let multiplier: i64 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    let n: i64 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().ok()?
-    };
-    n.checked_mul(multiplier)
-}
-
-fn parse_bool(value: &str) -> Result<bool, String> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        _ => Err("argument must be 'yes' or 'no'".into()),
-    }
-}
-
-fn set_bool(field: &AtomicBool, value: &str) -> Result<(), String> {
-    field.store(parse_bool(value)?, Ordering::Relaxed);
-    Ok(())
-}
-
-fn parse_enum(value: &str, names: &[&str]) -> Result<usize, String> {
-    names
-        .iter()
-        .position(|name| name.eq_ignore_ascii_case(value))
-        .ok_or_else(|| {
-            format!(
-                "argument(s) must be one of the following: {}",
-                names.join(", ")
-            )
-        })
-}
-
-fn set_bind(config: &Config, value: &str) -> Result<(), String> {
-    let addresses: Vec<String> = value.split_ascii_whitespace().map(str::to_string).collect();
-    if addresses.is_empty() {
-        return Err("Too many bind addresses specified.".into());
-    }
-    write(&config.bind, addresses);
-    Ok(())
-}
-
-/// `dir`: Redis changes its working directory, so relative file names (the RDB, the AOF
-/// directory) are found there. thredis does the same.
-fn set_dir(_: &Config, value: &str) -> Result<(), String> {
-    std::env::set_current_dir(value).map_err(|e| crate::sys::os_error_text(&e))
-}
-
-/// `save "3600 1 300 100"`: pairs of (seconds, changes); `""` means never.
-pub fn parse_save(value: &str) -> Result<Vec<(i64, i64)>, String> {
-    let words: Vec<&str> = value.split_ascii_whitespace().collect();
-    if words.len() % 2 != 0 {
-        return Err("Invalid save parameters".into());
-    }
-    words
-        .chunks(2)
-        .map(|pair| {
-            let seconds: i64 = pair[0].parse().map_err(|_| "Invalid save parameters")?;
-            let changes: i64 = pair[1].parse().map_err(|_| "Invalid save parameters")?;
-            if seconds < 1 || changes < 0 {
-                return Err("Invalid save parameters".to_string());
-            }
-            Ok((seconds, changes))
-        })
-        .collect()
-}
-
-fn format_save(config: &Config) -> String {
-    read(&config.save)
-        .iter()
-        .map(|(seconds, changes)| format!("{seconds} {changes}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn set_replicaof(config: &Config, value: &str) -> Result<(), String> {
-    let words: Vec<&str> = value.split_ascii_whitespace().collect();
-    match words.as_slice() {
-        [] => {
-            write(&config.replicaof, None);
-            Ok(())
-        }
-        [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => {
-            write(&config.replicaof, None);
-            Ok(())
-        }
-        [host, port] => {
-            let port: u16 = port.parse().map_err(|_| "Invalid master port")?;
-            write(&config.replicaof, Some((host.to_string(), port)));
-            Ok(())
-        }
-        _ => Err("wrong number of arguments".into()),
-    }
-}
-
-/// `normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60`
-fn format_output_limits(config: &Config) -> String {
-    let limits = read(&config.client_output_buffer_limit);
-    CLIENT_CLASSES
-        .iter()
-        .zip(limits)
-        .map(|(class, l)| format!("{class} {} {} {}", l.hard, l.soft, l.soft_seconds))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// `<class> <hard> <soft> <soft-seconds>`, repeated: all accepted or none changed, as Redis's
-/// `updateClientOutputBufferLimit`. Only the classes named change.
-fn set_output_limits(config: &Config, value: &str) -> Result<(), String> {
-    let words: Vec<&str> = value.split_ascii_whitespace().collect();
-    if words.len() % 4 != 0 {
-        return Err("Wrong number of arguments in buffer limit configuration.".into());
-    }
-    let mut limits = read(&config.client_output_buffer_limit);
-    for group in words.chunks(4) {
-        let class = match group[0].to_ascii_lowercase().as_str() {
-            "replica" => 1,
-            name => CLIENT_CLASSES
-                .iter()
-                .position(|class| *class == name)
-                .ok_or("Invalid client class specified in buffer limit configuration.")?,
-        };
-        let invalid = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
-        let size = |word: &str| parse_memory(word).map(|n| n as u64).ok_or(invalid);
-        limits[class] = OutputLimit {
-            hard: size(group[1])?,
-            soft: size(group[2])?,
-            soft_seconds: group[3].parse().map_err(|_| invalid)?,
-        };
-    }
-    write(&config.client_output_buffer_limit, limits);
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
 
     #[test]
-    fn names_are_unique_and_lowercase() {
-        for (i, p) in PARAMS.iter().enumerate() {
-            assert_eq!(p.name, p.name.to_ascii_lowercase());
+    fn names_and_aliases_are_unique_and_lowercase() {
+        let mut names: Vec<&str> = PARAMS
+            .iter()
+            .flat_map(|p| std::iter::once(p.name).chain(p.alias))
+            .collect();
+        for name in &names {
+            assert_eq!(*name, name.to_ascii_lowercase());
+        }
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count, "a name appears twice");
+    }
+
+    /// `CONFIG GET *` on redis-server 7.0.15 (Debian's, built with TLS) lists 192 names: the
+    /// primary names and aliases of every parameter that is not hidden.
+    #[test]
+    fn the_table_lists_what_redis_lists() {
+        let listed = PARAMS
+            .iter()
+            .filter(|p| !p.is(Flags::HIDDEN))
+            .map(|p| 1 + usize::from(p.alias.is_some()))
+            .sum::<usize>();
+        assert_eq!(listed, 192);
+    }
+
+    #[test]
+    fn a_parameter_kept_only_by_the_table_says_why_it_has_no_effect() {
+        for p in PARAMS {
+            let kept = match &p.kind {
+                Kind::Bool { store, .. } => matches!(store, Kept),
+                Kind::Number { store, .. } | Kind::Enum { store, .. } => matches!(store, Kept),
+                Kind::Text { store, .. } => matches!(store, Kept),
+                Kind::Special(_) => continue,
+            };
+            assert_eq!(kept, p.no_effect.is_some(), "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn every_parameter_takes_back_its_own_value() {
+        let config = Config::default();
+        // `dir` would move the test process; `replicaof ""` is not a value (it is immutable, and
+        // a file says `replicaof no one`).
+        for p in PARAMS
+            .iter()
+            .filter(|p| p.name != "dir" && p.name != "replicaof")
+        {
+            let value = p.get(&config);
+            p.set_from_text(&config, &value)
+                .unwrap_or_else(|e| panic!("{} = {value:?}: {e}", p.name));
+            assert_eq!(p.get(&config), value, "{}", p.name);
+        }
+    }
+
+    #[test]
+    fn the_readme_names_every_parameter() {
+        let readme = include_str!("../../README.md");
+        for p in PARAMS {
             assert!(
-                PARAMS[i + 1..].iter().all(|q| q.name != p.name),
-                "{} twice",
+                readme.contains(&format!("`{}`", p.name)),
+                "README's configuration table lacks `{}`",
                 p.name
             );
         }
     }
 
     #[test]
-    fn every_parameter_accepts_its_own_value() {
-        let config = Config::default();
-        for p in PARAMS
-            .iter()
-            .filter(|p| p.name != "dir" && p.name != "logfile")
-        {
-            let value = (p.get)(&config);
-            (p.set)(&config, &value).unwrap_or_else(|e| panic!("{} = {value:?}: {e}", p.name));
-            assert_eq!((p.get)(&config), value);
-        }
-    }
-
-    #[test]
     fn values_are_validated_as_redis_does() {
         let config = Config::default();
-        let set = |name: &str, value: &str| (find(name).unwrap().set)(&config, value);
-        assert_eq!(
-            set("maxclients", "0").unwrap_err(),
-            "argument must be between 1 and 4294967295 inclusive"
-        );
-        assert_eq!(
-            set("timeout", "x").unwrap_err(),
-            "argument couldn't be parsed into an integer"
-        );
-        assert_eq!(
-            set("protected-mode", "maybe").unwrap_err(),
-            "argument must be 'yes' or 'no'"
-        );
-        assert_eq!(
-            set("appendfsync", "sometimes").unwrap_err(),
-            "argument(s) must be one of the following: everysec, always, no"
-        );
-        assert_eq!(
-            set("proto-max-bulk-len", "1k").unwrap_err(),
-            "argument must be between 1048576 and 9223372036854775807 inclusive"
-        );
-        assert_eq!(set("save", "100").unwrap_err(), "Invalid save parameters");
-        assert_eq!(
-            set("dbfilename", "a/b").unwrap_err(),
-            "dbfilename can't be a path, just a filename"
-        );
-    }
-
-    #[test]
-    fn output_buffer_limits_read_and_print_as_redis_does() {
-        let config = Config::default();
-        let param = find("client-output-buffer-limit").unwrap();
-        assert_eq!(
-            (param.get)(&config),
-            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
-        );
-        (param.set)(&config, "PUBSUB 1mb 512kb 10 replica 1k 1k 1").unwrap();
-        assert_eq!(
-            (param.get)(&config),
-            "normal 0 0 0 slave 1000 1000 1 pubsub 1048576 524288 10"
-        );
-        for (value, error) in [
-            ("pubsub 1mb 1mb", "Wrong number"),
-            ("master 1 1 1", "Invalid client class"),
-            ("pubsub 1x 1 1", "Error in hard"),
-            ("normal 1 1 -1", "Error in hard"),
+        let set = |name: &str, value: &str| find(name).unwrap().set_from_text(&config, value);
+        for (name, value, error) in [
+            (
+                "maxclients",
+                "0",
+                "argument must be between 1 and 4294967295 inclusive",
+            ),
+            (
+                "maxclients",
+                "-1",
+                "argument must be between 1 and 4294967295 inclusive",
+            ),
+            (
+                "timeout",
+                "x",
+                "argument couldn't be parsed into an integer",
+            ),
+            ("protected-mode", "maybe", "argument must be 'yes' or 'no'"),
+            (
+                "appendfsync",
+                "sometimes",
+                "argument(s) must be one of the following: everysec, always, no",
+            ),
+            (
+                "proto-max-bulk-len",
+                "1k",
+                "argument must be between 1048576 and 9223372036854775807 inclusive",
+            ),
+            ("maxmemory", "-1", "argument must be a memory value"),
+            (
+                "maxmemory-clients",
+                "200%",
+                "percentage argument must be less or equal to 100",
+            ),
+            (
+                "dbfilename",
+                "a/b",
+                "dbfilename can't be a path, just a filename",
+            ),
+            ("appendfilename", "", "appendfilename can't be empty"),
+            (
+                "proc-title-template",
+                "{nosuch}",
+                "template format is invalid or contains unknown variables",
+            ),
+            (
+                "shutdown-on-sigint",
+                "save nosave",
+                "shutdown options SAVE and NOSAVE can't be used simultaneously",
+            ),
         ] {
-            assert!((param.set)(&config, value).unwrap_err().starts_with(error));
+            assert_eq!(set(name, value).unwrap_err(), error, "{name} {value}");
         }
-        assert_eq!(
-            config.pubsub_output_limit().hard,
-            1 << 20,
-            "refusals change nothing"
-        );
     }
 
     #[test]
-    fn memory_units() {
-        assert_eq!(parse_memory("512mb"), Some(512 * 1024 * 1024));
-        assert_eq!(parse_memory("1K"), Some(1000));
-        assert_eq!(parse_memory("100"), Some(100));
-        assert_eq!(parse_memory("1tb"), None);
-        assert_eq!(parse_memory("-1"), None);
+    fn numbers_print_as_redis_prints_them() {
+        let config = Config::default();
+        let set_get = |name: &str, value: &str| {
+            let p = find(name).unwrap();
+            p.set_from_text(&config, value).unwrap();
+            p.get(&config)
+        };
+        assert_eq!(set_get("maxmemory", "1gb"), "1073741824");
+        assert_eq!(set_get("maxmemory-clients", "10%"), "10%");
+        assert_eq!(set_get("maxmemory-clients", "1mb"), "1048576");
+        assert_eq!(set_get("unixsocketperm", "755"), "755");
+        assert_eq!(set_get("oom-score-adj", "relative"), "yes");
+        assert_eq!(set_get("shutdown-on-sigterm", "now nosave"), "nosave now");
+        assert_eq!(set_get("hz", "1000"), "500");
     }
 }

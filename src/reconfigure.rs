@@ -1,0 +1,73 @@
+//! What changing a parameter does to the running server: the effects of `CONFIG SET`, by
+//! parameter (Redis's `apply` functions). The parameter table only stores values; a subsystem
+//! that must act when one changes (start the append-only file, reopen listeners, raise the
+//! open-file limit) is called from here, once per `CONFIG SET`, after every value is stored.
+
+use std::sync::atomic::Ordering;
+
+use crate::config::{Config, Param};
+use crate::server::Server;
+use crate::{log, persistence};
+
+/// Acts on the parameters a `CONFIG SET` changed. The error names the parameter whose effect
+/// failed and why, in Redis's words; the caller then puts every value back and calls this
+/// again, so the server returns to how it was.
+pub fn apply(
+    server: &Server,
+    changed: &[&'static Param],
+    in_exec: bool,
+) -> Result<(), (&'static Param, String)> {
+    for &param in changed {
+        let result = match param.name {
+            "appendonly" => persistence::apply_config(server, in_exec),
+            "loglevel" => {
+                log::set_level(log_level(&server.config));
+                Ok(())
+            }
+            "maxclients" => maxclients(server),
+            "maxmemory" => {
+                maxmemory(server);
+                Ok(())
+            }
+            "port" | "bind" => server.rebind(),
+            _ => Ok(()),
+        };
+        result.map_err(|reason| (param, reason))?;
+    }
+    Ok(())
+}
+
+/// The `loglevel` the configuration asks for.
+pub fn log_level(config: &Config) -> log::Level {
+    match Config::get(&config.loglevel) {
+        0 => log::Level::Debug,
+        1 => log::Level::Verbose,
+        3 => log::Level::Warning,
+        _ => log::Level::Notice,
+    }
+}
+
+/// Redis's `updateMaxclients`: the open-file limit must fit the new number of clients.
+fn maxclients(server: &Server) -> Result<(), String> {
+    let wanted = server.config.maxclients();
+    crate::server::adjust_open_files_limit(&server.config);
+    let allowed = server.config.maxclients();
+    if allowed != wanted {
+        return Err(format!(
+            "The operating system is not able to handle the specified number of clients, try with {allowed}"
+        ));
+    }
+    Ok(())
+}
+
+/// Redis's `updateMaxmemory`: a limit below what is used already is taken, with a warning.
+fn maxmemory(server: &Server) {
+    let limit = server.config.maxmemory.load(Ordering::Relaxed) as u64;
+    let used = server.memory.used();
+    if limit != 0 && limit < used {
+        log!(
+            Warning,
+            "WARNING: the new maxmemory value set via CONFIG SET ({limit}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+        );
+    }
+}
