@@ -101,6 +101,15 @@ impl Session {
         }
     }
 
+    /// `CLIENT REPLY ON`: every reply is sent again, this command's `+OK` included even when
+    /// it is the one a `CLIENT REPLY SKIP` just before it meant to drop (as Redis clears both
+    /// flags before replying).
+    pub fn replies_on(&mut self) {
+        self.reply_off = false;
+        self.skip_next_reply = false;
+        self.skip_this_reply = false;
+    }
+
     /// RESP2 subscribed mode: subscribed to something, and not speaking RESP3, which can mix
     /// pushes with replies. Only the pub/sub commands, PING, QUIT and RESET run then.
     pub fn in_resp2_pubsub(&self) -> bool {

@@ -353,6 +353,12 @@ fn client_reply_off_and_skip_silence_replies() {
         "SKIP drops exactly the next reply"
     );
     assert_eq!(client.cmd(&["GET", "a"]), "$1\r\n1\r\n");
+    client.send(&common::resp(&["CLIENT", "REPLY", "SKIP"]));
+    assert_eq!(
+        client.cmd(&["CLIENT", "REPLY", "ON"]),
+        "+OK\r\n",
+        "ON right after SKIP answers, as Redis clears both before replying"
+    );
 }
 
 #[test]

@@ -263,8 +263,7 @@ pub fn no_touch(ctx: &mut Ctx, args: &Args) -> CommandResult {
 pub fn reply(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let mode = args.arg(2);
     if is_option(mode, "on") {
-        ctx.session.reply_off = false;
-        ctx.session.skip_next_reply = false;
+        ctx.session.replies_on();
         ctx.reply.ok();
     } else if is_option(mode, "off") {
         ctx.session.reply_off = true;
