@@ -1,16 +1,17 @@
-//! The background thread: Redis's `serverCron`, `hz` times a second. It reclaims expired keys
+//! The background thread: Redis's `serverCron`, `hz` times a second. It carries out the
+//! shutdown a signal asked for, reclaims expired keys
 //! nobody reads (active expiry), starts the background saves the save points and schedules ask
 //! for, closes clients idle past `timeout`, and samples the rates INFO reports and the used memory
 //! `maxmemory` is checked against. It takes the keyspace lock only briefly and never while it sleeps.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::Duration;
 
 use crate::keyspace::Bytes;
 use crate::keyspace::expire::{self, ExpireCursor};
 use crate::server::Server;
+use crate::switches::DebugSwitches;
 use crate::{clock, log};
 
 pub fn start(server: Arc<Server>) -> std::io::Result<()> {
@@ -26,8 +27,12 @@ fn run(server: &Server) {
     loop {
         let period = Duration::from_millis(1000 / server.config.hz() as u64);
         thread::sleep(period);
+        if DebugSwitches::is_on(&server.switches.cron_paused) {
+            continue;
+        }
+        server.run_scheduled_shutdown();
         let now_ms = clock::now_ms();
-        if server.active_expire.load(Ordering::Relaxed) {
+        if DebugSwitches::is_on(&server.switches.active_expire) {
             // A quarter of each period at most, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
             let remove = |db: usize, keys: &[Bytes]| {
                 server.write(db, now_ms, |w| {

@@ -48,6 +48,7 @@ pub mod random;
 pub mod reconfigure;
 pub mod server;
 pub mod stats;
+pub mod switches;
 pub mod sys;
 pub mod watch;
 

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::thread;
 
 use thredis::config::file::LoadError;
-use thredis::config::params::SHUTDOWN_FORCE;
-use thredis::persistence::SaveOnExit;
+use thredis::server::TerminationSignal;
 use thredis::{Config, Server, log, reconfigure, sys};
 
 fn main() -> ExitCode {
@@ -70,24 +69,12 @@ fn main() -> ExitCode {
         .name("signals".into())
         .spawn(move || {
             loop {
-                let signal = sys::wait_for_termination_signal();
-                let name = if signal == sys::SIGINT {
-                    "SIGINT"
+                let signal = if sys::wait_for_termination_signal() == sys::SIGINT {
+                    TerminationSignal::Interrupt
                 } else {
-                    "SIGTERM"
+                    TerminationSignal::Terminate
                 };
-                thredis::log!(Warning, "Received {name} scheduling shutdown...");
-                let flags = Config::get(if signal == sys::SIGINT {
-                    &server.config.shutdown_on_sigint
-                } else {
-                    &server.config.shutdown_on_sigterm
-                });
-                // Returns only if the final save failed: Redis then keeps serving.
-                server.shutdown(SaveOnExit::from_flags(flags), flags & SHUTDOWN_FORCE != 0);
-                thredis::log!(
-                    Warning,
-                    "{name} received but errors trying to shut down the server, check the logs for more information"
-                );
+                server.schedule_shutdown(signal);
             }
         });
     if let Err(error) = signals {

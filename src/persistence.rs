@@ -219,7 +219,7 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
     let options = LoadOptions {
         now_ms: clock::now_ms(),
         keep_expired: false,
-        verify_checksum: server.config.rdbchecksum(),
+        verify_checksum: server.verify_rdb_checksum(),
         replace_existing: false,
     };
     let loaded = server.keyspace.write(0, options.now_ms, |w| {

@@ -69,6 +69,14 @@ impl Default for Rng {
     }
 }
 
+/// `len` random lowercase hex digits: run and replication IDs.
+pub fn hex(len: usize) -> String {
+    let mut rng = Rng::new();
+    (0..len)
+        .map(|_| char::from_digit(rng.below(16) as u32, 16).expect("below 16"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,13 +13,14 @@
 
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::blocking::{self, Blocking};
 use crate::clients::Clients;
+use crate::config::params::SHUTDOWN_FORCE;
 use crate::config::{self, Config};
 use crate::keyspace::{Changes, Keyspace, Writer};
 use crate::log;
@@ -27,8 +28,9 @@ use crate::memory::Memory;
 use crate::persistence::{self, Persistence, SaveOnExit};
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
+use crate::switches::DebugSwitches;
 use crate::watch::Watches;
-use crate::{REDIS_VERSION, VERSION, clock, connection, cron, notify, sys};
+use crate::{REDIS_VERSION, VERSION, clock, connection, cron, notify, random, sys};
 
 /// Stack size of a connection thread. The request parser is not recursive and handlers keep
 /// little on the stack; 256 KiB leaves a wide margin, and only the pages actually touched cost
@@ -57,8 +59,14 @@ pub struct Server {
     pub run_id: String,
     pub started: Instant,
     pub started_ms: i64,
-    /// `DEBUG SET-ACTIVE-EXPIRE`: whether the cron thread reclaims expired keys.
-    pub active_expire: AtomicBool,
+    /// The replication ID (INFO's `master_replid`), drawn at startup; `DEBUG CHANGE-REPL-ID`
+    /// draws another.
+    pub replid: RwLock<String>,
+    /// What `DEBUG` turned on or off.
+    pub switches: DebugSwitches,
+    /// A shutdown SIGTERM or SIGINT asked for, which the cron thread carries out (Redis's
+    /// `shutdown_asap`): until then `SHUTDOWN ABORT` can cancel it.
+    pending_shutdown: Mutex<Option<TerminationSignal>>,
     /// RDB saves, the append-only file, and the background jobs that write them.
     pub persistence: Persistence,
     /// Channels, patterns and their subscribers.
@@ -67,6 +75,22 @@ pub struct Server {
     pub watches: Watches,
     /// Used memory as the cron thread samples it, for `maxmemory`.
     pub memory: Memory,
+}
+
+/// The signals that ask the server to shut down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminationSignal {
+    Interrupt,
+    Terminate,
+}
+
+impl TerminationSignal {
+    pub fn name(self) -> &'static str {
+        match self {
+            TerminationSignal::Interrupt => "SIGINT",
+            TerminationSignal::Terminate => "SIGTERM",
+        }
+    }
 }
 
 /// A bound server, ready to serve.
@@ -111,10 +135,12 @@ impl Server {
             clients: Clients::default(),
             blocking: Blocking::default(),
             stats: Stats::default(),
-            run_id: random_hex(40),
+            run_id: random::hex(40),
             started: Instant::now(),
             started_ms: clock::now_ms(),
-            active_expire: AtomicBool::new(true),
+            replid: RwLock::new(random::hex(40)),
+            switches: DebugSwitches::default(),
+            pending_shutdown: Mutex::new(None),
             persistence: Persistence::default(),
             pubsub: PubSub::default(),
             watches: Watches::default(),
@@ -187,6 +213,61 @@ impl Server {
                 std::process::exit(0)
             }
         });
+    }
+
+    /// Whether RDB files load with their CRC checked: `rdbchecksum`, unless a test turned the
+    /// check off (`DEBUG SET-SKIP-CHECKSUM-VALIDATION 1`, to load files it damaged on purpose).
+    pub fn verify_rdb_checksum(&self) -> bool {
+        self.config.rdbchecksum() && !DebugSwitches::is_on(&self.switches.skip_checksum_validation)
+    }
+
+    /// A termination signal arrived: the shutdown it asks for is scheduled for the cron thread,
+    /// as Redis's signal handler sets `shutdown_asap`. A second SIGINT before it ran means the
+    /// user wants out now: exit at once, unclean (exit code 1), as Redis does.
+    pub fn schedule_shutdown(&self, signal: TerminationSignal) {
+        let mut pending = self.pending_shutdown();
+        if pending.is_some() && signal == TerminationSignal::Interrupt {
+            log!(Warning, "You insist... exiting now.");
+            self.persistence.jobs.abort_all(self); // Their temporary files go with them.
+            std::process::exit(1);
+        }
+        log!(Warning, "Received {} scheduling shutdown...", signal.name());
+        *pending = Some(signal);
+    }
+
+    /// `SHUTDOWN ABORT`: cancels the shutdown a signal scheduled. False if there was none.
+    pub fn abort_shutdown(&self) -> bool {
+        let aborted = self.pending_shutdown().take().is_some();
+        if aborted {
+            log!(Notice, "Shutdown manually aborted.");
+        }
+        aborted
+    }
+
+    /// Run by the cron thread: carries out the shutdown a signal scheduled, with the flags of
+    /// `shutdown-on-sigint`/`shutdown-on-sigterm`. If the final save fails the server keeps
+    /// serving, as Redis does.
+    pub fn run_scheduled_shutdown(&self) {
+        let Some(signal) = self.pending_shutdown().take() else {
+            return;
+        };
+        let flags = Config::get(match signal {
+            TerminationSignal::Interrupt => &self.config.shutdown_on_sigint,
+            TerminationSignal::Terminate => &self.config.shutdown_on_sigterm,
+        });
+        self.shutdown(SaveOnExit::from_flags(flags), flags & SHUTDOWN_FORCE != 0);
+        log!(
+            Warning,
+            "{} received but errors trying to shut down the server, check the logs for more information",
+            signal.name()
+        );
+    }
+
+    fn pending_shutdown(&self) -> std::sync::MutexGuard<'_, Option<TerminationSignal>> {
+        // Holds a plain value: a panic elsewhere cannot leave it half-written.
+        self.pending_shutdown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Reopens the listening sockets after `CONFIG SET port` or `bind`.
@@ -409,11 +490,4 @@ pub(crate) fn adjust_open_files_limit(config: &Config) {
 /// Redis's `islocalClient`: exactly 127.0.0.1 or ::1 (127.0.0.2 is not local to it).
 fn is_loopback(ip: IpAddr) -> bool {
     ip == IpAddr::V4(Ipv4Addr::LOCALHOST) || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
-}
-
-fn random_hex(len: usize) -> String {
-    let mut rng = crate::random::Rng::new();
-    (0..len)
-        .map(|_| char::from_digit(rng.below(16) as u32, 16).expect("below 16"))
-        .collect()
 }

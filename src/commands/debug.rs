@@ -1,81 +1,192 @@
 //! `DEBUG`: the subcommands test suites rely on. Like Redis, refused unless
 //! `enable-debug-command` allows it (the `PROTECTED` flag on its table row). `DIGEST`,
-//! `DIGEST-VALUE`, `RELOAD` and `LOADAOF` are persistence's (see `persistence/digest.rs`).
+//! `DIGEST-VALUE`, `RELOAD` and `LOADAOF` are persistence's (see `persistence/digest.rs`); the
+//! switches (`PAUSE-CRON`, `SET-ACTIVE-EXPIRE`...) are `switches.rs`'s; `OBJECT` and `PROTOCOL`
+//! have modules of their own.
 
+mod object;
+mod samples;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
+use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_positive, reply_help};
 use crate::config::param::parse_memory;
-use crate::keyspace::Value;
+use crate::keyspace::{Ttl, Value};
+use crate::number::IntBuf;
 use crate::persistence::{
     self,
     rdb::load::{LoadOptions, load_file},
 };
-use crate::{log, number};
+use crate::random::Rng;
+use crate::switches::DebugSwitches;
+use crate::{glob, log, number};
 
-/// `DEBUG SLEEP seconds`, `DEBUG SET-ACTIVE-EXPIRE 0|1`, `DEBUG OBJECT key`, `DEBUG LOG message`,
-/// `DEBUG DIGEST`, `DEBUG DIGEST-VALUE key...`, `DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]`,
-/// `DEBUG LOADAOF`, `DEBUG QUICKLIST-PACKED-THRESHOLD size`, `DEBUG HELP`.
+/// The subcommands, by name and argument count as Redis matches them. Those Redis has and
+/// thredis does not (crashes on purpose, allocator and encoding internals, replication) are
+/// listed in the README with why.
 pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let sub = args.arg(1);
+    let arg = |i| args.arg(i);
     match args.len() {
+        2 if is_option(sub, "help") => help(ctx),
         2 if is_option(sub, "digest") => {
             let digest = persistence::digest::dataset(&ctx.databases());
             ctx.reply.simple(&digest);
             Ok(())
         }
-        _ if is_option(sub, "digest-value") => {
-            let databases = ctx.databases();
-            let db = databases.db(ctx.session.db);
-            let digests: Vec<String> = args
-                .iter()
-                .skip(2)
-                .map(|key| persistence::digest::key(db, key))
-                .collect();
-            drop(databases);
-            ctx.reply.array(digests.len());
-            digests.iter().for_each(|digest| ctx.reply.simple(digest));
-            Ok(())
-        }
+        _ if is_option(sub, "digest-value") => digest_values(ctx, args),
         _ if is_option(sub, "reload") => reload(ctx, args),
         2 if is_option(sub, "loadaof") => {
             refuse_in_exec(ctx, "LOADAOF")?;
             persistence::reload_append_only_file(ctx.server, ctx.now_ms)?;
-            ctx.reply.ok();
-            Ok(())
+            ok(ctx)
         }
-        2 if is_option(sub, "help") => help(ctx),
         2 if is_option(sub, "config-rewrite-force-all") => {
             super::config::rewrite_file(ctx, true)?.map_err(|reason| {
                 CommandError::err(format!("CONFIG-REWRITE-FORCE-ALL failed: {reason}"))
             })?;
-            ctx.reply.ok();
-            Ok(())
+            ok(ctx)
         }
-        3 if is_option(sub, "sleep") => sleep(ctx, args.arg(2)),
-        3 if is_option(sub, "set-active-expire") => {
-            let enabled = number::parse_i64(args.arg(2)).unwrap_or(0) != 0;
-            ctx.server
-                .active_expire
-                .store(enabled, std::sync::atomic::Ordering::Relaxed);
-            ctx.reply.ok();
-            Ok(())
-        }
-        3 if is_option(sub, "object") => object(ctx, args.arg(2)),
-        3 if is_option(sub, "quicklist-packed-threshold") => packed_threshold(ctx, args.arg(2)),
-        3 if is_option(sub, "log") => {
+        2 if is_option(sub, "change-repl-id") => {
             log!(
                 Warning,
-                "DEBUG LOG: {}",
-                String::from_utf8_lossy(args.arg(2))
+                "Changing replication IDs after receiving DEBUG change-repl-id"
             );
-            ctx.reply.ok();
+            crate::config::write(&ctx.server.replid, crate::random::hex(40));
+            ok(ctx)
+        }
+        2 if is_option(sub, "stringmatch-test") => {
+            stringmatch_fuzz();
+            ctx.reply
+                .simple("Apparently Redis did not crash: test passed");
             Ok(())
         }
+        3 if is_option(sub, "error") => {
+            // An error reply is one line: newlines in the text become spaces, as in Redis.
+            let text: Vec<u8> = arg(2)
+                .iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+                .collect();
+            ctx.reply.error(&text);
+            Ok(())
+        }
+        3 if is_option(sub, "sleep") => sleep(ctx, arg(2)),
+        3 if is_option(sub, "set-active-expire") => {
+            switch(ctx, &ctx.server.switches.active_expire, arg(2))
+        }
+        3 if is_option(sub, "pause-cron") => switch(ctx, &ctx.server.switches.cron_paused, arg(2)),
+        3 if is_option(sub, "set-skip-checksum-validation") => {
+            switch(ctx, &ctx.server.switches.skip_checksum_validation, arg(2))
+        }
+        3 if is_option(sub, "aof-flush-sleep") => {
+            let micros = u64::try_from(atoi(arg(2))).unwrap_or(0);
+            let aof = &ctx.server.persistence.aof;
+            aof.flush_sleep_us.store(micros, Ordering::Relaxed);
+            ok(ctx)
+        }
+        3 if is_option(sub, "object") => object::object(ctx, arg(2)),
+        3 if is_option(sub, "protocol") => samples::protocol(ctx, arg(2)),
+        3 if is_option(sub, "quicklist-packed-threshold") => packed_threshold(ctx, arg(2)),
+        3 if is_option(sub, "log") => {
+            log!(Warning, "DEBUG LOG: {}", String::from_utf8_lossy(arg(2)));
+            ok(ctx)
+        }
+        3..=5 if is_option(sub, "populate") => populate(ctx, args),
         _ => Err(CommandError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(sub)
         ))),
+    }
+}
+
+fn ok(ctx: &mut Ctx) -> CommandResult {
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// A `0|1` switch, read with C's `atoi` as Redis reads it: anything but a non-zero number is 0.
+fn switch(ctx: &mut Ctx, switch: &AtomicBool, value: &[u8]) -> CommandResult {
+    DebugSwitches::flip(switch, atoi(value) != 0);
+    ok(ctx)
+}
+
+/// C's `atoi`: optional blanks and sign, then the digits up to the first non-digit; 0 if none.
+fn atoi(text: &[u8]) -> i64 {
+    let text = text.trim_ascii_start();
+    let (negative, digits) = match text.first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let n = digits
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0i64, |n, &d| {
+            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+        });
+    if negative { -n } else { n }
+}
+
+fn digest_values(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let databases = ctx.databases();
+    let db = databases.db(ctx.session.db);
+    let digests: Vec<String> = args
+        .iter()
+        .skip(2)
+        .map(|key| persistence::digest::key(db, key))
+        .collect();
+    drop(databases);
+    ctx.reply.array(digests.len());
+    digests.iter().for_each(|digest| ctx.reply.simple(digest));
+    Ok(())
+}
+
+/// `DEBUG POPULATE count [prefix] [size]`: creates string keys `prefix:N` holding `value:N`
+/// (cut or zero-padded to `size` bytes), skipping names that exist. Like Redis, the keys are
+/// not journaled: neither the AOF nor a replica sees them.
+fn populate(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let count = parse_positive(args.arg(2), None)?;
+    let size = match args.len() {
+        5 => Some(parse_positive(args.arg(4), None)? as usize),
+        _ => None,
+    };
+    let prefix = if args.len() >= 4 { args.arg(3) } else { b"key" };
+    refuse_in_exec(ctx, "POPULATE")?;
+    let mut buf = IntBuf::new();
+    ctx.server.write(ctx.session.db, ctx.now_ms, |w| {
+        for n in 0..count {
+            let n = buf.format(n);
+            let key = [prefix, b":", n].concat();
+            if w.exists(&key) {
+                continue;
+            }
+            let mut value = [b"value:", n].concat();
+            if let Some(size) = size.filter(|&size| size > 0) {
+                value.resize(size, 0);
+            }
+            w.set(&key, Value::string(&value), Ttl::Clear);
+        }
+    });
+    ok(ctx)
+}
+
+/// `DEBUG STRINGMATCH-TEST`: matches random patterns against random strings, made of the
+/// characters glob syntax gives meaning to, to show the matcher neither panics nor recurses
+/// without bound on hostile patterns (KEYS and SCAN MATCH take them from clients).
+fn stringmatch_fuzz() {
+    const ALPHABET: &[u8] = b"*?[]^-\\ab";
+    let mut rng = Rng::new();
+    let random_text = |rng: &mut Rng| -> Vec<u8> {
+        let len = rng.below(32) as usize;
+        (0..len)
+            .map(|_| ALPHABET[rng.below(ALPHABET.len() as u64) as usize])
+            .collect()
+    };
+    for _ in 0..100_000 {
+        let pattern = random_text(&mut rng);
+        let text = random_text(&mut rng);
+        glob::matches(&pattern, &text, rng.below(2) == 0);
     }
 }
 
@@ -149,7 +260,7 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
         let options = LoadOptions {
             now_ms: ctx.now_ms,
             keep_expired: false,
-            verify_checksum: server.config.rdbchecksum(),
+            verify_checksum: server.verify_rdb_checksum(),
             replace_existing: merge,
         };
         match load_file(&path, databases, options) {
@@ -177,92 +288,42 @@ fn refuse_in_exec(ctx: &Ctx, subcommand: &str) -> CommandResult {
     Ok(())
 }
 
-/// `DEBUG OBJECT key`: a status line about the value. The serialized length is what an RDB file
-/// would hold without compression.
-fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
-    let databases = ctx.databases();
-    let entry = databases
-        .db(ctx.session.db)
-        .get(key, ctx.now_ms)
-        .ok_or(CommandError::NoSuchKey)?;
-    let idle = entry.idle_seconds(ctx.now_ms);
-    let line = format!(
-        "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
-        entry.value(),
-        entry.value().encoding(),
-        serialized_length(entry.value()),
-        ((ctx.now_ms / 1000) as u64).wrapping_sub(u64::from(idle)) & 0xFF_FFFF,
-        idle
-    );
-    drop(databases);
-    ctx.reply.simple(&line);
-    Ok(())
-}
-
-/// The size of a value in an RDB file (Redis's `rdbSavedObjectLen`), before compression, with
-/// collections counted as their plain (non-compact) RDB encodings.
-fn serialized_length(value: &Value) -> usize {
-    match value {
-        Value::String(s) => string_length(s.as_bytes()),
-        Value::List { list, .. } => {
-            length_prefix(list.len()) + list.iter().map(|item| string_length(item)).sum::<usize>()
-        }
-        Value::Set { set, .. } => {
-            length_prefix(set.len())
-                + set
-                    .iter()
-                    .map(|member| string_length(member))
-                    .sum::<usize>()
-        }
-        Value::Hash { hash, .. } => {
-            length_prefix(hash.len())
-                + hash
-                    .iter()
-                    .map(|(field, value)| string_length(field) + string_length(value))
-                    .sum::<usize>()
-        }
-    }
-}
-
-/// A string as RDB stores it: integers that fit 8, 16 or 32 bits in their compact form,
-/// anything else as a length and the bytes.
-fn string_length(bytes: &[u8]) -> usize {
-    match crate::number::parse_i64(bytes) {
-        Some(n) if i8::try_from(n).is_ok() => 2,
-        Some(n) if i16::try_from(n).is_ok() => 3,
-        Some(n) if i32::try_from(n).is_ok() => 5,
-        _ => length_prefix(bytes.len()) + bytes.len(),
-    }
-}
-
-/// The bytes of an RDB length field.
-fn length_prefix(len: usize) -> usize {
-    if len < 1 << 6 {
-        1
-    } else if len < 1 << 14 {
-        2
-    } else if len <= u32::MAX as usize {
-        5
-    } else {
-        9
-    }
-}
-
 fn help(ctx: &mut Ctx) -> CommandResult {
     reply_help(
         &mut ctx.reply,
         "DEBUG",
         &[
+            "AOF-FLUSH-SLEEP <microsec>",
+            "    Server will sleep before flushing the AOF, this is used for testing.",
+            "CHANGE-REPL-ID",
+            "    Change the replication IDs of the instance.",
+            "    Dangerous: should be used only for testing the replication subsystem.",
+            "CONFIG-REWRITE-FORCE-ALL",
+            "    Like CONFIG REWRITE but writes all configuration options, including",
+            "    keywords not listed in original configuration file or default values.",
             "DIGEST",
             "    Output a hex signature representing the current DB content.",
             "DIGEST-VALUE <key> [<key> ...]",
             "    Output a hex signature of the values of all the specified keys.",
+            "ERROR <string>",
+            "    Return a Redis protocol error with <string> as message. Useful for clients",
+            "    unit tests to simulate Redis errors.",
             "LOG <message>",
             "    Write <message> to the server log.",
             "LOADAOF",
             "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "OBJECT <key>",
             "    Show low level info about the `key` and associated value.",
+            "PAUSE-CRON <0|1>",
+            "    Stop periodic cron job processing.",
+            "POPULATE <count> [<prefix>] [<size>]",
+            "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+            "    it is used instead of the 'key' prefix. These are not propagated to",
+            "    replicas.",
+            "PROTOCOL <type>",
+            "    Reply with a test value of the specified type. <type> can be: string,",
+            "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+            "    true, false.",
             "QUICKLIST-PACKED-THRESHOLD <size>",
             "    Accepted for compatibility: thredis stores every list element alike (see README).",
             "RELOAD [option ...]",
@@ -282,8 +343,12 @@ fn help(ctx: &mut Ctx) -> CommandResult {
             "    Setting it to 0 disables expiring keys in background when they are not",
             "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
             "    default.",
+            "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+            "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "STRINGMATCH-TEST",
+            "    Run a fuzz tester against the stringmatchlen() function.",
         ],
     );
     Ok(())

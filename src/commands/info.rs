@@ -231,7 +231,7 @@ fn replication_section(server: &Server) -> String {
         "role" => "master",
         "connected_slaves" => 0,
         "master_failover_state" => "no-failover",
-        "master_replid" => server.run_id,
+        "master_replid" => crate::config::read(&server.replid),
         "master_replid2" => "0000000000000000000000000000000000000000",
         "master_repl_offset" => 0,
         "second_repl_offset" => -1,

@@ -129,7 +129,11 @@ pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
         return Err(CommandError::Syntax);
     }
     if abort {
-        return Err(CommandError::err("No shutdown in progress."));
+        if !ctx.server.abort_shutdown() {
+            return Err(CommandError::err("No shutdown in progress."));
+        }
+        ctx.reply.ok();
+        return Ok(());
     }
     let mode = match (save, nosave) {
         (true, _) => SaveOnExit::Save,

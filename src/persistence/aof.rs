@@ -147,6 +147,9 @@ pub struct Aof {
     failing: AtomicBool,
     /// `no-appendfsync-on-rewrite`: a background save is running and fsyncs are skipped.
     pub fsync_paused: AtomicBool,
+    /// `DEBUG AOF-FLUSH-SLEEP`: microseconds to wait before each write, so a test can watch
+    /// what clients see while the file lags behind (0: none).
+    pub flush_sleep_us: AtomicU64,
     /// `aof_current_size`: the base and incr files.
     pub current_size: AtomicU64,
     /// `aof_base_size`: the size after the last rewrite (for `auto-aof-rewrite-percentage`).
@@ -184,6 +187,7 @@ impl Aof {
             health: Mutex::default(),
             failing: AtomicBool::new(false),
             fsync_paused: AtomicBool::new(false),
+            flush_sleep_us: AtomicU64::new(0),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
             delayed_fsyncs: AtomicU64::new(0),
@@ -408,6 +412,10 @@ impl Aof {
                 .store(buffer.commands, Ordering::Release);
             (bytes, start, std::mem::take(&mut buffer.rotations))
         };
+        let sleep = self.flush_sleep_us.load(Ordering::Relaxed);
+        if sleep > 0 && !bytes.is_empty() {
+            std::thread::sleep(std::time::Duration::from_micros(sleep));
+        }
         let mut position = 0;
         let mut rotations = rotations.into_iter().peekable();
         loop {

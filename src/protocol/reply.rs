@@ -149,6 +149,25 @@ impl<'a> Reply<'a> {
         self.out.extend_from_slice(bytes);
     }
 
+    /// A number too big for 64 bits, given as its decimal digits: RESP3's `(`, a bulk string
+    /// in RESP2.
+    pub fn big_number(&mut self, digits: &str) {
+        if self.resp3 {
+            self.out.push(b'(');
+            self.out.extend_from_slice(digits.as_bytes());
+            self.out.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(digits.as_bytes());
+        }
+    }
+
+    /// The header of RESP3 attributes (`|len`, `len` key/value pairs that annotate the reply
+    /// after them). RESP2 has no attributes: the caller writes them only to RESP3 clients.
+    pub fn attributes(&mut self, len: usize) {
+        debug_assert!(self.resp3, "RESP2 has no attributes");
+        self.header(b'|', len as i64);
+    }
+
     /// Free text meant for humans (INFO, CLIENT LIST): RESP3's verbatim string `=len\r\ntxt:...`,
     /// a plain bulk string in RESP2.
     pub fn verbatim(&mut self, text: &[u8]) {

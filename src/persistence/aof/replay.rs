@@ -145,7 +145,7 @@ pub fn replay_file(
         let options = LoadOptions {
             now_ms: clock::now_ms(),
             keep_expired: true,
-            verify_checksum: server.config.rdbchecksum(),
+            verify_checksum: server.verify_rdb_checksum(),
             replace_existing: false,
         };
         load(&mut reader, w.databases(), options).map_err(ReplayError::Rdb)?;
