@@ -94,14 +94,8 @@ impl TestServer {
     /// same files.
     pub fn in_dir(dir: &Path, args: &[&str]) -> TestServer {
         let binary = assert_cmd::cargo::cargo_bin!("thredis");
-        let (file, options) = match args.split_first() {
-            Some((first, rest)) if !first.starts_with("--") => (vec![*first], rest),
-            _ => (vec![], args),
-        };
         let mut child = Command::new(binary)
-            .args(file)
-            .args(["--port", "0"])
-            .args(options)
+            .args(on_port_zero(args))
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -201,13 +195,21 @@ impl TestServer {
     }
 }
 
+/// `args` with `--port 0` added, after the configuration file if the first argument is one
+/// (as Redis, thredis reads a file only in first position), so later options still override it.
+fn on_port_zero<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    let at = usize::from(args.first().is_some_and(|first| !first.starts_with("--")));
+    all.splice(at..at, ["--port", "0"]);
+    all
+}
+
 /// Runs the thredis binary in `dir` with `args`, for servers that must refuse to start: the exit
 /// code it ended with on its own within 10 seconds (`None` if it had to be killed: it started),
 /// and everything it logged.
 pub fn run_to_exit(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin!("thredis"))
-        .args(["--port", "0"])
-        .args(args)
+        .args(on_port_zero(args))
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
