@@ -37,6 +37,7 @@ pub mod cron;
 pub mod doorbell;
 pub mod glob;
 pub mod keyspace;
+pub mod listeners;
 pub mod log;
 pub mod memory;
 pub mod notify;
@@ -48,6 +49,7 @@ pub mod random;
 pub mod reconfigure;
 pub mod server;
 pub mod stats;
+pub mod stream;
 pub mod sys;
 pub mod watch;
 
