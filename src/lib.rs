@@ -5,7 +5,8 @@
 //! `RwLock`-guarded keyspace. No async runtime, no event loop, no dependencies.
 //!
 //! # The life of a request, through the modules
-//! 1. [`server`] accepts the connection and starts a thread for it.
+//! 1. [`listeners`] accepts the connection (TCP or the Unix socket, a [`stream::Stream`] either
+//!    way) and [`server`] admits it and starts a thread for it.
 //! 2. [`connection`] owns that thread: it reads requests through one `BufReader` for the whole
 //!    connection and writes replies back, batching them while more requests are waiting.
 //! 3. [`protocol::request`] turns bytes into a request's arguments (RESP arrays or inline
