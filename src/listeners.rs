@@ -106,7 +106,7 @@ impl Listeners {
         })
     }
 
-    /// The TCP addresses listened on, in `bind`'s order.
+    /// The TCP addresses listened on (in `bind`'s order until a rebind).
     pub fn tcp_addrs(&self) -> Vec<SocketAddr> {
         self.lock()
             .iter()
@@ -248,7 +248,9 @@ impl Open {
     /// Lets go of the listener: its accept thread wakes and ends, and the socket closes with
     /// the last reference to it.
     fn close(&self) {
-        self.closed.store(true, Ordering::Release);
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return; // Closed already (a rebind that had to close it first).
+        }
         let Listener::Tcp(listener) = &self.listener else {
             return; // The Unix socket lives as long as the process.
         };

@@ -268,7 +268,7 @@ impl Drop for Unregister<'_> {
 }
 
 impl Listening {
-    /// The TCP addresses listened on, in `bind`'s order.
+    /// The TCP addresses listened on (in `bind`'s order until a rebind).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.server.listeners.tcp_addrs()
     }
