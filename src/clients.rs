@@ -2,8 +2,9 @@
 //! own thread and everyone who needs to see or stop it (`CLIENT LIST`, `CLIENT KILL`, `INFO
 //! clients`, idle timeouts, `maxclients`). (Stage 4: several clients at once.)
 //!
-//! `ClientInfo` owns the connection's only `TcpStream`: the connection thread reads and writes
-//! through `&TcpStream` (which implements `Read` and `Write`), and another thread stops it with
+//! `ClientInfo` owns the connection's only [`Stream`] (TCP or Unix socket): the connection thread
+//! reads and writes through `&Stream` (which implements `Read` and `Write`), and another thread
+//! stops it with
 //! [`ClientInfo::kill`], whose `shutdown` wakes the thread from its blocking `read`. One file
 //! descriptor per client, no `try_clone`.
 //!
@@ -11,7 +12,6 @@
 //! command) is *published* here in atomics, so a reader never blocks the connection.
 
 use std::collections::BTreeMap;
-use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::clock;
 use crate::commands;
 use crate::doorbell::Doorbell;
+use crate::stream::{Address, Stream};
 
 /// What a client has told us about itself (`CLIENT SETNAME`, `CLIENT SETINFO`).
 #[derive(Default, Clone)]
@@ -30,9 +31,9 @@ pub struct ClientNames {
 
 pub struct ClientInfo {
     pub id: u64,
-    pub stream: TcpStream,
-    pub peer: SocketAddr,
-    pub local: SocketAddr,
+    pub stream: Stream,
+    pub peer: Address,
+    pub local: Address,
     created_ms: i64,
     last_interaction_ms: AtomicI64,
     db: AtomicUsize,
@@ -53,7 +54,7 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    fn new(id: u64, stream: TcpStream, peer: SocketAddr, local: SocketAddr) -> ClientInfo {
+    fn new(id: u64, stream: Stream, peer: Address, local: Address) -> ClientInfo {
         let now_ms = clock::now_ms();
         ClientInfo {
             id,
@@ -77,16 +78,15 @@ impl ClientInfo {
 
     /// A client with no connection, for commands the server runs on its own behalf (replaying
     /// the append-only file at startup, as Redis's `createAOFClient`). It is not registered, so
-    /// CLIENT LIST never shows it. std has no socket-less `TcpStream`: this one wraps one end of
-    /// a Unix socket pair that nothing ever reads or writes, closed with the client.
+    /// CLIENT LIST never shows it. Its stream is one end of a Unix socket pair whose other end
+    /// is closed at once: nothing ever reads or writes it.
     pub fn internal() -> std::io::Result<Arc<ClientInfo>> {
         let (end, _other) = std::os::unix::net::UnixStream::pair()?;
-        let stream = TcpStream::from(std::os::fd::OwnedFd::from(end));
-        let nowhere = SocketAddr::from(([0, 0, 0, 0], 0));
+        let nowhere = Address::Ip(([0, 0, 0, 0], 0).into());
         Ok(Arc::new(ClientInfo::new(
             u64::MAX,
-            stream,
-            nowhere,
+            Stream::Unix(end),
+            nowhere.clone(),
             nowhere,
         )))
     }
@@ -108,12 +108,9 @@ impl ClientInfo {
         }
     }
 
-    /// Redis's `islocalClient`: the peer is exactly 127.0.0.1 or ::1 (127.0.0.2 is not
-    /// local to it).
+    /// Redis's `islocalClient`: a Unix socket client, or a peer at exactly 127.0.0.1 or ::1.
     pub fn is_local(&self) -> bool {
-        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-        let ip = self.peer.ip();
-        ip == IpAddr::V4(Ipv4Addr::LOCALHOST) || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
+        self.peer.is_local()
     }
 
     /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
@@ -175,7 +172,7 @@ impl ClientInfo {
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Relaxed);
         // The socket may already be closed by the peer; nothing more to do then.
-        let _ = self.stream.shutdown(Shutdown::Both);
+        let _ = self.stream.shutdown();
     }
 
     pub fn set_blocked(&self, blocked: bool) {
@@ -190,13 +187,14 @@ impl ClientInfo {
         self.killed.load(Ordering::Relaxed)
     }
 
-    /// `ip:port` of the peer, as Redis prints it (IPv6 without brackets).
+    /// `ip:port` of the peer, as Redis prints it (IPv6 without brackets), or `path:0` for a
+    /// Unix socket client.
     pub fn addr(&self) -> String {
-        format_addr(&self.peer)
+        self.peer.to_string()
     }
 
     pub fn laddr(&self) -> String {
-        format_addr(&self.local)
+        self.local.to_string()
     }
 
     /// One line of `CLIENT LIST` / `CLIENT INFO`, fields in Redis 7's order. Buffer sizes live in
@@ -208,6 +206,9 @@ impl ClientInfo {
             flags.push('b');
         }
         self.modes.push_flags(&mut flags);
+        if self.peer.is_unix() {
+            flags.push('U');
+        }
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');
         }
@@ -243,10 +244,6 @@ impl ClientInfo {
     }
 }
 
-fn format_addr(addr: &SocketAddr) -> String {
-    format!("{}:{}", addr.ip(), addr.port())
-}
-
 #[derive(Default)]
 pub struct Clients {
     next_id: AtomicU64,
@@ -255,12 +252,7 @@ pub struct Clients {
 
 impl Clients {
     /// Adds a new connection and gives it the next id (ids start at 1 and are never reused).
-    pub fn register(
-        &self,
-        stream: TcpStream,
-        peer: SocketAddr,
-        local: SocketAddr,
-    ) -> Arc<ClientInfo> {
+    pub fn register(&self, stream: Stream, peer: Address, local: Address) -> Arc<ClientInfo> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let info = Arc::new(ClientInfo::new(id, stream, peer, local));
         self.lock().insert(id, Arc::clone(&info));

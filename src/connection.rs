@@ -26,7 +26,6 @@
 //! Redis. Other clients keep the plain `read`.
 
 use std::io::{self, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
 
 use crate::clients::ClientInfo;
@@ -41,6 +40,7 @@ use crate::protocol::{ReadError, Reply, Request, RequestReader};
 use crate::pubsub::Subscriber;
 use crate::random::Rng;
 use crate::server::Server;
+use crate::stream::Stream;
 use crate::sys;
 
 /// Read buffer per connection: Redis reads 16 KB at a time (`PROTO_IOBUF_LEN`).
@@ -129,7 +129,7 @@ impl Session {
 
 /// The client's socket as the request reader sees it: pending replies go out before any read.
 struct Socket<'a> {
-    stream: &'a TcpStream,
+    stream: &'a Stream,
     out: Vec<u8>,
     server: &'a Server,
     info: &'a Arc<ClientInfo>,
@@ -414,7 +414,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
 /// RST may lose the reply we just sent (the protocol error, QUIT's `+OK`). Redis drains too,
 /// though by accident: it frees a closing client on a later turn of its event loop, after one
 /// more read. Bounded, so a client that keeps sending cannot hold the thread here.
-fn discard_unread_input(mut stream: &TcpStream) {
+fn discard_unread_input(mut stream: &Stream) {
     const MAX_DISCARDED: usize = 64 * 1024;
     if stream.set_nonblocking(true).is_err() {
         return;

@@ -9,9 +9,9 @@
 //! checks everything that may have been left for it when it wakes, not once per ring.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::time::Instant;
 
+use crate::stream::Stream;
 use crate::sys;
 
 pub struct Doorbell {
@@ -96,7 +96,7 @@ pub enum Woken {
 /// passes (`None`: no deadline). The doorbell wins a tie, so nothing left for the client is
 /// ignored because it also sent something.
 pub fn wait(
-    socket: &TcpStream,
+    socket: &Stream,
     doorbell: &Doorbell,
     interest: Interest,
     deadline: Option<Instant>,
@@ -134,7 +134,7 @@ pub fn wait(
 /// Whether the client at the other end of `socket` has closed the connection, checked at once
 /// without waiting (a writer serving a blocked client skips one that is gone). `doorbell` is
 /// polled alongside, harmlessly: `poll` needs the pair.
-pub fn hung_up(socket: &TcpStream, doorbell: &Doorbell) -> bool {
+pub fn hung_up(socket: &Stream, doorbell: &Doorbell) -> bool {
     sys::poll_two(
         socket,
         sys::POLLRDHUP,
@@ -147,14 +147,14 @@ pub fn hung_up(socket: &TcpStream, doorbell: &Doorbell) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::TcpListener;
+    use std::net::{TcpListener, TcpStream};
     use std::time::Duration;
 
-    fn connected_pair() -> (TcpStream, TcpStream) {
+    fn connected_pair() -> (TcpStream, Stream) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, _) = listener.accept().unwrap();
-        (client, server)
+        (client, Stream::Tcp(server))
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! `RwLock`-guarded keyspace. No async runtime, no event loop, no dependencies.
 //!
 //! # The life of a request, through the modules
-//! 1. [`server`] accepts the connection and starts a thread for it.
+//! 1. [`listeners`] accepts the connection (TCP or the Unix socket, a [`stream::Stream`] either
+//!    way) and [`server`] admits it and starts a thread for it.
 //! 2. [`connection`] owns that thread: it reads requests through one `BufReader` for the whole
 //!    connection and writes replies back, batching them while more requests are waiting.
 //! 3. [`protocol::request`] turns bytes into a request's arguments (RESP arrays or inline
@@ -37,6 +38,7 @@ pub mod cron;
 pub mod doorbell;
 pub mod glob;
 pub mod keyspace;
+pub mod listeners;
 pub mod log;
 pub mod memory;
 pub mod notify;
@@ -48,6 +50,7 @@ pub mod random;
 pub mod reconfigure;
 pub mod server;
 pub mod stats;
+pub mod stream;
 pub mod switches;
 pub mod sys;
 pub mod watch;

@@ -57,10 +57,13 @@ fn main() -> ExitCode {
         }
     };
 
-    // The one line on stdout, a contract with the tests: they start the server on port 0 and
-    // read the port from here.
+    // The lines on stdout, a contract with the tests: they start the server on port 0 and read
+    // the port from the first one. The Unix socket, if any, comes last.
     for addr in listening.local_addrs() {
         println!("listening on {addr}");
+    }
+    if let Some(path) = listening.unix_socket() {
+        println!("listening on {path}");
     }
     let _ = std::io::stdout().flush();
 

@@ -29,7 +29,13 @@ pub fn apply(
                 maxmemory(server);
                 Ok(())
             }
-            "port" | "bind" => server.rebind(),
+            // Redis's `updatePort` and `updateBindAddr` errors; the details are in the log.
+            "port" => (server.listeners.rebind(&server.config))
+                .map_err(|_| "Unable to listen on this port. Check server logs.".to_string()),
+            "bind" => server.listeners.rebind(&server.config).map_err(|_| {
+                log!(Warning, "Failed to bind");
+                "Failed to bind to specified addresses.".to_string()
+            }),
             _ => Ok(()),
         };
         result.map_err(|reason| (param, reason))?;

@@ -1,6 +1,6 @@
-//! The server: its shared state ([`Server`]), binding the listening sockets, and the accept loop
-//! that gives every client a thread of its own. (Stage 1: bind to a port; stage 4: concurrent
-//! clients.)
+//! The server: its shared state ([`Server`]), startup, admitting each new connection (from any
+//! listener, see `listeners.rs`) and giving it a thread of its own, and shutdown. (Stage 1:
+//! bind to a port; stage 4: concurrent clients.)
 //!
 //! Thread-per-connection fits Redis: a client keeps one connection for its whole session, so a
 //! fixed pool would serve only as many clients as it has threads. What makes it safe under load:
@@ -12,7 +12,7 @@
 //!   client, 32 kept in reserve), as Redis does.
 
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
@@ -23,11 +23,13 @@ use crate::clients::Clients;
 use crate::config::params::SHUTDOWN_FORCE;
 use crate::config::{self, Config};
 use crate::keyspace::{Changes, Keyspace, Writer};
+use crate::listeners::Listeners;
 use crate::log;
 use crate::memory::Memory;
 use crate::persistence::{self, Persistence, SaveOnExit};
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
+use crate::stream::{Address, Stream};
 use crate::switches::DebugSwitches;
 use crate::watch::Watches;
 use crate::{REDIS_VERSION, VERSION, clock, connection, cron, notify, random, sys};
@@ -75,6 +77,8 @@ pub struct Server {
     pub watches: Watches,
     /// Used memory as the cron thread samples it, for `maxmemory`.
     pub memory: Memory,
+    /// The TCP and Unix sockets clients connect to.
+    pub listeners: Listeners,
 }
 
 /// The signals that ask the server to shut down.
@@ -96,13 +100,11 @@ impl TerminationSignal {
 /// A bound server, ready to serve.
 pub struct Listening {
     pub server: Arc<Server>,
-    listeners: Vec<TcpListener>,
 }
 
 impl Server {
-    /// Logs the startup banner, binds every `bind` address on `port` and builds the shared
-    /// state. Binding to port 0 lets the OS pick a free port; the other addresses then use the
-    /// same one, and `CONFIG GET port` reports it.
+    /// Logs the startup banner, binds every `bind` address on `port` and the `unixsocket`
+    /// ([`Listeners::bind`]; port 0 lets the OS pick) and builds the shared state.
     pub fn bind(config: Config) -> io::Result<Listening> {
         log!(Notice, "oO0OoO0OoO0Oo thredis is starting oO0OoO0OoO0Oo");
         log!(
@@ -119,9 +121,8 @@ impl Server {
         }
         adjust_open_files_limit(&config);
         crate::commands::rename_commands(&config.renamed_commands);
-        let listeners = bind_all(&config)?;
-        let port = listeners[0].local_addr()?.port();
-        config.port.store(i64::from(port), Ordering::Relaxed);
+        let listeners = Listeners::bind(&config)?;
+        let port = config::Config::get(&config.port);
         if let Some((host, master_port)) = config::read(&config.replicaof) {
             log!(
                 Warning,
@@ -145,6 +146,7 @@ impl Server {
             pubsub: PubSub::default(),
             watches: Watches::default(),
             memory: Memory::default(),
+            listeners,
             config,
         };
         server.memory.sample();
@@ -154,7 +156,6 @@ impl Server {
         persistence::load_at_startup(&server)?;
         Ok(Listening {
             server: Arc::new(server),
-            listeners,
         })
     }
 
@@ -209,6 +210,7 @@ impl Server {
         log!(Warning, "User requested shutdown...");
         self.keyspace.write(0, clock::now_ms(), |w| {
             if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
+                self.listeners.remove_unix_socket();
                 log!(Warning, "thredis is now ready to exit, bye bye...");
                 std::process::exit(0)
             }
@@ -270,28 +272,21 @@ impl Server {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Reopens the listening sockets after `CONFIG SET port` or `bind`.
-    pub fn rebind(&self) -> Result<(), String> {
-        Err("changing the listening addresses at runtime is not supported yet".into())
-    }
-
     /// Takes a new connection: refuses it past `maxclients` or when protected mode forbids it,
     /// otherwise registers it and gives it a thread.
-    fn admit(self: &Arc<Self>, stream: TcpStream) {
+    pub(crate) fn admit(self: &Arc<Self>, stream: Stream, peer: Address, local: Address) {
         self.stats
             .connections_received
             .fetch_add(1, Ordering::Relaxed);
-        let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
-            return; // The client is already gone.
-        };
         if self.clients.count() >= self.config.maxclients() {
             return self.refuse(stream, MAX_CLIENTS_REACHED, "max number of clients reached");
         }
-        if self.config.protected_mode.load(Ordering::Relaxed) && !is_loopback(peer.ip()) {
+        // A Unix socket client counts as local, as in Redis (`connIsLocal`).
+        if self.config.protected_mode.load(Ordering::Relaxed) && !peer.is_local() {
             return self.refuse(stream, PROTECTED_MODE_DENIED, "protected mode");
         }
         // Replies go out as soon as they are written, as Redis sets TCP_NODELAY on clients.
-        let _ = stream.set_nodelay(true);
+        let _ = stream.set_nodelay();
         let info = self.clients.register(stream, peer, local);
         let id = info.id;
         let server = Arc::clone(self);
@@ -307,11 +302,12 @@ impl Server {
                 connection::serve(&server, info);
             });
         if let Err(error) = spawned {
-            log!(
-                Warning,
-                "Error creating a thread for client {peer}: {error}"
-            );
             if let Some(info) = self.clients.get(id) {
+                log!(
+                    Warning,
+                    "Error creating a thread for client {}: {error}",
+                    info.addr()
+                );
                 let _ = (&info.stream).write_all(MAX_CLIENTS_REACHED);
             }
             self.clients.unregister(id);
@@ -322,14 +318,14 @@ impl Server {
     }
 
     /// Writes a final error line to a client that will not be served, and closes it.
-    fn refuse(&self, mut stream: TcpStream, message: &[u8], reason: &str) {
+    fn refuse(&self, stream: Stream, message: &[u8], reason: &str) {
         self.stats
             .rejected_connections
             .fetch_add(1, Ordering::Relaxed);
         log!(Verbose, "Refusing a client: {reason}");
         // The line fits in any socket buffer; the timeout only guards against the impossible.
         let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-        let _ = stream.write_all(message);
+        let _ = (&stream).write_all(message);
     }
 }
 
@@ -353,97 +349,36 @@ impl Drop for Unregister<'_> {
 }
 
 impl Listening {
+    /// The TCP addresses listened on (in `bind`'s order until a rebind).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
-        self.listeners
-            .iter()
-            .filter_map(|l| l.local_addr().ok())
-            .collect()
+        self.server.listeners.tcp_addrs()
     }
 
-    /// Starts the background thread and serves clients until the process exits.
+    /// The Unix socket's path, if `unixsocket` is set.
+    pub fn unix_socket(&self) -> Option<&str> {
+        self.server.listeners.unix_path()
+    }
+
+    /// Starts the background threads and the accept threads, then serves clients until the
+    /// process exits. The calling thread only waits: a rebind may close any listener.
     pub fn run(self) -> io::Result<()> {
         cron::start(Arc::clone(&self.server))?;
         persistence::start(Arc::clone(&self.server))?;
-        log!(Notice, "Ready to accept connections");
-        let mut listeners = self.listeners.into_iter();
-        let first = listeners
-            .next()
-            .expect("bind_all returns at least one listener");
-        for listener in listeners {
-            let server = Arc::clone(&self.server);
-            thread::Builder::new()
-                .name("accept".into())
-                .spawn(move || accept_loop(&server, listener))?;
+        let listeners = &self.server.listeners;
+        if !listeners.tcp_addrs().is_empty() {
+            log!(Notice, "Ready to accept connections");
         }
-        accept_loop(&self.server, first);
-        Ok(())
-    }
-}
-
-fn accept_loop(server: &Arc<Server>, listener: TcpListener) {
-    for stream in listener.incoming() {
-        match stream {
-            Ok(stream) => server.admit(stream),
-            Err(error) => {
-                log!(Warning, "Accepting client connection: {error}");
-                // Out of file descriptors: accepting again at once would spin. Wait for clients
-                // to leave.
-                thread::sleep(Duration::from_millis(10));
-            }
+        if let Some(path) = listeners.unix_path() {
+            log!(
+                Notice,
+                "The server is now ready to accept connections at {path}"
+            );
+        }
+        listeners.serve(&self.server)?;
+        loop {
+            thread::park();
         }
     }
-}
-
-/// Binds each address of `bind`. An address written `-addr` is optional: failing to bind it is
-/// not fatal (Redis's default `127.0.0.1 -::1` works on hosts without IPv6).
-fn bind_all(config: &Config) -> io::Result<Vec<TcpListener>> {
-    let mut port = config::Config::get(&config.port) as u16;
-    let mut listeners = Vec::new();
-    for address in config::read(&config.bind) {
-        let (optional, host) = match address.strip_prefix('-') {
-            Some(host) => (true, host.to_string()),
-            None => (false, address.clone()),
-        };
-        // Redis's wildcards: every IPv4 address, every IPv6 address.
-        let host = match host.as_str() {
-            "*" => "0.0.0.0".to_string(),
-            "::*" => "::".to_string(),
-            _ => host,
-        };
-        let target = match host.parse::<IpAddr>() {
-            Ok(ip) => SocketAddr::new(ip, port),
-            Err(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("Invalid bind address '{host}'"),
-                ));
-            }
-        };
-        match TcpListener::bind(target) {
-            Ok(listener) => {
-                port = listener.local_addr()?.port();
-                listeners.push(listener);
-            }
-            Err(error) if optional => log!(
-                Verbose,
-                "Optional bind address {target} unavailable: {error}"
-            ),
-            Err(error) => {
-                log!(
-                    Warning,
-                    "Warning: Could not create server TCP listening socket {target}: {error}"
-                );
-                return Err(error);
-            }
-        }
-    }
-    if listeners.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            "Failed listening on any bind address",
-        ));
-    }
-    Ok(listeners)
 }
 
 /// Raises the open-file limit to fit `maxclients`, or lowers `maxclients` to fit the limit,
@@ -487,7 +422,3 @@ pub(crate) fn adjust_open_files_limit(config: &Config) {
     }
 }
 
-/// Redis's `islocalClient`: exactly 127.0.0.1 or ::1 (127.0.0.2 is not local to it).
-fn is_loopback(ip: IpAddr) -> bool {
-    ip == IpAddr::V4(Ipv4Addr::LOCALHOST) || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
-}

@@ -1,8 +1,9 @@
 //! The few operating-system calls std does not offer, declared straight from the C library that
 //! every Rust program on Unix already links: blocking and waiting for termination signals, the
 //! open-file limit, a read and a write that never block (`recv`, `send` with `MSG_DONTWAIT`),
-//! and waiting on a socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`).
-//! This is the only module with `unsafe`; each block says why it is sound.
+//! waiting on a socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`), and
+//! TCP listening sockets made the way Redis makes them (`IPV6_V6ONLY`, the `tcp-backlog`; see
+//! `listeners.rs`). This is the only module with `unsafe`; each block says why it is sound.
 //!
 //! Signals (DESIGN.md §7): `block_termination_signals` runs in `main` before any other thread
 //! exists, so every thread inherits a mask with SIGTERM and SIGINT blocked; one thread then takes
@@ -23,6 +24,16 @@ mod consts {
     pub const MSG_NOSIGNAL: super::c_int = 0x4000;
     /// The peer shut down its side of the connection (Linux only).
     pub const POLLRDHUP: i16 = 0x2000;
+    pub const AF_INET6: super::c_int = 10;
+    pub const SOCK_STREAM: super::c_int = 1;
+    /// Linux takes close-on-exec as a socket type flag, atomically.
+    pub const SOCK_CLOEXEC: super::c_int = 0o2000000;
+    pub const SOL_SOCKET: super::c_int = 1;
+    pub const SO_REUSEADDR: super::c_int = 2;
+    pub const IPV6_V6ONLY: super::c_int = 26;
+    /// The errors Redis's `listenToPort` skips: the address family or protocol is missing on
+    /// this host (ENOPROTOOPT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPFNOSUPPORT, EAFNOSUPPORT).
+    pub const UNSUPPORTED: [i32; 5] = [92, 93, 94, 96, 97];
 }
 
 #[cfg(target_os = "macos")]
@@ -36,11 +47,21 @@ mod consts {
     pub const MSG_NOSIGNAL: super::c_int = 0;
     /// Darwin has no `POLLRDHUP`: a peer's close is seen only as `POLLHUP`.
     pub const POLLRDHUP: i16 = 0;
+    pub const AF_INET6: super::c_int = 30;
+    pub const SOCK_STREAM: super::c_int = 1;
+    /// Darwin has no `SOCK_CLOEXEC`: close-on-exec is set with `ioctl(FIOCLEX)` after.
+    pub const SOCK_CLOEXEC: super::c_int = 0;
+    pub const SOL_SOCKET: super::c_int = 0xffff;
+    pub const SO_REUSEADDR: super::c_int = 4;
+    pub const IPV6_V6ONLY: super::c_int = 27;
+    pub const UNSUPPORTED: [i32; 5] = [42, 43, 44, 46, 47];
 }
 
 use consts::*;
 
 pub const SIGINT: c_int = 2;
+const AF_INET: c_int = 2;
+const IPPROTO_IPV6: c_int = 41;
 pub const SIGTERM: c_int = 15;
 
 /// `poll` events: data to read; the peer closed its side; hang-up; error.
@@ -75,6 +96,19 @@ unsafe extern "C" {
     fn recv(socket: c_int, buffer: *mut c_void, length: usize, flags: c_int) -> isize;
     fn send(socket: c_int, buffer: *const c_void, length: usize, flags: c_int) -> isize;
     fn poll(fds: *mut PollFd, count: u64, timeout_ms: c_int) -> c_int;
+    fn socket(domain: c_int, kind: c_int, protocol: c_int) -> c_int;
+    fn setsockopt(
+        socket: c_int,
+        level: c_int,
+        name: c_int,
+        value: *const c_void,
+        length: u32,
+    ) -> c_int;
+    fn bind(socket: c_int, address: *const c_void, length: u32) -> c_int;
+    fn listen(socket: c_int, backlog: c_int) -> c_int;
+    fn shutdown(socket: c_int, how: c_int) -> c_int;
+    #[cfg(target_os = "macos")]
+    fn ioctl(fd: c_int, request: std::ffi::c_ulong, ...) -> c_int;
     #[cfg(target_os = "linux")]
     fn eventfd(initial: std::ffi::c_uint, flags: c_int) -> c_int;
 }
@@ -239,4 +273,160 @@ pub fn new_eventfd() -> io::Result<std::os::fd::OwnedFd> {
     }
     // SAFETY: `fd` was just returned by eventfd, is open, and is owned by nobody else.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
+
+/// Which call failed while making a listening socket, and why: Redis's `anet` error text,
+/// `bind: Address already in use`.
+#[derive(Debug)]
+pub struct SocketError {
+    pub call: &'static str,
+    pub error: io::Error,
+}
+
+impl SocketError {
+    /// The address family or protocol does not exist on this host (IPv6 disabled): Redis
+    /// skips such a bind address even when it is not optional.
+    pub fn is_unsupported(&self) -> bool {
+        self.error
+            .raw_os_error()
+            .is_some_and(|code| UNSUPPORTED.contains(&code))
+    }
+}
+
+impl std::fmt::Display for SocketError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.call, os_error_text(&self.error))
+    }
+}
+
+/// The C `struct sockaddr_in6` and `sockaddr_in` share their first two bytes: on Linux a 16-bit
+/// family; on Darwin a length byte, then the family.
+fn family_field(family: c_int, length: usize) -> [u8; 2] {
+    if cfg!(target_os = "macos") {
+        [length as u8, family as u8]
+    } else {
+        (family as u16).to_ne_bytes()
+    }
+}
+
+#[repr(C)]
+struct SockAddrIn {
+    family: [u8; 2],
+    port: [u8; 2],
+    addr: [u8; 4],
+    zero: [u8; 8],
+}
+
+#[repr(C)]
+struct SockAddrIn6 {
+    family: [u8; 2],
+    port: [u8; 2],
+    flowinfo: u32,
+    addr: [u8; 16],
+    scope_id: u32,
+}
+
+/// A listening TCP socket on `address`, made as Redis's `_anetTcpServer` makes it:
+/// `SO_REUSEADDR`, `IPV6_V6ONLY` on IPv6 (so `*` and `::*` can share a port), and the
+/// `tcp-backlog`. std offers none of the last two before `bind`.
+pub fn tcp_listener(
+    address: std::net::SocketAddr,
+    backlog: i32,
+) -> Result<std::net::TcpListener, SocketError> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let failed = |call| SocketError {
+        call,
+        error: io::Error::last_os_error(),
+    };
+    let family = match address {
+        std::net::SocketAddr::V4(_) => AF_INET,
+        std::net::SocketAddr::V6(_) => AF_INET6,
+    };
+    // SAFETY: socket takes no pointers; it returns a new descriptor or -1.
+    let fd = unsafe { socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(failed("socket"));
+    }
+    // SAFETY: `fd` was just returned by socket, is open, and is owned by nobody else; from here
+    // on `owned` closes it on every path.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    #[cfg(target_os = "macos")]
+    {
+        const FIOCLEX: std::ffi::c_ulong = 0x2000_6601;
+        // SAFETY: FIOCLEX takes no argument; `fd` is open.
+        unsafe { ioctl(fd, FIOCLEX) };
+    }
+    let yes: c_int = 1;
+    let set_flag = |level, name| {
+        // SAFETY: the pointer and length describe `yes`, a c_int that outlives the call.
+        unsafe {
+            setsockopt(
+                fd,
+                level,
+                name,
+                (&yes as *const c_int).cast(),
+                size_of::<c_int>() as u32,
+            )
+        }
+    };
+    if set_flag(SOL_SOCKET, SO_REUSEADDR) != 0 {
+        return Err(failed("setsockopt SO_REUSEADDR"));
+    }
+    if family == AF_INET6 && set_flag(IPPROTO_IPV6, IPV6_V6ONLY) != 0 {
+        return Err(failed("setsockopt"));
+    }
+    let bound = match address {
+        std::net::SocketAddr::V4(v4) => {
+            let raw = SockAddrIn {
+                family: family_field(AF_INET, size_of::<SockAddrIn>()),
+                port: v4.port().to_be_bytes(),
+                addr: v4.ip().octets(),
+                zero: [0; 8],
+            };
+            // SAFETY: the pointer and length describe `raw`, a sockaddr_in alive for the call.
+            unsafe {
+                bind(
+                    fd,
+                    (&raw as *const SockAddrIn).cast(),
+                    size_of_val(&raw) as u32,
+                )
+            }
+        }
+        std::net::SocketAddr::V6(v6) => {
+            let raw = SockAddrIn6 {
+                family: family_field(AF_INET6, size_of::<SockAddrIn6>()),
+                port: v6.port().to_be_bytes(),
+                flowinfo: v6.flowinfo(),
+                addr: v6.ip().octets(),
+                scope_id: v6.scope_id(),
+            };
+            // SAFETY: the pointer and length describe `raw`, a sockaddr_in6 alive for the call.
+            unsafe {
+                bind(
+                    fd,
+                    (&raw as *const SockAddrIn6).cast(),
+                    size_of_val(&raw) as u32,
+                )
+            }
+        }
+    };
+    if bound != 0 {
+        return Err(failed("bind"));
+    }
+    // SAFETY: listen takes no pointers; `fd` is an open, bound socket.
+    if unsafe { listen(fd, backlog) } != 0 {
+        return Err(failed("listen"));
+    }
+    Ok(std::net::TcpListener::from(owned))
+}
+
+/// Shuts a listening socket down, so that a thread blocked in `accept` on it returns (Linux;
+/// elsewhere the caller also connects to it once).
+pub fn shutdown_listener(socket: &impl AsRawFd) {
+    const SHUT_RDWR: c_int = 2;
+    // SAFETY: shutdown takes no pointers; the descriptor belongs to a socket the caller holds
+    // open. A failure (not connected, on some systems) changes nothing.
+    unsafe {
+        shutdown(socket.as_raw_fd(), SHUT_RDWR);
+    }
 }

@@ -247,7 +247,9 @@ mod tests {
         let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (stream, addr) = listener.accept().unwrap();
         let local = stream.local_addr().unwrap();
-        (clients.register(stream, addr, local), peer)
+        use crate::stream::{Address, Stream};
+        let info = clients.register(Stream::Tcp(stream), Address::Ip(addr), Address::Ip(local));
+        (info, peer)
     }
 
     fn set(keyspace: &Keyspace, db: usize, key: &[u8], ttl: Ttl) {

@@ -678,9 +678,7 @@ pub static PARAMS: &[Param] = &[
     number("replica-announce-port", 0, 0, 65535, Kept)
         .alias("slave-announce-port")
         .no_effect(REPLICATION),
-    number("tcp-backlog", 511, 0, INT_MAX, Kept)
-        .immutable()
-        .no_effect("the standard library listens with its own backlog (128)"),
+    number("tcp-backlog", 511, 0, INT_MAX, Field(|c| &c.tcp_backlog)).immutable(),
     number("cluster-port", 0, 0, 65535, Kept)
         .immutable()
         .no_effect(CLUSTER),

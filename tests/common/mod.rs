@@ -32,6 +32,9 @@ pub struct TestServer {
     scratch: Option<ScratchDir>,
 }
 
+/// The Unix socket's file name in a server's directory (see [`TestServer::with_unix_socket`]).
+pub const UNIX_SOCKET: &str = "thredis.sock";
+
 /// A server's arguments for the AOF on with `appendfsync always` and no RDB save points.
 pub const AOF_ALWAYS: [&str; 6] = [
     "--appendonly",
@@ -88,6 +91,24 @@ impl TestServer {
         let mut server = TestServer::in_dir(&scratch, args);
         server.scratch = Some(scratch);
         server
+    }
+
+    /// Starts the server listening on a Unix socket too, at [`TestServer::unix_socket`] in its
+    /// scratch directory, with extra options as [`TestServer::with_args`] takes them.
+    pub fn with_unix_socket(args: &[&str]) -> TestServer {
+        let scratch = scratch_dir("unix");
+        let path = scratch.join(UNIX_SOCKET);
+        let path = path.to_str().expect("a UTF-8 temporary directory");
+        let mut options = vec!["--unixsocket", path];
+        options.extend_from_slice(args);
+        let mut server = TestServer::in_dir(&scratch, &options);
+        server.scratch = Some(scratch);
+        server
+    }
+
+    /// Where [`TestServer::with_unix_socket`] puts the server's Unix socket.
+    pub fn unix_socket(&self) -> PathBuf {
+        self.dir.join(UNIX_SOCKET)
     }
 
     /// Starts the server in `dir`, which outlives it: for tests that restart a server on the
