@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::clock;
 use crate::commands;
 use crate::doorbell::Doorbell;
+use crate::protocol::Request;
 use crate::stream::{Address, Stream};
 
 /// What a client has told us about itself (`CLIENT SETNAME`, `CLIENT SETINFO`).
@@ -198,8 +199,14 @@ impl ClientInfo {
     }
 
     /// One line of `CLIENT LIST` / `CLIENT INFO`, fields in Redis 7's order. Buffer sizes live in
-    /// the connection thread's private memory and are not shared, so they read 0.
-    pub fn describe(&self, now_ms: i64) -> String {
+    /// the connection thread's private memory and are not shared, so they read 0, except for
+    /// the client asking: `running` is its command, which Redis's query buffer (`qbuf`, as sent)
+    /// and argument vector (`argv-mem`, the arguments' bytes) still hold while it runs.
+    pub fn describe(&self, now_ms: i64, running: Option<&Request>) -> String {
+        let (qbuf, argv_mem) = running.map_or((0, 0), |request| {
+            let argv_mem: usize = request.iter().map(<[u8]>::len).sum();
+            (request_size(request), argv_mem)
+        });
         let names = self.names();
         let mut flags = String::new();
         if self.is_blocked() {
@@ -223,8 +230,8 @@ impl ClientInfo {
             id => commands::all_commands()[id - 1].full_name().into_owned(),
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf=0 qbuf-free=0 \
-             argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf={qbuf} qbuf-free=0 \
+             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
              lib-name={} lib-ver={}",
             self.id,
             self.addr(),
@@ -242,6 +249,16 @@ impl ClientInfo {
             String::from_utf8_lossy(&names.lib_ver),
         )
     }
+}
+
+/// The bytes of `request` as a client sends it: a RESP array of bulk strings.
+fn request_size(request: &Request) -> usize {
+    let header = |n: usize| 3 + n.to_string().len();
+    header(request.len())
+        + request
+            .iter()
+            .map(|arg| header(arg.len()) + arg.len() + 2)
+            .sum::<usize>()
 }
 
 #[derive(Default)]

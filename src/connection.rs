@@ -342,7 +342,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
                     Verbose,
                     "Protocol error ({}) from client: {}",
                     error.reason(),
-                    info.describe(clock::now_ms())
+                    info.describe(clock::now_ms(), None)
                 );
                 let socket = reader.get_mut().get_mut();
                 Reply::new(&mut socket.out, session.resp3).error(&message);
@@ -353,7 +353,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
                 log!(
                     Warning,
                     "Closing client that reached max query buffer length: {}",
-                    info.describe(clock::now_ms())
+                    info.describe(clock::now_ms(), None)
                 );
                 return;
             }

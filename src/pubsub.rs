@@ -479,7 +479,7 @@ impl Subscriber {
             log!(
                 Warning,
                 "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                self.info.describe(now_ms)
+                self.info.describe(now_ms, None)
             );
             self.info.kill();
             return;

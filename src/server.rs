@@ -421,4 +421,3 @@ pub(crate) fn adjust_open_files_limit(config: &Config) {
         );
     }
 }
-

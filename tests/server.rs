@@ -290,6 +290,18 @@ fn client_list_shows_every_connection() {
     let list = a.cmd(&["CLIENT", "LIST"]);
     assert_eq!(list.matches("id=").count(), 2, "{list}");
     assert!(list.contains(" db=3 "), "{list}");
+    // The caller's line counts its own command as Redis's query buffer holds it: the 26 bytes
+    // of `*2 $6 client $4 list`, 10 of them arguments; the other client has nothing pending.
+    assert_eq!(
+        list.matches(" qbuf=26 qbuf-free=0 argv-mem=10 ").count(),
+        1,
+        "{list}"
+    );
+    assert_eq!(
+        list.matches(" qbuf=0 qbuf-free=0 argv-mem=0 ").count(),
+        1,
+        "{list}"
+    );
     let id = a
         .cmd(&["CLIENT", "ID"])
         .trim_start_matches(':')

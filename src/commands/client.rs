@@ -104,7 +104,8 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
     };
     let mut text = String::new();
     for client in selected {
-        text.push_str(&client.describe(ctx.now_ms));
+        let running = (client.id == ctx.session.info.id).then_some(args);
+        text.push_str(&client.describe(ctx.now_ms, running));
         text.push('\n');
     }
     ctx.reply.verbatim(text.as_bytes());
@@ -112,8 +113,8 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
 }
 
 /// `CLIENT INFO`: this connection's line of CLIENT LIST.
-pub fn info(ctx: &mut Ctx, _: &Args) -> CommandResult {
-    let line = format!("{}\n", ctx.session.info.describe(ctx.now_ms));
+pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let line = format!("{}\n", ctx.session.info.describe(ctx.now_ms, Some(args)));
     ctx.reply.verbatim(line.as_bytes());
     Ok(())
 }
