@@ -28,7 +28,7 @@ use crate::persistence::{self, Persistence, SaveOnExit};
 use crate::pubsub::PubSub;
 use crate::stats::Stats;
 use crate::watch::Watches;
-use crate::{REDIS_VERSION, VERSION, clock, connection, cron, notify, sys};
+use crate::{clock, connection, cron, notify, process, sys};
 
 /// Stack size of a connection thread. The request parser is not recursive and handlers keep
 /// little on the stack; 256 KiB leaves a wide margin, and only the pages actually touched cost
@@ -76,23 +76,13 @@ pub struct Listening {
 }
 
 impl Server {
-    /// Logs the startup banner, binds every `bind` address on `port` and builds the shared
-    /// state. Binding to port 0 lets the OS pick a free port; the other addresses then use the
-    /// same one, and `CONFIG GET port` reports it.
+    /// Redis's `initServer`: binds every `bind` address on `port` and builds the shared state,
+    /// empty ([`Listening::load`] loads the data). Binding to port 0 lets the OS pick a free
+    /// port; the other addresses then use the same one, and `CONFIG GET port` reports it.
     pub fn bind(config: Config) -> io::Result<Listening> {
-        log!(Notice, "oO0OoO0OoO0Oo thredis is starting oO0OoO0OoO0Oo");
-        log!(
-            Notice,
-            "thredis version={VERSION} (Redis {REDIS_VERSION} compatible), bits=64, pid={}, just started",
-            std::process::id()
-        );
-        match &config.config_file {
-            Some(path) => log!(Notice, "Configuration loaded from {}", path.display()),
-            None => log!(
-                Warning,
-                "Warning: no config file specified, using the default config."
-            ),
-        }
+        log::set_role(b'M');
+        // What std's `Instant` reads on Unix, the clock Redis names this way.
+        log!(Notice, "monotonic clock: POSIX clock_gettime");
         adjust_open_files_limit(&config);
         crate::commands::rename_commands(&config.renamed_commands);
         let listeners = bind_all(&config)?;
@@ -122,10 +112,6 @@ impl Server {
             config,
         };
         server.memory.sample();
-        log!(Notice, "Running mode=standalone, port={port}.");
-        log!(Notice, "Server initialized");
-        // Before the first client is accepted: nobody may see the dataset half loaded.
-        persistence::load_at_startup(&server)?;
         Ok(Listening {
             server: Arc::new(server),
             listeners,
@@ -181,8 +167,10 @@ impl Server {
     /// was not given); the reason is in the log.
     pub fn shutdown(&self, save: SaveOnExit, force: bool) {
         log!(Warning, "User requested shutdown...");
+        process::tell_systemd("STOPPING=1\n");
         self.keyspace.write(0, clock::now_ms(), |w| {
             if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
+                process::remove_pidfile(&self.config);
                 log!(Warning, "thredis is now ready to exit, bye bye...");
                 std::process::exit(0)
             }
@@ -272,6 +260,19 @@ impl Drop for Unregister<'_> {
 }
 
 impl Listening {
+    /// The port every listener is bound to.
+    pub fn port(&self) -> u16 {
+        Config::get(&self.server.config.port) as u16
+    }
+
+    /// Loads the data from disk (the append-only file or the RDB file), with Redis's
+    /// `Server initialized` first. Before the first client is accepted: nobody may see the
+    /// dataset half loaded.
+    pub fn load(&self) -> io::Result<()> {
+        log!(Warning, "Server initialized");
+        persistence::load_at_startup(&self.server)
+    }
+
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.listeners
             .iter()
@@ -284,6 +285,7 @@ impl Listening {
         cron::start(Arc::clone(&self.server))?;
         persistence::start(Arc::clone(&self.server))?;
         log!(Notice, "Ready to accept connections");
+        process::ready();
         let mut listeners = self.listeners.into_iter();
         let first = listeners
             .next()
