@@ -259,6 +259,12 @@ struct Daemon {
 impl Daemon {
     /// The pid in the pid file, once it is written: digits and a newline.
     fn pid(&mut self) -> u32 {
+        self.try_pid()
+            .unwrap_or_else(|| panic!("no pid in {:?}", self.pidfile))
+    }
+
+    /// Like [`Daemon::pid`]; `None` if no pid file appears (the daemon failed to start).
+    fn try_pid(&mut self) -> Option<u32> {
         let mut pid = None;
         wait_until(STARTUP, || {
             pid = std::fs::read_to_string(&self.pidfile)
@@ -267,7 +273,7 @@ impl Daemon {
             pid.is_some()
         });
         self.pid = pid;
-        pid.unwrap_or_else(|| panic!("no pid in {:?}", self.pidfile))
+        pid
     }
 }
 
@@ -377,7 +383,10 @@ fn a_daemon_without_a_logfile_logs_nowhere_and_still_serves() {
             .unwrap()
             .port();
         let mut daemon = start_daemon(&dir, &["--port", &port.to_string()]);
-        let pid = daemon.pid();
+        // No pid file: the port was taken before the daemon bound it.
+        let Some(pid) = daemon.try_pid() else {
+            continue;
+        };
         if wait_until(STARTUP, || answers_as(port, pid)) {
             assert_eq!(Raw::connect(port).cmd(&["PING"]), "+PONG\r\n");
             return;
@@ -564,4 +573,40 @@ fn startup_and_shutdown_lines_have_redis_roles_and_levels() {
         );
         assert_eq!(seen, wanted, "{message:?}:\n{redis}\n{thredis}");
     }
+}
+
+/// The state letter of process `pid` (`T` when stopped), from /proc (Linux).
+fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (name) S ...`: the name may hold spaces, so the state follows the last ')'.
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn supervised_upstart_stops_itself_until_resumed() {
+    let dir = scratch_dir("upstart");
+    let server = launch(
+        &dir,
+        &["--port", "0", "--supervised", "upstart"],
+        &[("UPSTART_JOB", "thredis")],
+    );
+    let pid = server.child.id();
+    assert!(
+        wait_until(STARTUP, || process_state(pid) == Some('T')),
+        "stopped for upstart: {:?} {}",
+        process_state(pid),
+        server.stdout()
+    );
+    assert!(
+        server.printed("* supervised by upstart, will stop to signal readiness.\n"),
+        "{}",
+        server.stdout()
+    );
+    let resumed = Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(resumed.success());
+    assert_eq!(Raw::connect(server.port()).cmd(&["PING"]), "+PONG\r\n");
 }
