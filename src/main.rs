@@ -1,4 +1,5 @@
-//! `thredis [config-file] [--name value ...]`: parse the configuration, bind, serve.
+//! `thredis [config-file] [--name value ...]`: Redis's startup sequence (configuration, supervision,
+//! daemonizing, the startup lines, binding, the pid file and logo, loading the data), then serve.
 
 use std::io::Write;
 use std::process::ExitCode;
