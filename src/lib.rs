@@ -21,13 +21,18 @@
 //! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`memory`] (used
 //! memory and `maxmemory`), [`blocking`] (clients
 //! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
-//! limits, `poll`), [`persistence`] (RDB snapshots and the append-only file: loaded at startup,
-//! fed by the write path, made durable before replies go out).
+//! limits, `poll`, `fork`), [`persistence`] (RDB snapshots and the append-only file: loaded at
+//! startup, fed by the write path, made durable before replies go out).
+//!
+//! The process: `main.rs` runs Redis's startup sequence; [`process`] (supervision, `daemonize`,
+//! the pid file, systemd notifications), [`banner`] (`--version`, `--help`, the startup lines
+//! and the logo), [`log`] (Redis's log lines, on stdout or in the `logfile`).
 //!
 //! Transactions and messaging: `commands::transactions` (MULTI/EXEC, run under one lock),
 //! [`watch`] (WATCH's registry, fed by the write path), [`pubsub`] (channels and each
 //! subscriber's bounded outbox), [`notify`] (keyspace notifications).
 
+pub mod banner;
 pub mod blocking;
 pub mod clients;
 pub mod clock;
@@ -44,6 +49,7 @@ pub mod memory;
 pub mod notify;
 pub mod number;
 pub mod persistence;
+pub mod process;
 pub mod protocol;
 pub mod pubsub;
 pub mod random;

@@ -1,4 +1,5 @@
-//! `thredis [config-file] [--name value ...]`: parse the configuration, bind, serve.
+//! `thredis [config-file] [--name value ...]`: Redis's startup sequence (configuration, supervision,
+//! daemonizing, the startup lines, binding, the pid file and logo, loading the data), then serve.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -7,28 +8,25 @@ use std::thread;
 
 use thredis::config::file::LoadError;
 use thredis::server::TerminationSignal;
-use thredis::{Config, Server, log, reconfigure, sys};
+use thredis::{Config, Server, banner, log, process, reconfigure, sys};
 
 fn main() -> ExitCode {
     // Before any other thread exists, so that every thread inherits the blocked mask and the
     // signals reach only the thread that waits for them.
     sys::block_termination_signals();
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut argv = std::env::args();
+    let program = argv.next().unwrap_or_else(|| "thredis".into());
+    let args: Vec<String> = argv.collect();
+    // As Redis: only a first argument asks for these; the version exits 0, the usage 1.
     match args.first().map(String::as_str) {
         Some("-v" | "--version") => {
-            println!(
-                "thredis v={} (Redis {} compatible)",
-                thredis::VERSION,
-                thredis::REDIS_VERSION
-            );
+            println!("{}", banner::version_line());
             return ExitCode::SUCCESS;
         }
         Some("-h" | "--help") => {
-            println!(
-                "Usage: thredis [/path/to/redis.conf] [--port 6379] [--dir /path] [--option value ...]"
-            );
-            return ExitCode::SUCCESS;
+            eprintln!("{}", banner::usage());
+            return ExitCode::FAILURE;
         }
         _ => {}
     }
@@ -49,6 +47,19 @@ fn main() -> ExitCode {
         eprintln!("Can't open the log file: {error}");
         return ExitCode::FAILURE;
     }
+
+    // Redis's order: supervision, then the fork, before any thread exists (a forked child
+    // inherits only the thread that forked).
+    let supervised = process::supervise(&config);
+    let background = process::goes_to_background(&config, supervised);
+    if background {
+        if let Err(error) = sys::daemonize() {
+            thredis::log!(Warning, "Can't daemonize: {error}");
+            return ExitCode::FAILURE;
+        }
+    }
+    banner::log_starting(&program, args.is_empty());
+
     let listening = match Server::bind(config) {
         Ok(listening) => listening,
         Err(error) => {
@@ -56,9 +67,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let config = &listening.server.config;
+    process::create_pidfile(config, background);
+    banner::log_logo(config, listening.port());
+    if let Err(error) = listening.load() {
+        eprintln!("Failed to start: {error}");
+        return ExitCode::FAILURE;
+    }
 
-    // The lines on stdout, a contract with the tests: they start the server on port 0 and read
-    // the port from the first one. The Unix socket, if any, comes last.
+    // A contract with the tests, beside the log on stdout: they start the server on port 0 and
+    // read the port from the first of these lines. The Unix socket, if any, comes last.
     for addr in listening.local_addrs() {
         println!("listening on {addr}");
     }

@@ -653,6 +653,7 @@ pub fn prepare_shutdown(
         return Ok(());
     }
     log!(Notice, "Saving the final RDB snapshot before exiting.");
+    crate::process::tell_systemd("STATUS=Saving the final RDB snapshot\n");
     match jobs::save_now(server, databases) {
         Ok(()) => Ok(()),
         Err(SaveFailed) if force => {
@@ -661,6 +662,7 @@ pub fn prepare_shutdown(
         }
         Err(SaveFailed) => {
             log!(Warning, "Error trying to save the DB, can't exit.");
+            crate::process::tell_systemd("STATUS=Error trying to save the DB, can't exit.\n");
             Err(SaveFailed)
         }
     }

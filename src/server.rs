@@ -32,7 +32,7 @@ use crate::stats::Stats;
 use crate::stream::{Address, Stream};
 use crate::switches::DebugSwitches;
 use crate::watch::Watches;
-use crate::{REDIS_VERSION, VERSION, clock, connection, cron, notify, random, sys};
+use crate::{clock, connection, cron, notify, process, random, sys};
 
 /// Stack size of a connection thread. The request parser is not recursive and handlers keep
 /// little on the stack; 256 KiB leaves a wide margin, and only the pages actually touched cost
@@ -103,26 +103,16 @@ pub struct Listening {
 }
 
 impl Server {
-    /// Logs the startup banner, binds every `bind` address on `port` and the `unixsocket`
-    /// ([`Listeners::bind`]; port 0 lets the OS pick) and builds the shared state.
+    /// Redis's `initServer`: binds every `bind` address on `port` and the `unixsocket`
+    /// ([`Listeners::bind`]; port 0 lets the OS pick) and builds the shared state, empty
+    /// ([`Listening::load`] loads the data).
     pub fn bind(config: Config) -> io::Result<Listening> {
-        log!(Notice, "oO0OoO0OoO0Oo thredis is starting oO0OoO0OoO0Oo");
-        log!(
-            Notice,
-            "thredis version={VERSION} (Redis {REDIS_VERSION} compatible), bits=64, pid={}, just started",
-            std::process::id()
-        );
-        match &config.config_file {
-            Some(path) => log!(Notice, "Configuration loaded from {}", path.display()),
-            None => log!(
-                Warning,
-                "Warning: no config file specified, using the default config."
-            ),
-        }
+        log::set_role(b'M');
+        // What std's `Instant` reads on Unix, the clock Redis names this way.
+        log!(Notice, "monotonic clock: POSIX clock_gettime");
         adjust_open_files_limit(&config);
         crate::commands::rename_commands(&config.renamed_commands);
         let listeners = Listeners::bind(&config)?;
-        let port = config::Config::get(&config.port);
         if let Some((host, master_port)) = config::read(&config.replicaof) {
             log!(
                 Warning,
@@ -150,10 +140,6 @@ impl Server {
             config,
         };
         server.memory.sample();
-        log!(Notice, "Running mode=standalone, port={port}.");
-        log!(Notice, "Server initialized");
-        // Before the first client is accepted: nobody may see the dataset half loaded.
-        persistence::load_at_startup(&server)?;
         Ok(Listening {
             server: Arc::new(server),
         })
@@ -208,9 +194,11 @@ impl Server {
     /// was not given); the reason is in the log.
     pub fn shutdown(&self, save: SaveOnExit, force: bool) {
         log!(Warning, "User requested shutdown...");
+        process::tell_systemd("STOPPING=1\n");
         self.keyspace.write(0, clock::now_ms(), |w| {
             if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
                 self.listeners.remove_unix_socket();
+                process::remove_pidfile(&self.config);
                 log!(Warning, "thredis is now ready to exit, bye bye...");
                 std::process::exit(0)
             }
@@ -229,11 +217,14 @@ impl Server {
     pub fn schedule_shutdown(&self, signal: TerminationSignal) {
         let mut pending = self.pending_shutdown();
         if pending.is_some() && signal == TerminationSignal::Interrupt {
-            log!(Warning, "You insist... exiting now.");
+            log::write_from_signal_handler("You insist... exiting now.");
             self.persistence.jobs.abort_all(self); // Their temporary files go with them.
             std::process::exit(1);
         }
-        log!(Warning, "Received {} scheduling shutdown...", signal.name());
+        log::write_from_signal_handler(&format!(
+            "Received {} scheduling shutdown...",
+            signal.name()
+        ));
         *pending = Some(signal);
     }
 
@@ -349,6 +340,19 @@ impl Drop for Unregister<'_> {
 }
 
 impl Listening {
+    /// The port every listener is bound to.
+    pub fn port(&self) -> u16 {
+        Config::get(&self.server.config.port) as u16
+    }
+
+    /// Loads the data from disk (the append-only file or the RDB file), with Redis's
+    /// `Server initialized` first. Before the first client is accepted: nobody may see the
+    /// dataset half loaded.
+    pub fn load(&self) -> io::Result<()> {
+        log!(Warning, "Server initialized");
+        persistence::load_at_startup(&self.server)
+    }
+
     /// The TCP addresses listened on (in `bind`'s order until a rebind).
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.server.listeners.tcp_addrs()
@@ -374,6 +378,7 @@ impl Listening {
                 "The server is now ready to accept connections at {path}"
             );
         }
+        process::ready();
         listeners.serve(&self.server)?;
         loop {
             thread::park();

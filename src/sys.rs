@@ -3,7 +3,8 @@
 //! open-file limit, a read and a write that never block (`recv`, `send` with `MSG_DONTWAIT`),
 //! waiting on a socket and an event counter at once (`poll`, `eventfd`: see `doorbell.rs`), and
 //! TCP listening sockets made the way Redis makes them (`IPV6_V6ONLY`, the `tcp-backlog`; see
-//! `listeners.rs`). This is the only module with `unsafe`; each block says why it is sound.
+//! `listeners.rs`), and leaving the terminal as a daemon (`fork`, `setsid`, `dup2`) or stopping
+//! for upstart (`raise`). This is the only module with `unsafe`; each block says why it is sound.
 //!
 //! Signals (DESIGN.md §7): `block_termination_signals` runs in `main` before any other thread
 //! exists, so every thread inherits a mask with SIGTERM and SIGINT blocked; one thread then takes
@@ -34,6 +35,7 @@ mod consts {
     /// The errors Redis's `listenToPort` skips: the address family or protocol is missing on
     /// this host (ENOPROTOOPT, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPFNOSUPPORT, EAFNOSUPPORT).
     pub const UNSUPPORTED: [i32; 5] = [92, 93, 94, 96, 97];
+    pub const SIGSTOP: super::c_int = 19;
 }
 
 #[cfg(target_os = "macos")]
@@ -55,6 +57,7 @@ mod consts {
     pub const SO_REUSEADDR: super::c_int = 4;
     pub const IPV6_V6ONLY: super::c_int = 27;
     pub const UNSUPPORTED: [i32; 5] = [42, 43, 44, 46, 47];
+    pub const SIGSTOP: super::c_int = 17;
 }
 
 use consts::*;
@@ -111,6 +114,10 @@ unsafe extern "C" {
     fn ioctl(fd: c_int, request: std::ffi::c_ulong, ...) -> c_int;
     #[cfg(target_os = "linux")]
     fn eventfd(initial: std::ffi::c_uint, flags: c_int) -> c_int;
+    fn fork() -> c_int;
+    fn setsid() -> c_int;
+    fn dup2(from: c_int, to: c_int) -> c_int;
+    fn raise(signal: c_int) -> c_int;
 }
 
 fn termination_signals() -> SigSet {
@@ -428,5 +435,60 @@ pub fn shutdown_listener(socket: &impl AsRawFd) {
     // open. A failure (not connected, on some systems) changes nothing.
     unsafe {
         shutdown(socket.as_raw_fd(), SHUT_RDWR);
+    }
+}
+
+/// Redis's `daemonize()`: forks; the parent exits with status 0 at once; the child, which
+/// returns, leads a new session (no controlling terminal) with stdin, stdout and stderr on
+/// /dev/null. Refuses (an error, nothing done) once a second thread exists: a forked child
+/// inherits only the calling thread, and the locks the others held would stay locked forever.
+pub fn daemonize() -> io::Result<()> {
+    if other_threads_exist() {
+        return Err(io::Error::other(
+            "daemonize must run before any thread starts",
+        ));
+    }
+    // What stdout holds would otherwise be written twice, by the parent and by the child.
+    let _ = io::Write::flush(&mut io::stdout());
+    // SAFETY: fork takes no arguments. The process has one thread (checked above), so the child
+    // is a complete copy and may go on running any Rust code.
+    let pid = unsafe { fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid > 0 {
+        std::process::exit(0);
+    }
+    // SAFETY: setsid takes no arguments; it fails only if the caller leads a process group,
+    // which a freshly forked child never does.
+    unsafe {
+        setsid();
+    }
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    for standard in 0..=2 {
+        // SAFETY: dup2 takes two descriptor numbers: `null` is open for this whole loop, and
+        // 0, 1 and 2 are always valid targets (replaced whether open or not).
+        if unsafe { dup2(null.as_raw_fd(), standard) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Whether the process has a thread besides the caller's (Linux counts them in
+/// /proc/self/task; elsewhere, or without /proc, the caller's word is taken).
+fn other_threads_exist() -> bool {
+    std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| tasks.count() > 1)
+}
+
+/// Stops the process with SIGSTOP until someone sends SIGCONT: how a program run by upstart
+/// with `expect stop` says it is ready.
+pub fn stop_self() {
+    // SAFETY: raise takes a signal number only; SIGSTOP cannot be caught, so no handler runs.
+    unsafe {
+        raise(SIGSTOP);
     }
 }

@@ -142,14 +142,13 @@ fn maxclients_is_clamped_to_the_open_file_limit_as_redis_does() {
         .spawn()
         .unwrap();
     let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-    let port: u16 = line.trim().rsplit_once(':').unwrap().1.parse().unwrap();
+    let log = std::sync::Mutex::new(String::new());
+    let port = common::read_port(&mut stdout, &log);
     let reply = Raw::connect(port).cmd(&["CONFIG", "GET", "maxclients"]);
     let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
+    let _ = child.wait();
     assert_eq!(reply, "*2\r\n$10\r\nmaxclients\r\n$2\r\n68\r\n");
-    let log = String::from_utf8_lossy(&output.stderr);
+    let log = log.into_inner().unwrap();
     assert!(
         log.contains("maxclients has been reduced to 68 to compensate for low ulimit"),
         "{log}"

@@ -3,7 +3,8 @@
 //! `wait_until` for anything that takes time.
 //!
 //! `TestServer::start()` runs the binary Cargo built for this test run with `--port 0`, reads the
-//! `listening on 127.0.0.1:<port>` line it prints on stdout, and kills it when dropped. Port 0
+//! `listening on 127.0.0.1:<port>` line it prints on stdout (among its log lines, which go there
+//! too, as Redis's do), and kills it when dropped. Port 0
 //! means two tests never fight over a port, so they run in parallel. Each server runs in a
 //! scratch directory of its own (removed when it is dropped), so the files it saves (`dump.rdb`
 //! on SHUTDOWN, an AOF directory) never meet another test's or land in the source tree.
@@ -123,31 +124,16 @@ impl TestServer {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the thredis binary starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("thredis prints its address");
-        let port = line
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.rsplit_once(':'))
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .1
-            .parse()
-            .expect("a port number");
-        // Keep draining both pipes, so a full pipe can never block the server.
-        thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        // Both pipes are drained into the log for the server's whole life, so a full pipe can
+        // never block it.
         let log = Arc::new(Mutex::new(String::new()));
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
-        let sink = Arc::clone(&log);
-        thread::spawn(move || {
-            let mut line = String::new();
-            while stderr.read_line(&mut line).is_ok_and(|n| n > 0) {
-                sink.lock().unwrap().push_str(&line);
-                line.clear();
-            }
-        });
+        collect_lines(
+            BufReader::new(child.stderr.take().expect("stderr is piped")),
+            &log,
+        );
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let port = read_port(&mut stdout, &log);
+        collect_lines(stdout, &log);
         TestServer {
             child,
             port,
@@ -225,15 +211,47 @@ fn on_port_zero<'a>(args: &[&'a str]) -> Vec<&'a str> {
     all
 }
 
+/// Reads the server's stdout up to its first `listening on <addr>:<port>` line and returns the
+/// port; the lines before it (the start of the log) go into `log`. Panics, showing them, if the
+/// server ends its output without listening.
+pub fn read_port(stdout: &mut impl BufRead, log: &Mutex<String>) -> u16 {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = stdout
+            .read_line(&mut line)
+            .expect("reads the server's stdout");
+        let log = &mut *log.lock().unwrap();
+        assert!(read > 0, "the server stopped before listening:\n{log}");
+        if let Some(addr) = line.trim_end().strip_prefix("listening on ") {
+            let (_, port) = addr.rsplit_once(':').expect("an address with a port");
+            return port.parse().expect("a port number");
+        }
+        log.push_str(&line);
+    }
+}
+
+/// Appends every line `reader` yields to `log`, from a thread of its own, until it ends.
+pub fn collect_lines(mut reader: impl BufRead + Send + 'static, log: &Arc<Mutex<String>>) {
+    let sink = Arc::clone(log);
+    thread::spawn(move || {
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            sink.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+}
+
 /// Runs the thredis binary in `dir` with `args`, for servers that must refuse to start: the exit
 /// code it ended with on its own within 10 seconds (`None` if it had to be killed: it started),
-/// and everything it logged.
+/// and everything it printed (stdout, where the log goes, then stderr).
 pub fn run_to_exit(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin!("thredis"))
         .args(on_port_zero(args))
         .current_dir(dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the thredis binary runs");
@@ -248,7 +266,9 @@ pub fn run_to_exit(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     }
     let _ = child.kill();
     let output = child.wait_with_output().expect("the output");
-    (code, String::from_utf8_lossy(&output.stderr).into_owned())
+    let mut printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    printed.push_str(&String::from_utf8_lossy(&output.stderr));
+    (code, printed)
 }
 impl Drop for TestServer {
     fn drop(&mut self) {

@@ -1,0 +1,185 @@
+//! The process around the server, as Redis's `main()` manages it: supervision by systemd or
+//! upstart (`supervised`), running in the background (`daemonize`), the `pidfile`, and the
+//! notifications a systemd service sends about its state.
+//!
+//! Order matters, and `main.rs` keeps Redis's: [`supervise`] and `sys::daemonize` run right after
+//! the configuration is read and before any thread starts (a fork copies only the calling
+//! thread); [`create_pidfile`] runs once the server is set up; [`ready`] once it accepts
+//! connections; [`remove_pidfile`] at shutdown.
+
+use std::os::unix::net::UnixDatagram;
+use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
+
+use crate::config::{self, Config};
+use crate::{log, sys};
+
+/// Where Redis writes its pid when it daemonizes and no `pidfile` is set.
+pub const DEFAULT_PIDFILE: &str = "/var/run/redis.pid";
+
+/// The values of `supervised` (see `config::params::SUPERVISED`).
+const SUPERVISED_UPSTART: i64 = 1;
+const SUPERVISED_SYSTEMD: i64 = 2;
+const SUPERVISED_AUTO: i64 = 3;
+
+/// The supervision mode in force: the configured one, or what `auto` detected (Redis's
+/// `server.supervised_mode`). Set once, by [`supervise`].
+static MODE: OnceLock<i64> = OnceLock::new();
+
+/// Redis's `redisIsSupervised`: resolves `supervised auto` from the environment (`UPSTART_JOB`,
+/// then `NOTIFY_SOCKET`) and sets up the supervision asked for. Whether it succeeded; a
+/// supervised server does not daemonize, its supervisor keeps it in the foreground.
+pub fn supervise(config: &Config) -> bool {
+    let mut mode = Config::get(&config.supervised);
+    if mode == SUPERVISED_AUTO {
+        if std::env::var_os("UPSTART_JOB").is_some() {
+            log!(Verbose, "Upstart supervision detected.");
+            mode = SUPERVISED_UPSTART;
+        } else if std::env::var_os("NOTIFY_SOCKET").is_some() {
+            log!(Verbose, "Systemd supervision detected.");
+            mode = SUPERVISED_SYSTEMD;
+        }
+    }
+    let supervised = match mode {
+        SUPERVISED_UPSTART => supervised_by_upstart(),
+        SUPERVISED_SYSTEMD => supervised_by_systemd(),
+        _ => false,
+    };
+    // Only a supervision that worked replaces the configured mode.
+    let _ = MODE.set(if supervised {
+        mode
+    } else {
+        Config::get(&config.supervised)
+    });
+    supervised
+}
+
+/// Upstart's `expect stop`: the job is ready when the process stops itself.
+fn supervised_by_upstart() -> bool {
+    if std::env::var_os("UPSTART_JOB").is_none() {
+        log!(
+            Warning,
+            "upstart supervision requested, but UPSTART_JOB not found!"
+        );
+        return false;
+    }
+    log!(
+        Notice,
+        "supervised by upstart, will stop to signal readiness."
+    );
+    sys::stop_self();
+    // Redis also unsets UPSTART_JOB, for the children it forks; thredis starts no processes.
+    true
+}
+
+fn supervised_by_systemd() -> bool {
+    if !notify_systemd("STATUS=thredis is loading...\n") {
+        return false;
+    }
+    log!(
+        Notice,
+        "Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit."
+    );
+    true
+}
+
+/// Whether the process is to detach (`daemonize yes` and no supervisor), as Redis decides.
+pub fn goes_to_background(config: &Config, supervised: bool) -> bool {
+    config.daemonize.load(Ordering::Relaxed) && !supervised
+}
+
+/// Redis's `createPidFile`: with `pidfile` set, or in the background (then at
+/// [`DEFAULT_PIDFILE`] unless `pidfile` says otherwise, which `CONFIG GET pidfile` then
+/// reports), writes the pid and a newline.
+pub fn create_pidfile(config: &Config, background: bool) {
+    let path = match config.pidfile() {
+        Some(path) => path,
+        None if background => {
+            config::write(&config.pidfile, DEFAULT_PIDFILE.to_string());
+            DEFAULT_PIDFILE.to_string()
+        }
+        None => return,
+    };
+    // Best effort, as in Redis: a server that cannot write its pid file still serves. (Redis
+    // 7.0.15 says nothing; this is the warning later versions log.)
+    if let Err(error) = std::fs::write(&path, format!("{}\n", std::process::id())) {
+        log!(
+            Warning,
+            "Failed to write PID file: {}",
+            sys::os_error_text(&error)
+        );
+    }
+}
+
+/// At shutdown, as Redis's `prepareForShutdown`: removes the pid file of a daemon or of a
+/// server given a `pidfile`.
+pub fn remove_pidfile(config: &Config) {
+    let pidfile = config.pidfile();
+    if config.daemonize.load(Ordering::Relaxed) || pidfile.is_some() {
+        log!(Notice, "Removing the pid file.");
+        if let Some(path) = pidfile {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Under systemd, says the server accepts connections (after Redis's `Ready to accept
+/// connections` line).
+pub fn ready() {
+    if supervised_by(SUPERVISED_SYSTEMD) {
+        notify_systemd("STATUS=Ready to accept connections\n");
+        notify_systemd("READY=1\n");
+    }
+}
+
+/// Under systemd, sends `message` (`STOPPING=1\n`, `STATUS=...\n`): for the shutdown path.
+pub fn tell_systemd(message: &str) {
+    if supervised_by(SUPERVISED_SYSTEMD) {
+        notify_systemd(message);
+    }
+}
+
+fn supervised_by(mode: i64) -> bool {
+    MODE.get() == Some(&mode)
+}
+
+/// Redis's `redisCommunicateSystemd`, systemd's `sd_notify` protocol without libsystemd: one
+/// datagram to the Unix socket `NOTIFY_SOCKET` names (a path, or `@name` for Linux's abstract
+/// namespace). Whether it was sent; failures are logged in Redis's words (sd_notify's result is
+/// 0 without the variable, a negative errno otherwise).
+fn notify_systemd(message: &str) -> bool {
+    let Some(target) = std::env::var_os("NOTIFY_SOCKET") else {
+        log!(
+            Warning,
+            "systemd supervision error: NOTIFY_SOCKET not found!"
+        );
+        return false;
+    };
+    match send_datagram(&target.to_string_lossy(), message.as_bytes()) {
+        Ok(()) => true,
+        Err(error) => {
+            let errno = error.raw_os_error().unwrap_or(22); // EINVAL, sd_notify's for a bad address
+            log!(Warning, "systemd supervision error: sd_notify: {}", -errno);
+            false
+        }
+    }
+}
+
+fn send_datagram(target: &str, message: &[u8]) -> std::io::Result<()> {
+    let socket = UnixDatagram::unbound()?;
+    match target.strip_prefix('@') {
+        #[cfg(target_os = "linux")]
+        Some(name) => {
+            use std::os::linux::net::SocketAddrExt;
+            let address = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+            socket.send_to_addr(message, &address)?;
+        }
+        #[cfg(not(target_os = "linux"))]
+        Some(_) => return Err(std::io::Error::from_raw_os_error(22)),
+        None if target.starts_with('/') => {
+            socket.send_to(message, target)?;
+        }
+        None => return Err(std::io::Error::from_raw_os_error(22)),
+    }
+    Ok(())
+}
