@@ -91,10 +91,17 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
     let start_us = ctx.now_us;
     call(ctx, resolved, start_us, |ctx| {
         match resolved.command.handler {
-            Handler::Plain(run) => run(ctx, request),
+            Handler::Plain(run) => {
+                let result = run(ctx, request);
+                ctx.expire_keys_read();
+                result
+            }
             Handler::Read(run) => {
                 let databases = ctx.server.keyspace.read();
-                run(ctx, request, &databases)
+                let result = run(ctx, request, &databases);
+                drop(databases);
+                ctx.expire_keys_read();
+                result
             }
             Handler::Write(run) => {
                 let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);

@@ -371,6 +371,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
             now_us,
             may_block: true,
             held: None,
+            expired_reads: Default::default(),
         };
         commands::execute(&mut ctx, &request);
         socket.durable_to = server.persistence.aof.end();

@@ -34,7 +34,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 pub use bytes::Bytes;
 pub use changes::{Changes, Event, EventClass, Record, Switches, Tracking};
-pub use db::{Db, SHARDS, ShardEntries, SnapshotHook, Ttl};
+pub use db::{Db, Expired, SHARDS, ShardEntries, SnapshotHook, Ttl};
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;

@@ -891,6 +891,47 @@ fn an_expired_database_disappears_from_info_keyspace() {
 }
 
 #[test]
+fn reading_an_expired_key_removes_it_as_redis_does() {
+    let server = TestServer::with_args(&[
+        "--enable-debug-command",
+        "yes",
+        "--notify-keyspace-events",
+        "Ex",
+    ]);
+    let mut client = server.raw();
+    let mut events = server.raw();
+    events.cmd(&["SUBSCRIBE", "__keyevent@0__:expired"]);
+    assert_eq!(client.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), "+OK\r\n");
+    // One deadline for all three; reading `probe` tells when it passed (and removes it).
+    let at = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis()
+        + 100)
+        .to_string();
+    for key in ["probe", "a", "b"] {
+        client.cmd(&["SET", key, "1", "PXAT", &at]);
+    }
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["PTTL", "probe"])
+        == ":-2\r\n"));
+    assert_eq!(client.cmd(&["DBSIZE"]), ":2\r\n", "still stored, unread");
+    assert_eq!(client.cmd(&["MGET", "a", "b"]), "*2\r\n$-1\r\n$-1\r\n");
+    assert_eq!(client.cmd(&["DBSIZE"]), ":0\r\n", "the reads removed them");
+    let stats = client.cmd(&["INFO", "stats"]);
+    assert!(stats.contains("expired_keys:3\r\n"), "{stats}");
+    for key in ["probe", "a", "b"] {
+        assert_eq!(
+            events.reply_text(),
+            format!(
+                "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n${}\r\n{key}\r\n",
+                key.len()
+            )
+        );
+    }
+}
+
+#[test]
 fn debug_set_active_expire_0_stops_active_expiry() {
     let server = TestServer::with_args(&["--enable-debug-command", "yes"]);
     let mut client = server.raw();

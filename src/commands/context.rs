@@ -2,6 +2,7 @@
 //! being built, the command's clock, and inside `EXEC` the databases the transaction holds. Also
 //! the key lookups that count hits and misses and record accesses, as Redis's `lookupKey*` do.
 
+use std::cell::RefCell;
 use std::ops::Deref;
 use std::sync::RwLockReadGuard;
 
@@ -28,6 +29,10 @@ pub struct Ctx<'a> {
     /// A `Plain` handler that looks at the data (INFO, DEBUG OBJECT) must read these through
     /// [`Ctx::databases`]: locking again from the same thread would deadlock.
     pub held: Option<&'a Databases>,
+    /// Keys a read found expired but still stored. A reader holds the shared lock and cannot
+    /// remove them; [`Ctx::expire_keys_read`] does once it is released, as Redis's lookups delete
+    /// an expired key on access.
+    pub expired_reads: RefCell<Vec<Vec<u8>>>,
 }
 
 /// The databases as a `Plain` handler reads them: under a shared lock taken for the purpose, or
@@ -73,9 +78,28 @@ impl Ctx<'_> {
 
     /// [`Ctx::inspect_key`] without the `keymiss` event (`OBJECT`, Redis's `LOOKUP_NONOTIFY`).
     pub fn inspect_key_quietly<'d>(&self, db: &'d Db, key: &[u8]) -> Option<&'d Entry> {
-        let entry = db.get(key, self.now_ms);
+        let entry = db.lookup(key, self.now_ms);
+        // Inside EXEC the transaction's lock is held to its end: the key stays until then.
+        if entry.is_err() && self.held.is_none() {
+            self.expired_reads.borrow_mut().push(key.to_vec());
+        }
+        let entry = entry.ok().flatten();
         self.server.stats.record_lookup(entry.is_some());
         entry
+    }
+
+    /// Removes the keys reads found expired, if they still are, through the write path: each
+    /// is a `DEL` in the journal and an `expired` event, as a key the cron thread reclaims.
+    /// Called once the read lock is released.
+    pub fn expire_keys_read(&mut self) {
+        let keys = std::mem::take(self.expired_reads.get_mut());
+        if keys.is_empty() {
+            return;
+        }
+        let db = self.session.db;
+        self.server.write(db, self.now_ms, |w| {
+            keys.iter().for_each(|key| w.expire_now(db, key))
+        });
     }
 
     /// Parses a database index argument (`SELECT`, `MOVE`, `COPY ... DB`) as Redis reads it: a
@@ -129,6 +153,7 @@ impl Ctx<'_> {
             now_us: self.now_us,
             may_block: self.may_block,
             held: Some(databases),
+            expired_reads: RefCell::default(),
         }
     }
 }

@@ -39,6 +39,10 @@ const SHARD_BITS: u32 = 10;
 /// How many maps one database is split into.
 pub const SHARDS: usize = 1 << SHARD_BITS;
 
+/// A key that is stored but whose time to live has passed (see [`Db::lookup`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expired;
+
 struct Shard {
     entries: HashMap<Bytes, Entry, KeyHashBuilder>,
     /// When keys expire, in Unix milliseconds. Only keys with a TTL appear here.
@@ -282,12 +286,22 @@ impl Db {
     /// The entry under `key`, unless it is missing or expired. Never deletes anything, so it
     /// works under the shared lock (as Redis's `expireIfNeeded` on a replica).
     pub fn get(&self, key: &[u8], now_ms: i64) -> Option<&Entry> {
-        let shard = self.shard(key)?;
-        let entry = shard.entries.get(key)?;
+        self.lookup(key, now_ms).ok().flatten()
+    }
+
+    /// [`Db::get`], telling a key that is missing (`Ok(None)`) from one that is stored but
+    /// expired (`Err(Expired)`), which a reader then has removed, in one hash lookup.
+    pub fn lookup(&self, key: &[u8], now_ms: i64) -> Result<Option<&Entry>, Expired> {
+        let Some(shard) = self.shard(key) else {
+            return Ok(None);
+        };
+        let Some(entry) = shard.entries.get(key) else {
+            return Ok(None);
+        };
         if shard.is_expired(key, now_ms) {
-            None
+            Err(Expired)
         } else {
-            Some(entry)
+            Ok(Some(entry))
         }
     }
 

@@ -343,6 +343,7 @@ impl<'a> Replayer<'a> {
             now_us,
             may_block: false,
             held: None,
+            expired_reads: Default::default(),
         };
         let _ = commands::replay(&mut ctx, request, w);
         self.out.clear();
