@@ -372,6 +372,58 @@ fn daemonize_detaches_writes_the_pidfile_and_shutdown_removes_it() {
 }
 
 #[test]
+#[ignore = "needs the redis-server package: starts from its /etc/redis/redis.conf, as root"]
+fn the_debian_package_config_starts_a_daemon_with_only_the_port_changed() {
+    let dir = scratch_dir("debian");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let packaged = std::fs::read_to_string("/etc/redis/redis.conf").expect("the package's file");
+    assert!(packaged.contains("\nport 6379\n") && packaged.contains("\ndaemonize yes\n"));
+    let config = packaged.replace("\nport 6379\n", &format!("\nport {port}\n"));
+    std::fs::write(dir.join("redis.conf"), config).expect("written");
+    // systemd makes the pid file's directory (RuntimeDirectory=redis); a container has none.
+    std::fs::create_dir_all("/run/redis").expect("/run/redis");
+    let logfile = Path::new("/var/log/redis/redis-server.log");
+    let mut daemon = Daemon {
+        pidfile: PathBuf::from("/run/redis/redis-server.pid"),
+        pid: None,
+    };
+    let mut launched = launch(&dir, &["redis.conf"], &[]);
+    let mut status = None;
+    wait_until(STARTUP, || {
+        status = launched.child.try_wait().expect("waits");
+        status.is_some()
+    });
+    assert!(
+        status.is_some_and(|status| status.success()),
+        "the launcher detaches and exits 0: {status:?} {}",
+        launched.stderr()
+    );
+    let pid = daemon.pid();
+    assert!(
+        wait_until(STARTUP, || answers_as(port, pid)),
+        "the daemon serves on {port}"
+    );
+    let log = std::fs::read_to_string(logfile).expect("the package's log file");
+    assert!(
+        log.contains(&format!("{pid}:M ")) && log.contains("Ready to accept connections"),
+        "the daemon logs to the package's logfile"
+    );
+    let mut client = Raw::connect(port);
+    assert_eq!(
+        client.cmd(&["CONFIG", "GET", "dir"]),
+        "*2\r\n$3\r\ndir\r\n$14\r\n/var/lib/redis\r\n"
+    );
+    client.send(&common::resp(&["SHUTDOWN", "NOSAVE"]));
+    assert!(
+        wait_until(STARTUP, || !daemon.pidfile.exists()),
+        "the pid file is removed at shutdown"
+    );
+}
+
+#[test]
 fn a_daemon_without_a_logfile_logs_nowhere_and_still_serves() {
     let dir = scratch_dir("daemon-quiet");
     // The port must be known in advance (the log goes to /dev/null): borrow one from the OS.
