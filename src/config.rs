@@ -123,6 +123,7 @@ pub struct Config {
     pub shutdown_on_sigterm: AtomicI64,
     pub enable_debug_command: AtomicI64,
     pub enable_protected_configs: AtomicI64,
+    pub oom_score_adj: AtomicI64,
     pub oom_score_adj_values: RwLock<[i64; 3]>,
     pub latency_percentiles: RwLock<Vec<f64>>,
     // ---- data
@@ -201,6 +202,7 @@ impl Default for Config {
             shutdown_on_sigterm: Default::default(),
             enable_debug_command: Default::default(),
             enable_protected_configs: Default::default(),
+            oom_score_adj: AtomicI64::new(0),
             oom_score_adj_values: RwLock::new(special::DEFAULT_OOM_SCORE_ADJ_VALUES),
             latency_percentiles: RwLock::new(special::DEFAULT_PERCENTILES.to_vec()),
             databases: Default::default(),

@@ -69,6 +69,8 @@ fn main() -> ExitCode {
     };
     let config = &listening.server.config;
     process::create_pidfile(config, background);
+    // A failure is logged and the server goes on, as Redis does at startup.
+    let _ = process::set_oom_score_adj(config);
     banner::log_logo(config, listening.port());
     if let Err(error) = listening.load() {
         eprintln!("Failed to start: {error}");

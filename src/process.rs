@@ -1,6 +1,7 @@
 //! The process around the server, as Redis's `main()` manages it: supervision by systemd or
-//! upstart (`supervised`), running in the background (`daemonize`), the `pidfile`, and the
-//! notifications a systemd service sends about its state.
+//! upstart (`supervised`), running in the background (`daemonize`), the `pidfile`, the
+//! notifications a systemd service sends about its state, and the score the kernel's
+//! out-of-memory killer gives it (`oom-score-adj`).
 //!
 //! Order matters, and `main.rs` keeps Redis's: [`supervise`] and `sys::daemonize` run right after
 //! the configuration is read and before any thread starts (a fork copies only the calling
@@ -8,8 +9,8 @@
 //! connections; [`remove_pidfile`] at shutdown.
 
 use std::os::unix::net::UnixDatagram;
-use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::config::{self, Config};
 use crate::{log, sys};
@@ -183,3 +184,64 @@ fn send_datagram(target: &str, message: &[u8]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// The kernel's knob for this process's out-of-memory score (Linux).
+const OOM_SCORE_ADJ: &str = "/proc/self/oom_score_adj";
+
+/// `oom_score_adj` as it was before thredis first changed it, while `oom-score-adj` is on
+/// (Redis's `oom_score_adj_base`): what `relative` adds to, and what `no` puts back.
+static OOM_BASE: Mutex<Option<i64>> = Mutex::new(None);
+
+/// Redis's `setOOMScoreAdj` for the main process (a master: the first of
+/// `oom-score-adj-values`): with `oom-score-adj yes`/`relative` the value is added to the
+/// score the process had, with `absolute` it replaces it, clamped to -1000..1000; with `no`,
+/// a score thredis changed goes back to what it was. The error is for `CONFIG SET`, the reason
+/// is in the log.
+pub fn set_oom_score_adj(config: &Config) -> Result<(), String> {
+    const FAILED: &str = "Failed to set current oom_score_adj. Check server logs.";
+    let mode = config::Config::get(&config.oom_score_adj);
+    let mut base = OOM_BASE.lock().unwrap_or_else(PoisonError::into_inner);
+    let value = match (mode, *base) {
+        (0, None) => return Ok(()),
+        (0, Some(original)) => {
+            *base = None;
+            original
+        }
+        (_, known) => {
+            let original = match known {
+                Some(original) => original,
+                None => {
+                    let text = std::fs::read_to_string(OOM_SCORE_ADJ).map_err(|error| {
+                        log!(
+                            Warning,
+                            "Unable to read oom_score_adj: {}",
+                            sys::os_error_text(&error)
+                        );
+                        FAILED.to_string()
+                    })?;
+                    let original = text.trim().parse().unwrap_or(0);
+                    *base = Some(original);
+                    original
+                }
+            };
+            let configured = config::read(&config.oom_score_adj_values)[0];
+            let relative = if mode == OOM_SCORE_ADJ_ABSOLUTE {
+                0
+            } else {
+                original
+            };
+            (configured + relative).clamp(-1000, 1000)
+        }
+    };
+    std::fs::write(OOM_SCORE_ADJ, format!("{value}\n")).map_err(|error| {
+        log!(
+            Warning,
+            "Unable to write oom_score_adj: {}",
+            sys::os_error_text(&error)
+        );
+        FAILED.to_string()
+    })
+}
+
+/// `oom-score-adj absolute` (see `config::params::OOM_SCORE_ADJ`).
+const OOM_SCORE_ADJ_ABSOLUTE: i64 = 2;

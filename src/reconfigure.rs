@@ -25,6 +25,9 @@ pub fn apply(
                 Ok(())
             }
             "maxclients" => maxclients(server),
+            "oom-score-adj" | "oom-score-adj-values" => {
+                crate::process::set_oom_score_adj(&server.config)
+            }
             "maxmemory" => {
                 maxmemory(server);
                 Ok(())

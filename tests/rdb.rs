@@ -179,6 +179,34 @@ fn bgsave_reports_its_progress_and_updates_lastsave() {
 }
 
 #[test]
+fn flushall_saves_the_empty_dataset_when_save_points_are_set() {
+    let dir = scratch_dir("flushall-save");
+    let server = TestServer::in_dir(&dir, &["--save", "3600 1", "--appendonly", "yes"]);
+    let mut client = server.client();
+    let _: () = query(&mut client, &["SET", "k", "v"]);
+    assert_eq!(info_field(&server, "rdb_changes_since_last_save"), "1");
+    let _: () = query(&mut client, &["FLUSHALL"]);
+    assert_eq!(info_field(&server, "rdb_changes_since_last_save"), "0");
+    assert!(
+        dir.join("dump.rdb").exists(),
+        "saved at once, as Redis does"
+    );
+    // Still journaled: a reload from the AOF does not bring the key back.
+    let _: () = query(&mut client, &["SET", "after", "1"]);
+    drop(server);
+    let server = TestServer::in_dir(&dir, &["--appendonly", "yes"]);
+    let mut client = server.client();
+    assert_eq!(query::<i64>(&mut client, &["EXISTS", "k", "after"]), 1);
+
+    // Without save points nothing is saved, and the flush counts as a change.
+    let server = TestServer::with_args(&["--save", ""]);
+    let mut client = server.client();
+    let _: () = query(&mut client, &["FLUSHALL"]);
+    assert_eq!(info_field(&server, "rdb_changes_since_last_save"), "1");
+    assert!(!server.dir.join("dump.rdb").exists());
+}
+
+#[test]
 fn a_save_point_triggers_a_background_save() {
     let server = TestServer::with_args(&["--save", "1 2"]);
     let mut client = server.client();

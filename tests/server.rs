@@ -765,3 +765,46 @@ fn maxmemory_policy_takes_redis_policies_and_refuses_others() {
         "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction\r\n"
     );
 }
+
+#[test]
+#[cfg(target_os = "linux")]
+fn oom_score_adj_moves_the_process_score_and_puts_it_back() {
+    let server = TestServer::start();
+    let mut raw = server.raw();
+    let score = || {
+        std::fs::read_to_string(format!("/proc/{}/oom_score_adj", server.pid()))
+            .expect("Linux has /proc/<pid>/oom_score_adj")
+            .trim()
+            .parse::<i64>()
+            .expect("a number")
+    };
+    let base = score();
+    let set = |raw: &mut common::Raw, args: &[&str]| {
+        let mut command = vec!["CONFIG", "SET"];
+        command.extend(args);
+        assert_eq!(raw.cmd(&command), "+OK\r\n", "{args:?}");
+    };
+    set(
+        &mut raw,
+        &["oom-score-adj-values", "10 20 30", "oom-score-adj", "yes"],
+    );
+    assert_eq!(
+        score(),
+        (base + 10).min(1000),
+        "relative to the score it had"
+    );
+    set(&mut raw, &["oom-score-adj-values", "15 20 30"]);
+    assert_eq!(score(), (base + 15).min(1000));
+    set(
+        &mut raw,
+        &[
+            "oom-score-adj",
+            "absolute",
+            "oom-score-adj-values",
+            "900 900 900",
+        ],
+    );
+    assert_eq!(score(), 900);
+    set(&mut raw, &["oom-score-adj", "no"]);
+    assert_eq!(score(), base, "back to what it was");
+}

@@ -5,9 +5,10 @@ use std::thread;
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
 use crate::clock;
+use crate::config;
 use crate::keyspace::{Databases, Db, Writer};
 use crate::log;
-use crate::persistence::SaveOnExit;
+use crate::persistence::{self, SaveOnExit};
 
 /// `DBSIZE`: keys in the selected database.
 pub fn dbsize(ctx: &mut Ctx, _: &Args, databases: &Databases) -> CommandResult {
@@ -71,6 +72,18 @@ pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     // Redis counts a flush as at least one change even when there was nothing to remove.
     w.changed(old.iter().map(|db| db.len() as u64).sum::<u64>().max(1));
     release(old, asynchronous);
+    // Redis's `flushAllDataAndResetRDB`: a background save of the old data is pointless now,
+    // and with save points set the empty dataset is saved at once, so nothing counts as
+    // unsaved (`rdb_changes_since_last_save:0`). The flush is still journaled.
+    let server = ctx.server;
+    server.persistence.jobs.abort_bgsave();
+    if !config::read(&server.config.save).is_empty() {
+        let request: Vec<&[u8]> = args.iter().collect();
+        w.propagate(&request);
+        if persistence::jobs::save_now(server, w.databases()).is_ok() {
+            w.clear_dirty();
+        }
+    }
     ctx.reply.ok();
     Ok(())
 }

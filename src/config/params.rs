@@ -601,8 +601,12 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.maxmemory_policy),
     ),
     choice("appendfsync", APPENDFSYNC, 0, Field(|c| &c.appendfsync)),
-    choice("oom-score-adj", OOM_SCORE_ADJ, 0, Kept)
-        .no_effect("thredis leaves its OOM score as the system sets it"),
+    choice(
+        "oom-score-adj",
+        OOM_SCORE_ADJ,
+        0,
+        Field(|c| &c.oom_score_adj),
+    ),
     choice("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0, Kept).no_effect(ACL),
     choice("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, Kept).no_effect(DUMPS),
     choice(
@@ -891,9 +895,7 @@ pub static PARAMS: &[Param] = &[
     special("dir", &special::DIR).flags(Flags::PROTECTED.union(Flags::DENY_LOADING)),
     special("save", &special::SAVE).flags(Flags::MULTI_ARG),
     special("client-output-buffer-limit", &special::OUTPUT_BUFFER_LIMIT).flags(Flags::MULTI_ARG),
-    special("oom-score-adj-values", &special::OOM_SCORE_ADJ_VALUES)
-        .flags(Flags::MULTI_ARG)
-        .no_effect("thredis leaves its OOM score as the system sets it"),
+    special("oom-score-adj-values", &special::OOM_SCORE_ADJ_VALUES).flags(Flags::MULTI_ARG),
     special("notify-keyspace-events", &special::NOTIFY_KEYSPACE_EVENTS),
     special("bind", &special::BIND).flags(Flags::MULTI_ARG),
     special("replicaof", &special::REPLICAOF)

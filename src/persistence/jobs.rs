@@ -193,6 +193,19 @@ impl Jobs {
         }
     }
 
+    /// Stops a background RDB save (Redis's `killRDBChild`): FLUSHALL made the data it writes
+    /// obsolete. The worker sees the abort, removes its temporary file and moves on.
+    pub fn abort_bgsave(&self) {
+        let mut state = self.lock();
+        if let Some(job) = state
+            .background
+            .as_mut()
+            .filter(|job| job.kind == Kind::Bgsave)
+        {
+            job.abort();
+        }
+    }
+
     /// Stops every save and rewrite: SHUTDOWN, whose caller holds the keyspace exclusively.
     pub fn abort_all(&self, server: &Server) {
         let mut state = self.lock();
