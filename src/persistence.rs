@@ -216,12 +216,7 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
     }
     let started = Instant::now();
     let path = PathBuf::from(config::read(&server.config.dbfilename));
-    let options = LoadOptions {
-        now_ms: clock::now_ms(),
-        keep_expired: false,
-        verify_checksum: server.verify_rdb_checksum(),
-        replace_existing: false,
-    };
+    let options = load_options(server, clock::now_ms());
     let loaded = server.keyspace.write(0, options.now_ms, |w| {
         load_file(&path, w.databases(), options)
     });
@@ -615,6 +610,19 @@ impl SaveOnExit {
         } else {
             SaveOnExit::Default
         }
+    }
+}
+
+/// How this server loads an RDB file: with its checksum setting and encoding limits, expired
+/// keys dropped, a key found twice a damaged file. Callers change what their case needs.
+pub fn load_options(server: &Server, now_ms: i64) -> LoadOptions {
+    LoadOptions {
+        now_ms,
+        keep_expired: false,
+        verify_checksum: server.verify_rdb_checksum(),
+        replace_existing: false,
+        hash_limits: server.config.hash_limits(),
+        set_limits: server.config.set_limits(),
     }
 }
 

@@ -207,6 +207,31 @@ fn flushall_saves_the_empty_dataset_when_save_points_are_set() {
 }
 
 #[test]
+fn loaded_collections_take_the_encoding_the_configuration_gives_them() {
+    let dir = scratch_dir("load-encodings");
+    let server = TestServer::in_dir(&dir, &[]);
+    let mut raw = server.raw();
+    raw.cmd(&["HSET", "h", "a", "1", "b", "2", "c", "3"]);
+    raw.cmd(&["SADD", "s", "1", "2", "3"]);
+    assert_eq!(raw.cmd(&["OBJECT", "ENCODING", "h"]), "$8\r\nlistpack\r\n");
+    assert_eq!(raw.cmd(&["OBJECT", "ENCODING", "s"]), "$6\r\nintset\r\n");
+    assert_eq!(raw.cmd(&["SAVE"]), "+OK\r\n");
+    drop(server);
+    // Saved compact; loaded where the limits are lower, they convert, as in Redis.
+    let args = [
+        "--hash-max-ziplist-entries",
+        "2",
+        "--set-max-intset-entries",
+        "2",
+    ];
+    let server = TestServer::in_dir(&dir, &args);
+    let mut raw = server.raw();
+    assert_eq!(raw.cmd(&["OBJECT", "ENCODING", "h"]), "$9\r\nhashtable\r\n");
+    assert_eq!(raw.cmd(&["OBJECT", "ENCODING", "s"]), "$9\r\nhashtable\r\n");
+    assert_eq!(raw.cmd(&["HLEN", "h"]), ":3\r\n");
+}
+
+#[test]
 fn a_save_point_triggers_a_background_save() {
     let server = TestServer::with_args(&["--save", "1 2"]);
     let mut client = server.client();

@@ -258,10 +258,8 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
             persistence::empty_databases(server, databases, ctx.now_ms);
         }
         let options = LoadOptions {
-            now_ms: ctx.now_ms,
-            keep_expired: false,
-            verify_checksum: server.verify_rdb_checksum(),
             replace_existing: merge,
+            ..persistence::load_options(server, ctx.now_ms)
         };
         match load_file(&path, databases, options) {
             Ok(Some(_)) => Ok(()),

@@ -132,7 +132,7 @@ impl Hash {
     }
 }
 
-/// Builds a hash with Redis's default limits (what loading a snapshot uses).
+/// Builds a hash with Redis's default limits (the RDB loader uses the configured ones).
 impl FromIterator<(Bytes, Bytes)> for Hash {
     fn from_iter<I: IntoIterator<Item = (Bytes, Bytes)>>(iter: I) -> Hash {
         let mut hash = Hash::new();

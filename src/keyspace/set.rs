@@ -145,7 +145,7 @@ impl Set {
     }
 }
 
-/// Builds a set with Redis's default limit (what loading a snapshot uses).
+/// Builds a set with Redis's default limit (the RDB loader uses the configured one).
 impl FromIterator<Bytes> for Set {
     fn from_iter<I: IntoIterator<Item = Bytes>>(iter: I) -> Set {
         let mut set = Set::new();

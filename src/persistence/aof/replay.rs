@@ -143,10 +143,8 @@ pub fn replay_file(
             log!(Notice, "Reading RDB base file on AOF loading...");
         }
         let options = LoadOptions {
-            now_ms: clock::now_ms(),
             keep_expired: true,
-            verify_checksum: server.verify_rdb_checksum(),
-            replace_existing: false,
+            ..crate::persistence::load_options(server, clock::now_ms())
         };
         load(&mut reader, w.databases(), options).map_err(ReplayError::Rdb)?;
         if old_style {

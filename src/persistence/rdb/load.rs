@@ -15,7 +15,7 @@ use std::path::Path;
 use super::{
     CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, compact, opcodes, special, types,
 };
-use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value};
+use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value, hash, set};
 use crate::log;
 use crate::number::IntBuf;
 use crate::persistence::{crc64, lzf};
@@ -32,6 +32,11 @@ pub struct LoadOptions {
     pub verify_checksum: bool,
     /// `DEBUG RELOAD MERGE`: a key already present is replaced instead of being fatal.
     pub replace_existing: bool,
+    /// When a loaded hash or set is reported as a compact encoding (`hash-max-listpack-*`,
+    /// `set-max-intset-entries`): by the running configuration, whatever encoding the file
+    /// used, as Redis converts on load.
+    pub hash_limits: hash::Limits,
+    pub set_limits: set::Limits,
 }
 
 /// What a successful load found.
@@ -615,7 +620,10 @@ impl<R: BufRead> Loader<R> {
     /// A set from its members; duplicates mean the file is damaged.
     fn set(&self, members: Vec<Bytes>, duplicate: &'static str) -> Result<Value> {
         let count = members.len();
-        let set: Set = members.into_iter().collect();
+        let mut set = Set::new();
+        for member in &members {
+            set.insert(member, self.options.set_limits);
+        }
         if set.len() != count {
             return Err(self.input.corrupt(duplicate));
         }
@@ -625,7 +633,10 @@ impl<R: BufRead> Loader<R> {
     /// A hash from its pairs; a repeated field means the file is damaged.
     fn hash(&self, pairs: Vec<(Bytes, Bytes)>, duplicate: &'static str) -> Result<Value> {
         let count = pairs.len();
-        let hash: Hash = pairs.into_iter().collect();
+        let mut hash = Hash::new();
+        for (field, value) in &pairs {
+            hash.insert(field, value, self.options.hash_limits);
+        }
         if hash.len() != count {
             return Err(self.input.corrupt(duplicate));
         }
@@ -736,6 +747,8 @@ pub mod tests {
                     keep_expired: false,
                     verify_checksum: true,
                     replace_existing: false,
+                    hash_limits: hash::Limits::default(),
+                    set_limits: set::Limits::default(),
                 },
             )
         })?;
@@ -889,6 +902,8 @@ pub mod tests {
                     keep_expired: true,
                     verify_checksum: false,
                     replace_existing: true,
+                    hash_limits: hash::Limits::default(),
+                    set_limits: set::Limits::default(),
                 };
                 let _ = load(bytes, w.databases(), options);
             });
