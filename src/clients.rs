@@ -37,6 +37,9 @@ pub struct ClientInfo {
     pub local: Address,
     created_ms: i64,
     last_interaction_ms: AtomicI64,
+    /// Bytes of published messages waiting in its outbox (`omem` in CLIENT LIST): what
+    /// `client-output-buffer-limit pubsub` is checked against.
+    pending_output: AtomicUsize,
     db: AtomicUsize,
     resp: AtomicUsize,
     /// `commands::all_commands()` index of the last command, plus one (0: none yet).
@@ -64,6 +67,7 @@ impl ClientInfo {
             local,
             created_ms: now_ms,
             last_interaction_ms: AtomicI64::new(now_ms),
+            pending_output: AtomicUsize::new(0),
             db: AtomicUsize::new(0),
             resp: AtomicUsize::new(2),
             last_command: AtomicUsize::new(0),
@@ -115,6 +119,10 @@ impl ClientInfo {
     }
 
     /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
+    pub fn set_pending_output(&self, bytes: usize) {
+        self.pending_output.store(bytes, Ordering::Relaxed);
+    }
+
     pub fn touch(&self, now_ms: i64) {
         self.last_interaction_ms.store(now_ms, Ordering::Relaxed);
     }
@@ -199,10 +207,11 @@ impl ClientInfo {
     }
 
     /// One line of `CLIENT LIST` / `CLIENT INFO`, fields in Redis 7's order. Buffer sizes live in
-    /// the connection thread's private memory and are not shared, so they read 0, except for
-    /// the client asking: `running` is its command, which Redis's query buffer (`qbuf`, as sent)
+    /// the connection thread's private memory and are not shared, so they read 0, except the
+    /// messages waiting for a subscriber (`omem`) and, for the client asking, `running` is its command, which Redis's query buffer (`qbuf`, as sent)
     /// and argument vector (`argv-mem`, the arguments' bytes) still hold while it runs.
     pub fn describe(&self, now_ms: i64, running: Option<&Request>) -> String {
+        let omem = self.pending_output.load(Ordering::Relaxed);
         let (qbuf, argv_mem) = running.map_or((0, 0), |request| {
             let argv_mem: usize = request.iter().map(<[u8]>::len).sum();
             (request_size(request), argv_mem)
@@ -231,7 +240,7 @@ impl ClientInfo {
         };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf={qbuf} qbuf-free=0 \
-             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} \
+             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem={omem} events=r cmd={} user=default redir=-1 resp={} \
              lib-name={} lib-ver={}",
             self.id,
             self.addr(),

@@ -473,6 +473,7 @@ impl Subscriber {
         outbox.bytes.push(first);
         outbox.bytes.extend_from_slice(&frame.0[1..]);
         let used = outbox.bytes.len();
+        self.info.set_pending_output(used);
         if over_limit(limit, used, &mut outbox.over_soft_limit_since, now_ms) {
             outbox.close();
             drop(outbox);
@@ -537,6 +538,7 @@ impl Subscriber {
             return;
         }
         take(&mut outbox.bytes);
+        self.info.set_pending_output(outbox.bytes.len());
         // A burst must not pin its memory to an idle subscriber.
         if outbox.bytes.capacity() > 64 * 1024 {
             outbox.bytes = Vec::new();

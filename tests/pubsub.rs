@@ -730,3 +730,31 @@ fn the_redis_crates_pubsub_api_works() {
     let pong: String = common::query(&mut listener, &["PING"]);
     assert_eq!(pong, "PONG");
 }
+
+#[test]
+fn client_list_shows_the_messages_waiting_for_a_subscriber_as_omem() {
+    let server = TestServer::start();
+    let mut stalled = server.raw();
+    stalled.cmd(&["SUBSCRIBE", "news"]);
+    let mut publisher = server.raw();
+    let payload = "x".repeat(10_000);
+    // 20 MB: more than the kernel's socket buffers hold, less than the 32 MB hard limit.
+    for _ in 0..2_000 {
+        publisher.cmd(&["PUBLISH", "news", &payload]);
+    }
+    let omem = |publisher: &mut common::Raw| -> u64 {
+        let list = publisher.cmd(&["CLIENT", "LIST"]);
+        list.lines()
+            .find(|line| line.contains(" flags=P "))
+            .and_then(|line| line.split(" omem=").nth(1))
+            .and_then(|rest| rest.split(' ').next()?.parse().ok())
+            .expect("the subscriber's line has omem")
+    };
+    assert!(
+        omem(&mut publisher) > 1_000_000,
+        "messages wait in its outbox"
+    );
+    // Once the subscriber reads them, nothing waits any more.
+    let _ = stalled.replies_until_quiet(Duration::from_millis(500));
+    assert!(wait_until(Duration::from_secs(10), || omem(&mut publisher) == 0));
+}
