@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     // As Redis: only a first argument asks for these; the version exits 0, the usage 1.
     match args.first().map(String::as_str) {
         Some("-v" | "--version") => {
-            println!("{}", banner::version_line());
+            let _ = writeln!(std::io::stdout(), "{}", banner::version_line());
             return ExitCode::SUCCESS;
         }
         Some("-h" | "--help") => {
@@ -78,14 +78,19 @@ fn main() -> ExitCode {
     }
 
     // A contract with the tests, beside the log on stdout: they start the server on port 0 and
-    // read the port from the first of these lines. The Unix socket, if any, comes last.
-    for addr in listening.local_addrs() {
-        println!("listening on {addr}");
+    // read the port from the first of these lines. The Unix socket, if any, comes last. Like
+    // the log, these lines may find stdout closed (a reader that took the first and left): the
+    // server goes on, where `println!` would panic.
+    let mut stdout = std::io::stdout().lock();
+    let addresses = listening
+        .local_addrs()
+        .into_iter()
+        .map(|addr| addr.to_string());
+    for addr in addresses.chain(listening.unix_socket().map(str::to_string)) {
+        let _ = writeln!(stdout, "listening on {addr}");
     }
-    if let Some(path) = listening.unix_socket() {
-        println!("listening on {path}");
-    }
-    let _ = std::io::stdout().flush();
+    let _ = stdout.flush();
+    drop(stdout);
 
     let server = Arc::clone(&listening.server);
     let signals = thread::Builder::new()

@@ -408,9 +408,10 @@ fn rename_command_renames_or_removes_a_command() {
     assert_eq!(raw.cmd(&["DBSIZE"]), ":1\r\n");
 }
 
-/// `CONFIG GET *` of a server started in `dir` from `file`, as sorted name/value pairs.
-fn config_of(binary: &Path, dir: &Path, file: &str, port: u16) -> Vec<(String, String)> {
-    let mut child = Command::new(binary)
+/// Starts `binary` (thredis or redis-server) in `dir` from `file` on `port`, and waits until it
+/// accepts connections. The caller kills it.
+fn start_from(binary: &Path, dir: &Path, file: &str, port: u16) -> std::process::Child {
+    let child = Command::new(binary)
         .args([file, "--port", &port.to_string()])
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -425,6 +426,12 @@ fn config_of(binary: &Path, dir: &Path, file: &str, port: u16) -> Vec<(String, S
         "{} serves on {port}",
         binary.display()
     );
+    child
+}
+
+/// `CONFIG GET *` of a server started in `dir` from `file`, as sorted name/value pairs.
+fn config_of(binary: &Path, dir: &Path, file: &str, port: u16) -> Vec<(String, String)> {
+    let mut child = start_from(binary, dir, file, port);
     let mut client = redis::Client::open(format!("redis://127.0.0.1:{port}"))
         .and_then(|client| client.get_connection())
         .expect("connects");
@@ -495,18 +502,7 @@ fn config_rewrite_writes_the_file_redis_server_writes() {
         let dir = scratch_dir("config-rewrite-interop");
         write(&dir, "redis.conf", &original);
         let port = free_port();
-        let mut child = Command::new(binary)
-            .args(["redis.conf", "--port", &port.to_string()])
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts");
-        assert!(common::wait_until(
-            std::time::Duration::from_secs(10),
-            || { std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() }
-        ));
+        let mut child = start_from(binary, &dir, "redis.conf", port);
         let mut raw = Raw::connect(port);
         let set = [
             "CONFIG",
