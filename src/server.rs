@@ -113,6 +113,12 @@ impl Server {
         adjust_open_files_limit(&config);
         crate::commands::rename_commands(&config.renamed_commands);
         let listeners = Listeners::bind(&config)?;
+        if config::params::find("cluster-enabled").is_some_and(|p| p.get(&config) == "yes") {
+            log!(
+                Warning,
+                "cluster-enabled yes is accepted but cluster mode is not implemented: running standalone"
+            );
+        }
         if let Some((host, master_port)) = config::read(&config.replicaof) {
             log!(
                 Warning,

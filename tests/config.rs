@@ -539,3 +539,21 @@ fn config_rewrite_writes_the_file_redis_server_writes() {
     }
     assert_eq!(files[0], files[1]);
 }
+
+#[test]
+fn a_password_thredis_cannot_enforce_stops_it_and_cluster_mode_runs_standalone() {
+    let dir = scratch_dir("config-refused");
+    let (code, output) = run_to_exit(&dir, &["--requirepass", "secret"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        output.contains(
+            ">>> 'requirepass \"secret\"'\nthredis does not implement authentication yet"
+        ),
+        "{output}"
+    );
+    let server = TestServer::with_args(&["--cluster-enabled", "yes"]);
+    assert!(server.logged(
+        "cluster-enabled yes is accepted but cluster mode is not implemented: running standalone"
+    ));
+    assert_eq!(config_get(&mut server.raw(), "cluster-enabled"), "yes");
+}

@@ -6,9 +6,10 @@
 //! A row whose value lives in a field of [`Config`] is one thredis acts on. A row marked
 //! `no_effect` is accepted, validated and reported back exactly as Redis would, and says why
 //! it changes nothing in thredis (mostly: the feature is Redis Cluster, TLS, jemalloc, or one
-//! not built yet). A few values thredis cannot honour are refused instead of ignored
-//! (`cluster-enabled yes`, a `tls-port`, a `requirepass`), because running without them would
-//! silently give the user less than they asked for.
+//! not built yet). A few values thredis cannot honour are refused instead of ignored (a
+//! `tls-port`, a `requirepass`, an `aclfile`), because running without them would silently
+//! leave open what the user meant to protect. (`cluster-enabled yes` and `replicaof` are
+//! accepted, and the server says at startup that it runs standalone.)
 //!
 //! What a change does to the running server (`CONFIG SET appendonly yes` starts the AOF) is not
 //! here: the table knows no subsystem. See `crate::reconfigure`.
@@ -368,13 +369,6 @@ fn check_activedefrag(on: &bool) -> Result<(), &'static str> {
     }
 }
 
-fn refuse_cluster(on: &bool) -> Result<(), &'static str> {
-    match on {
-        true => Err("thredis does not implement Redis Cluster"),
-        false => Ok(()),
-    }
-}
-
 fn refuse_tls_port(port: &i64) -> Result<(), &'static str> {
     match port {
         0 => Ok(()),
@@ -476,7 +470,6 @@ pub static PARAMS: &[Param] = &[
         .no_effect(SYSLOG),
     boolean("cluster-enabled", false, Kept)
         .immutable()
-        .check_bool(refuse_cluster)
         .no_effect(CLUSTER),
     boolean("appendonly", false, Field(|c| &c.appendonly)).flags(Flags::DENY_LOADING),
     boolean("cluster-allow-reads-when-down", false, Kept).no_effect(CLUSTER),
