@@ -17,7 +17,9 @@
 //!    [`keyspace`]; every write goes through [`keyspace::Keyspace::write`], the one write path.
 //! 6. The handler's reply is encoded by [`protocol::reply`] as RESP2 or RESP3.
 //!
-//! Around them: [`config`] (startup options and `CONFIG`), [`clients`] (who is connected),
+//! Around them: [`config`] (every Redis parameter, the file, `CONFIG`), [`reconfigure`] (what
+//! a `CONFIG SET` does to the running server), [`switches`] (what `DEBUG` turns on and off),
+//! [`clients`] (who is connected),
 //! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`memory`] (used
 //! memory and `maxmemory`), [`blocking`] (clients
 //! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
