@@ -232,6 +232,27 @@ fn loaded_collections_take_the_encoding_the_configuration_gives_them() {
 }
 
 #[test]
+fn rdb_key_save_delay_makes_a_background_save_last() {
+    let server = TestServer::with_args(&["--save", "", "--rdb-key-save-delay", "200000"]);
+    let mut client = server.client();
+    for key in ["a", "b", "c", "d", "e"] {
+        let _: () = query(&mut client, &["SET", key, "v"]);
+    }
+    assert_eq!(
+        query::<String>(&mut client, &["BGSAVE"]),
+        "Background saving started"
+    );
+    // Five keys at 200 ms each: the save lasts a second, and the server serves meanwhile.
+    assert_eq!(info_field(&server, "rdb_bgsave_in_progress"), "1");
+    assert_eq!(query::<String>(&mut client, &["GET", "a"]), "v");
+    assert!(wait_until(Duration::from_secs(10), || info_field(
+        &server,
+        "rdb_bgsave_in_progress"
+    ) == "0"));
+    assert_eq!(info_field(&server, "rdb_last_bgsave_status"), "ok");
+}
+
+#[test]
 fn a_save_point_triggers_a_background_save() {
     let server = TestServer::with_args(&["--save", "1 2"]);
     let mut client = server.client();

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::aof::AofState;
 use super::files::TempFile;
@@ -301,7 +301,11 @@ fn start_bgsave(server: &Server) -> bool {
     rdb.saves.fetch_add(1, Ordering::Relaxed);
     rdb.last_bgsave_try
         .store(clock::now_ms() / 1000, Ordering::Relaxed);
-    let snapshot = Arc::new(Snapshot::start(&server.keyspace.read(), rdb_format(server)));
+    let snapshot = Arc::new(snapshot(
+        server,
+        &server.keyspace.read(),
+        rdb_format(server),
+    ));
     let mut state = jobs.lock();
     match state.background.as_mut() {
         Some(job) if !job.aborted => {
@@ -331,6 +335,14 @@ impl super::snapshot::Sink for Discard {
     fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A snapshot of `databases` to write in `format`, slowed by `rdb-key-save-delay` if set.
+fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot {
+    let mut snapshot = Snapshot::start(databases, format);
+    let delay = config::Config::get(&server.config.rdb_key_save_delay);
+    snapshot.key_delay = Duration::from_micros(u64::try_from(delay).unwrap_or(0));
+    snapshot
 }
 
 fn rdb_format(server: &Server) -> Format {
@@ -419,7 +431,11 @@ pub fn save(server: &Server) -> Result<(), CommandError> {
         state.foreground = Some(job);
     }
     server.persistence.rdb.saves.fetch_add(1, Ordering::Relaxed);
-    let snapshot = Arc::new(Snapshot::start(&server.keyspace.read(), rdb_format(server)));
+    let snapshot = Arc::new(snapshot(
+        server,
+        &server.keyspace.read(),
+        rdb_format(server),
+    ));
     if let Some(job) = jobs.lock().foreground.as_mut() {
         job.snapshot = Some(Arc::clone(&snapshot));
     }
@@ -462,7 +478,7 @@ fn logged_save(outcome: std::io::Result<()>) -> Result<(), SaveFailed> {
 /// A save by a caller that holds the keyspace exclusively (SHUTDOWN, `DEBUG RELOAD`): no
 /// writer can run, so no copy is ever made.
 pub fn save_now(server: &Server, databases: &mut Databases) -> Result<(), SaveFailed> {
-    let snapshot = Snapshot::start(databases, rdb_format(server));
+    let snapshot = snapshot(server, databases, rdb_format(server));
     let temp = temp_rdb();
     let target = PathBuf::from(config::read(&server.config.dbfilename));
     let view: &Databases = databases;
@@ -701,7 +717,7 @@ fn take_snapshot(
         let Some(job) = state.background.as_mut().filter(|job| !job.aborted) else {
             return Err(SaveFailed);
         };
-        let snapshot = Arc::new(Snapshot::start(&databases, base_format(&server.config)));
+        let snapshot = Arc::new(snapshot(server, &databases, base_format(&server.config)));
         job.snapshot = Some(Arc::clone(&snapshot));
         match incr {
             Some(incr) if mode == Mode::Enable => {

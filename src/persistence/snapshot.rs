@@ -142,6 +142,10 @@ pub struct Snapshot {
     /// `rdb_changes_since_last_save` at the snapshot's moment: a successful save subtracts it.
     pub dirty_at_start: u64,
     pub progress: Arc<Progress>,
+    /// `rdb-key-save-delay`: how long the writing waits after each key, a test hook that makes
+    /// a save last. Waited out with no lock held, after each batch (Redis's forked child
+    /// sleeps per key without stopping the server either).
+    pub key_delay: Duration,
 }
 
 impl Snapshot {
@@ -172,6 +176,7 @@ impl Snapshot {
             dbs,
             dirty_at_start: databases.dirty,
             progress,
+            key_delay: Duration::ZERO,
         }
     }
 
@@ -217,6 +222,7 @@ impl Snapshot {
                     return Err(io::Error::other("the save was aborted"));
                 }
                 batch.clear();
+                let keys_before = self.progress.keys_done.load(Ordering::Relaxed);
                 let mut lost = false;
                 with_databases(&mut |databases| {
                     // Under the lock no writer runs: states, copies and the adopted data are
@@ -244,9 +250,25 @@ impl Snapshot {
                     return Err(io::Error::other("a database left the snapshot"));
                 }
                 sink.write(&batch)?;
+                let keys = self.progress.keys_done.load(Ordering::Relaxed) - keys_before;
+                self.wait_after(keys);
             }
         }
         Ok(())
+    }
+
+    /// Waits [`Snapshot::key_delay`] for each of `keys`, in short naps, so an abort still stops
+    /// the save at once.
+    fn wait_after(&self, keys: u64) {
+        let nap = Duration::from_millis(10);
+        let mut left = self
+            .key_delay
+            .saturating_mul(u32::try_from(keys).unwrap_or(u32::MAX));
+        while !left.is_zero() && !self.is_aborted() {
+            let step = left.min(nap);
+            std::thread::sleep(step);
+            left -= step;
+        }
     }
 
     /// Serialises shard `index` of `db` into `out`: the copy a writer made, or the live data.
