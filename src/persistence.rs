@@ -100,10 +100,22 @@ impl Persistence {
     }
 }
 
+/// The AOF annotates seconds (`#TS:`) as `aof-timestamp-enabled` says: at startup and after a
+/// `CONFIG SET`.
+pub fn follow_timestamp_setting(server: &Server) {
+    let on = server.config.aof_timestamp_enabled.load(Ordering::Relaxed);
+    server
+        .persistence
+        .aof
+        .timestamps
+        .store(on, Ordering::Relaxed);
+}
+
 /// Starts what runs beside the clients: the worker for background saves and rewrites, the
 /// AOF's committer (fsyncs for the replies handed to it with `always`), and the AOF thread (each
 /// second: write what nobody waited for, fsync with `everysec`).
 pub fn start(server: Arc<Server>) -> io::Result<()> {
+    follow_timestamp_setting(&server);
     jobs::start_worker(Arc::clone(&server))?;
     let committer = Arc::clone(&server);
     std::thread::Builder::new()
@@ -581,6 +593,11 @@ pub fn write_base(
         file: files::TempFile::create(temp, incremental)?,
         scratch: Vec::new(),
     };
+    // Redis starts a rewritten base with the second it began.
+    if server.config.aof_timestamp_enabled.load(Ordering::Relaxed) {
+        let annotation = format!("#TS:{}\r\n", clock::now_ms() / 1000);
+        sink.file.write(annotation.as_bytes())?;
+    }
     snapshot.write(with_databases, &mut sink)?;
     Ok(sink.file)
 }

@@ -24,6 +24,10 @@ pub fn apply(
                 log::set_level(log_level(&server.config));
                 Ok(())
             }
+            "aof-timestamp-enabled" => {
+                persistence::follow_timestamp_setting(server);
+                Ok(())
+            }
             "maxclients" => maxclients(server),
             "oom-score-adj" | "oom-score-adj-values" => {
                 crate::process::set_oom_score_adj(&server.config)

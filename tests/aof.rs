@@ -749,3 +749,48 @@ fn turning_the_aof_on_inside_a_transaction_schedules_the_first_base() {
     assert_eq!(query::<String>(&mut client, &["GET", "foo"]), "bar");
     assert_eq!(query::<String>(&mut client, &["GET", "after"]), "1");
 }
+
+#[test]
+fn aof_timestamp_enabled_annotates_each_second_and_the_rewritten_base() {
+    let dir = scratch_dir("aof-timestamps");
+    let server = aof_server(&dir, &["--aof-use-rdb-preamble", "no"]);
+    let mut raw = server.raw();
+    assert_eq!(
+        raw.cmd(&["CONFIG", "SET", "aof-timestamp-enabled", "yes"]),
+        "+OK\r\n"
+    );
+    raw.cmd(&["SET", "foo", "bar"]);
+    let aof_dir = dir.join("appendonlydir");
+    let incr = fs::read_to_string(aof_dir.join("appendonly.aof.1.incr.aof")).expect("incr file");
+    assert!(incr.starts_with("#TS:"), "{incr:?}");
+    let second: i64 = incr[4..]
+        .split("\r\n")
+        .next()
+        .unwrap()
+        .parse()
+        .expect("seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((now - second).abs() <= 2, "{second} is now");
+    // One annotation per second, not per command.
+    raw.cmd(&["SET", "foo", "baz"]);
+    let incr = fs::read_to_string(aof_dir.join("appendonly.aof.1.incr.aof")).unwrap();
+    assert!(incr.matches("#TS:").count() <= 2, "{incr:?}");
+
+    assert_eq!(
+        raw.cmd(&["BGREWRITEAOF"]),
+        "+Background append only file rewriting started\r\n"
+    );
+    let base = aof_dir.join("appendonly.aof.2.base.aof");
+    assert!(wait_until(Duration::from_secs(10), || fs::read_to_string(
+        &base
+    )
+    .is_ok_and(|text| text.starts_with("#TS:"))));
+    drop(raw);
+    drop(server);
+    // Redis's loader skips the annotations; so does thredis's.
+    let server = aof_server(&dir, &["--aof-use-rdb-preamble", "no"]);
+    assert_eq!(server.raw().cmd(&["GET", "foo"]), "$3\r\nbaz\r\n");
+}

@@ -444,8 +444,11 @@ pub static PARAMS: &[Param] = &[
         true,
         Field(|c| &c.aof_use_rdb_preamble),
     ),
-    boolean("aof-timestamp-enabled", false, Kept)
-        .no_effect("thredis writes no timestamp annotations (it reads Redis's)"),
+    boolean(
+        "aof-timestamp-enabled",
+        false,
+        Field(|c| &c.aof_timestamp_enabled),
+    ),
     boolean("cluster-replica-no-failover", false, Kept)
         .alias("cluster-slave-no-failover")
         .no_effect(CLUSTER),

@@ -98,6 +98,8 @@ struct Buffer {
     rotations: Vec<Rotation>,
     /// Commands appended since the start (counted for the group commit).
     commands: u64,
+    /// The second of the last `#TS:` annotation (`aof-timestamp-enabled`).
+    annotated_second: i64,
 }
 
 /// The file being written.
@@ -147,6 +149,10 @@ pub struct Aof {
     failing: AtomicBool,
     /// `no-appendfsync-on-rewrite`: a background save is running and fsyncs are skipped.
     pub fsync_paused: AtomicBool,
+    /// `aof-timestamp-enabled`: a `#TS:<unix seconds>` line goes before the first record of
+    /// each new second, as Redis annotates its AOF (its loader and `redis-check-aof
+    /// --truncate-to-timestamp` read them).
+    pub timestamps: AtomicBool,
     /// `DEBUG AOF-FLUSH-SLEEP`: microseconds to wait before each write, so a test can watch
     /// what clients see while the file lags behind (0: none).
     pub flush_sleep_us: AtomicU64,
@@ -187,6 +193,7 @@ impl Aof {
             health: Mutex::default(),
             failing: AtomicBool::new(false),
             fsync_paused: AtomicBool::new(false),
+            timestamps: AtomicBool::new(false),
             flush_sleep_us: AtomicU64::new(0),
             current_size: AtomicU64::new(0),
             base_size: AtomicU64::new(0),
@@ -224,6 +231,15 @@ impl Aof {
             return;
         }
         let mut buffer = lock(&self.buffer);
+        if self.timestamps.load(Ordering::Relaxed) {
+            let second = crate::clock::now_ms() / 1000;
+            if second > buffer.annotated_second {
+                buffer.annotated_second = second;
+                let mut digits = IntBuf::new();
+                let annotation = [&b"#TS:"[..], digits.format(second), b"\r\n"].concat();
+                buffer.bytes.extend_from_slice(&annotation);
+            }
+        }
         for record in records {
             if record.db != Record::ANY_DB && buffer.selected_db != Some(record.db) {
                 let mut digits = IntBuf::new();
