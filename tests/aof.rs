@@ -794,3 +794,25 @@ fn aof_timestamp_enabled_annotates_each_second_and_the_rewritten_base() {
     let server = aof_server(&dir, &["--aof-use-rdb-preamble", "no"]);
     assert_eq!(server.raw().cmd(&["GET", "foo"]), "$3\r\nbaz\r\n");
 }
+
+#[test]
+fn every_flush_is_journaled_even_of_empty_databases() {
+    let dir = scratch_dir("aof-flushes");
+    let server = aof_server(&dir, &[]);
+    let mut raw = server.raw();
+    raw.cmd(&["SET", "k", "v"]);
+    raw.cmd(&["FLUSHDB"]);
+    raw.cmd(&["FLUSHDB"]);
+    raw.cmd(&["FLUSHALL"]);
+    raw.cmd(&["FLUSHALL", "ASYNC"]);
+    assert_eq!(
+        written_commands(&dir.join("appendonlydir/appendonly.aof.1.incr.aof")),
+        [
+            command(&["SET", "k", "v"]),
+            command(&["FLUSHDB"]),
+            command(&["FLUSHDB"]),
+            command(&["FLUSHALL"]),
+            command(&["FLUSHALL", "ASYNC"]),
+        ]
+    );
+}

@@ -52,8 +52,16 @@ pub fn flushdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let old = std::mem::take(w.databases().db_mut(db));
     w.changed(old.len() as u64);
     release(vec![old], asynchronous);
+    journal_always(args, w);
     ctx.reply.ok();
     Ok(())
+}
+
+/// Journals a flush even when there was nothing to remove (Redis's `forceCommandPropagation`):
+/// replayed, it must empty whatever the database holds by then.
+fn journal_always(args: &Args, w: &mut Writer) {
+    let request: Vec<&[u8]> = args.iter().collect();
+    w.propagate(&request);
 }
 
 /// `FLUSHALL [ASYNC|SYNC]`
@@ -69,20 +77,18 @@ pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let old: Vec<Db> = (0..databases.count())
         .map(|i| std::mem::take(databases.db_mut(i)))
         .collect();
-    // Redis counts a flush as at least one change even when there was nothing to remove.
-    w.changed(old.iter().map(|db| db.len() as u64).sum::<u64>().max(1));
+    w.changed(old.iter().map(|db| db.len() as u64).sum::<u64>());
     release(old, asynchronous);
+    journal_always(args, w);
     // Redis's `flushAllDataAndResetRDB`: a background save of the old data is pointless now,
     // and with save points set the empty dataset is saved at once, so nothing counts as
-    // unsaved (`rdb_changes_since_last_save:0`). The flush is still journaled.
+    // unsaved (`rdb_changes_since_last_save:0`).
     let server = ctx.server;
     server.persistence.jobs.abort_bgsave();
-    if !config::read(&server.config.save).is_empty() {
-        let request: Vec<&[u8]> = args.iter().collect();
-        w.propagate(&request);
-        if persistence::jobs::save_now(server, w.databases()).is_ok() {
-            w.clear_dirty();
-        }
+    if !config::read(&server.config.save).is_empty()
+        && persistence::jobs::save_now(server, w.databases()).is_ok()
+    {
+        w.clear_dirty();
     }
     ctx.reply.ok();
     Ok(())
