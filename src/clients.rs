@@ -118,11 +118,13 @@ impl ClientInfo {
         self.peer.is_local()
     }
 
-    /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
+    /// Bytes of published messages now waiting in its outbox (`omem`), kept by the pub/sub
+    /// outbox on every delivery and drain.
     pub fn set_pending_output(&self, bytes: usize) {
         self.pending_output.store(bytes, Ordering::Relaxed);
     }
 
+    /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
     pub fn touch(&self, now_ms: i64) {
         self.last_interaction_ms.store(now_ms, Ordering::Relaxed);
     }
