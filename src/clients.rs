@@ -22,12 +22,25 @@ use crate::doorbell::Doorbell;
 use crate::protocol::Request;
 use crate::stream::{Address, Stream};
 
-/// What a client has told us about itself (`CLIENT SETNAME`, `CLIENT SETINFO`).
-#[derive(Default, Clone)]
+/// The names a client goes by: what it told us about itself (`CLIENT SETNAME`, `CLIENT
+/// SETINFO`) and the ACL user it is logged in as.
+#[derive(Clone)]
 pub struct ClientNames {
     pub name: Vec<u8>,
     pub lib_name: Vec<u8>,
     pub lib_ver: Vec<u8>,
+    pub user: Vec<u8>,
+}
+
+impl Default for ClientNames {
+    fn default() -> Self {
+        ClientNames {
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            user: b"default".to_vec(),
+        }
+    }
 }
 
 pub struct ClientInfo {
@@ -242,7 +255,7 @@ impl ClientInfo {
         };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf={qbuf} qbuf-free=0 \
-             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem={omem} events=r cmd={} user=default redir=-1 resp={} \
+             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem={omem} events=r cmd={} user={} redir=-1 resp={} \
              lib-name={} lib-ver={}",
             self.id,
             self.addr(),
@@ -255,6 +268,7 @@ impl ClientInfo {
             self.db.load(Ordering::Relaxed),
             self.modes.counts(),
             command,
+            String::from_utf8_lossy(&names.user),
             self.resp.load(Ordering::Relaxed),
             String::from_utf8_lossy(&names.lib_name),
             String::from_utf8_lossy(&names.lib_ver),

@@ -23,6 +23,7 @@
 //! no I/O. If it returns an error, anything it already appended is rolled back and the error
 //! is sent instead, so handlers may check arguments lazily.
 
+pub mod acl;
 mod args;
 pub mod client;
 pub mod config;
@@ -56,8 +57,10 @@ use crate::protocol::{Reply, Request};
 pub use args::{is_option, parse_c_int, parse_int, parse_positive, parse_range};
 pub use context::{Ctx, DatabasesRef};
 pub use error::CommandError;
-pub use lookup::{Resolved, all_commands, lookup, lookup_subcommand, rename_commands, resolve};
-pub use row::{Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
+pub use lookup::{
+    Resolved, all_commands, lookup, lookup_original, lookup_subcommand, rename_commands, resolve,
+};
+pub use row::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, KeyUse, Keys};
 pub use table::COMMANDS;
 
 /// A request's arguments; `args.arg(0)` is the command name.
@@ -78,7 +81,7 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
             return;
         }
     };
-    if let Err(error) = admit(ctx, resolved) {
+    if let Err(error) = admit(ctx, resolved, request) {
         ctx.server.stats.record_rejected(Some(resolved.id));
         reject(ctx, Some(resolved), &error);
         return;
@@ -189,8 +192,8 @@ fn call(
 }
 
 /// The checks Redis's `processCommand` makes between finding a command and running it, in its
-/// order, driven by the row's flags.
-fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
+/// order, driven by the row's flags; who may run what is `acl::authorize`.
+fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult {
     let flags = resolved.command.flags;
     if flags.contains(Flags::PROTECTED) && !debug_allowed(ctx) {
         return Err(CommandError::Rejected(format!(
@@ -198,11 +201,13 @@ fn admit(ctx: &Ctx, resolved: Resolved) -> CommandResult {
             resolved.command.name.to_ascii_uppercase()
         )));
     }
+    acl::require_login(ctx, resolved)?;
     if flags.contains(Flags::NO_MULTI) && ctx.session.transaction.is_some() {
         return Err(CommandError::err(
             "Command not allowed inside a transaction",
         ));
     }
+    acl::authorize(ctx, resolved, request)?;
     if ctx
         .server
         .memory
@@ -257,7 +262,7 @@ fn debug_allowed(ctx: &Ctx) -> bool {
         .allows(ctx.session.info.is_local())
 }
 
-fn reply_error(ctx: &mut Ctx, error: &CommandError) {
+pub(crate) fn reply_error(ctx: &mut Ctx, error: &CommandError) {
     let message = error.message();
     ctx.server.stats.record_error(&message);
     ctx.reply.error(&message);

@@ -165,7 +165,19 @@ pub struct Config {
     /// `min-replicas-to-write`, `min-replicas-max-lag`: writes need that many replicas in sync.
     pub min_replicas_to_write: AtomicI64,
     pub min_replicas_max_lag: AtomicI64,
+    // ---- authentication
+    /// `requirepass`: the default user's one password (empty: `nopass`).
+    pub requirepass: RwLock<String>,
+    /// `aclfile`: where the users are kept, if anywhere.
+    pub aclfile: RwLock<String>,
+    /// `acl-pubsub-default`: 1 when new users may use every channel (`allchannels`).
+    pub acl_pubsub_default: AtomicI64,
+    /// `acllog-max-len`: how many entries `ACL LOG` keeps.
+    pub acllog_max_len: AtomicI64,
     // ---- not parameters
+    /// `user name rules...` lines of the configuration file, in order, each as its words
+    /// after `user`. Checked by the ACL when the file is read, loaded at startup.
+    pub users: Vec<Vec<String>>,
     /// The configuration file, as an absolute path, if one was given.
     pub config_file: Option<PathBuf>,
     /// `rename-command old new` directives of the configuration file, in order, for the
@@ -234,6 +246,11 @@ impl Default for Config {
             replicaof: Default::default(),
             min_replicas_to_write: Default::default(),
             min_replicas_max_lag: Default::default(),
+            requirepass: Default::default(),
+            aclfile: Default::default(),
+            acl_pubsub_default: Default::default(),
+            acllog_max_len: Default::default(),
+            users: Default::default(),
             config_file: Default::default(),
             renamed_commands: Default::default(),
             kept: Default::default(),
@@ -276,11 +293,18 @@ impl Config {
         kept.insert(param.name, value);
     }
 
-    /// The protocol limits, read before each request.
-    pub fn limits(&self) -> Limits {
+    /// `acl-pubsub-default allchannels`: new users may use every channel.
+    pub fn acl_all_channels(&self) -> bool {
+        Config::get(&self.acl_pubsub_default) == 1
+    }
+
+    /// The protocol limits, read before each request; `unauthenticated` for a client that
+    /// must still log in.
+    pub fn limits(&self, unauthenticated: bool) -> Limits {
         Limits {
             max_bulk_len: Config::get(&self.proto_max_bulk_len) as usize,
             max_query_buffer: Config::get(&self.client_query_buffer_limit) as usize,
+            unauthenticated,
         }
     }
 

@@ -28,6 +28,7 @@
 use std::io::{self, BufReader, Read, Write};
 use std::sync::Arc;
 
+use crate::acl::Login;
 use crate::clients::ClientInfo;
 use crate::clock;
 use crate::commands::transactions::Transaction;
@@ -81,10 +82,12 @@ pub struct Session {
     pub transaction: Option<Transaction>,
     /// Its subscriptions and outbox, from its first pub/sub command on.
     pub subscriber: Option<Arc<Subscriber>>,
+    /// Who it is: its ACL user, and whether it has logged in.
+    pub login: Login,
 }
 
 impl Session {
-    pub fn new(info: Arc<ClientInfo>) -> Session {
+    pub fn new(info: Arc<ClientInfo>, login: Login) -> Session {
         Session {
             info,
             db: 0,
@@ -98,6 +101,7 @@ impl Session {
             rng: Rng::new(),
             transaction: None,
             subscriber: None,
+            login,
         }
     }
 
@@ -325,10 +329,13 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
     };
     let mut reader = RequestReader::new(BufReader::with_capacity(READ_BUFFER, socket));
     let mut request = Request::default();
-    let mut session = Session::new(Arc::clone(&info));
+    let mut session = Session::new(Arc::clone(&info), Login::new(&server.acl));
 
     loop {
-        match reader.read_request(&mut request, server.config.limits()) {
+        let limits = server
+            .config
+            .limits(session.login.must_authenticate(&server.acl));
+        match reader.read_request(&mut request, limits) {
             Ok(true) => {}
             Ok(false) => continue,
             Err(ReadError::Closed) => break,

@@ -34,6 +34,7 @@
 //! [`watch`] (WATCH's registry, fed by the write path), [`pubsub`] (channels and each
 //! subscriber's bounded outbox), [`notify`] (keyspace notifications).
 
+pub mod acl;
 pub mod banner;
 pub mod blocking;
 pub mod clients;

@@ -59,7 +59,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         self as usize
     }
 
@@ -293,6 +293,14 @@ impl PubSub {
 
     /// The channels (or shard channels) with subscribers, matching `pattern` if one is given
     /// (`PUBSUB CHANNELS`), in no particular order.
+    /// What client `id` is subscribed to, by kind ([`Kind::index`]), if it ever subscribed.
+    pub fn subscriptions_of(&self, id: u64) -> Option<[Vec<Bytes>; 3]> {
+        let registry = self.registry.read().unwrap_or_else(PoisonError::into_inner);
+        let subscriber = registry.clients.get(&id)?;
+        let subscriptions = subscriber.subscriptions();
+        Some([Kind::Channel, Kind::Pattern, Kind::Shard].map(|kind| subscriptions.all(kind)))
+    }
+
     pub fn channels(&self, kind: Kind, pattern: Option<&[u8]>) -> Vec<Bytes> {
         self.read()
             .channels(kind)

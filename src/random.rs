@@ -77,9 +77,30 @@ pub fn hex(len: usize) -> String {
         .collect()
 }
 
+/// `len` lowercase hex digits from the operating system's cryptographic generator
+/// (`/dev/urandom`): passwords (`ACL GENPASS`).
+pub fn secure_hex(len: usize) -> std::io::Result<String> {
+    let mut bytes = vec![0u8; len.div_ceil(2)];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    let mut hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    hex.truncate(len);
+    Ok(hex)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secure_hex_has_the_length_asked_and_varies() {
+        let a = secure_hex(63).unwrap();
+        assert_eq!(a.len(), 63);
+        assert!(
+            a.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_ne!(a, secure_hex(63).unwrap());
+    }
 
     #[test]
     fn below_stays_in_range_and_covers_it() {

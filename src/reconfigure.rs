@@ -29,6 +29,12 @@ pub fn apply(
                 Ok(())
             }
             "maxclients" => maxclients(server),
+            "requirepass" => {
+                let password = crate::config::read(&server.config.requirepass);
+                let password = (!password.is_empty()).then_some(password.as_bytes());
+                server.acl.set_default_password(password);
+                Ok(())
+            }
             "oom-score-adj" | "oom-score-adj-values" => {
                 crate::process::set_oom_score_adj(&server.config)
             }

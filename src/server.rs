@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::acl::{self, Acl};
 use crate::blocking::{self, Blocking};
 use crate::clients::Clients;
 use crate::config::params::SHUTDOWN_FORCE;
@@ -79,6 +80,8 @@ pub struct Server {
     pub memory: Memory,
     /// The TCP and Unix sockets clients connect to.
     pub listeners: Listeners,
+    /// The users, their permissions, and the log of refusals.
+    pub acl: Acl,
 }
 
 /// The signals that ask the server to shut down.
@@ -125,6 +128,10 @@ impl Server {
                 "replicaof {host} {master_port} is accepted but replication is not implemented yet: running as a master"
             );
         }
+        let acl = acl::from_config(&config).map_err(|error| {
+            log!(Warning, "{error}");
+            io::Error::other(error)
+        })?;
         let mut keyspace = Keyspace::new(config.databases());
         keyspace.switches.events = Arc::clone(&config.notify_keyspace_events);
         let server = Server {
@@ -143,6 +150,7 @@ impl Server {
             watches: Watches::default(),
             memory: Memory::default(),
             listeners,
+            acl,
             config,
         };
         server.memory.sample();
@@ -279,7 +287,12 @@ impl Server {
             return self.refuse(stream, MAX_CLIENTS_REACHED, "max number of clients reached");
         }
         // A Unix socket client counts as local, as in Redis (`connIsLocal`).
-        if self.config.protected_mode.load(Ordering::Relaxed) && !peer.is_local() {
+        // A password on the default user opens the server to other hosts (Redis's
+        // `clientAcceptHandlerCommon`).
+        if self.config.protected_mode.load(Ordering::Relaxed)
+            && self.acl.default_user().is_nopass()
+            && !peer.is_local()
+        {
             return self.refuse(stream, PROTECTED_MODE_DENIED, "protected mode");
         }
         // Replies go out as soon as they are written, as Redis sets TCP_NODELAY on clients.

@@ -541,14 +541,12 @@ fn config_rewrite_writes_the_file_redis_server_writes() {
 }
 
 #[test]
-fn a_password_thredis_cannot_enforce_stops_it_and_cluster_mode_runs_standalone() {
+fn a_tls_port_thredis_cannot_serve_stops_it_and_cluster_mode_runs_standalone() {
     let dir = scratch_dir("config-refused");
-    let (code, output) = run_to_exit(&dir, &["--requirepass", "secret"]);
+    let (code, output) = run_to_exit(&dir, &["--tls-port", "6390"]);
     assert_eq!(code, Some(1));
     assert!(
-        output.contains(
-            ">>> 'requirepass \"secret\"'\nthredis does not implement authentication yet"
-        ),
+        output.contains(">>> 'tls-port \"6390\"'\nthredis does not implement TLS"),
         "{output}"
     );
     let server = TestServer::with_args(&["--cluster-enabled", "yes"]);

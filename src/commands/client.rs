@@ -124,6 +124,7 @@ pub fn info(ctx: &mut Ctx, args: &Args) -> CommandResult {
 pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let old_form = args.len() == 3;
     let (mut addr, mut laddr, mut id, mut kind, mut skip_me) = (None, None, None, None, true);
+    let mut user = None;
     if old_form {
         addr = Some(args.arg(2).to_vec());
         skip_me = false;
@@ -156,12 +157,13 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 }
                 kind = Some(value);
             } else if is_option(option, "user") {
-                if !is_option(&value, "default") {
+                if ctx.server.acl.get(&value).is_none() {
                     return Err(CommandError::err(format!(
                         "No such user '{}'",
                         String::from_utf8_lossy(&value)
                     )));
                 }
+                user = Some(value);
             } else if is_option(option, "skipme") {
                 skip_me = match () {
                     _ if is_option(&value, "yes") => true,
@@ -185,6 +187,7 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 .is_none_or(|a| client.laddr().as_bytes() == a.as_slice())
             && id.is_none_or(|id| client.id == id)
             && kind.as_ref().is_none_or(|k| is_option(k, client.kind()))
+            && user.as_ref().is_none_or(|u| client.names().user == *u)
             && !(skip_me && client.id == me);
         if !matches {
             continue;

@@ -149,8 +149,13 @@ pub fn rewrite_file(ctx: &Ctx, force_all: bool) -> Result<Result<(), String>, Co
             "The server is running without a config file",
         ));
     };
-    Ok(rewrite::rewrite(&ctx.server.config, path, force_all)
-        .map_err(|error| crate::sys::os_error_text(&error)))
+    let users: Vec<String> = (super::acl::user_lines(ctx.server).iter())
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    Ok(
+        rewrite::rewrite(&ctx.server.config, &users, path, force_all)
+            .map_err(|error| crate::sys::os_error_text(&error)),
+    )
 }
 
 /// `CONFIG RESETSTAT`: zeroes the counters INFO reports.

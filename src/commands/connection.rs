@@ -46,10 +46,8 @@ pub fn select(ctx: &mut Ctx, args: &Args) -> CommandResult {
 }
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`: switches the protocol and
-/// replies with a map describing the server (a flat array in RESP2).
-///
-/// There are no passwords yet, so `AUTH` accepts the `default` user with any password, as Redis
-/// does for a `nopass` default user, and refuses every other user name.
+/// replies with a map describing the server (a flat array in RESP2). A client that has not
+/// logged in must do it here, with `AUTH`.
 pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let mut next = 1;
     let mut version = None;
@@ -66,11 +64,7 @@ pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
         let more = args.len() - 1 - next;
         let option = args.arg(next);
         if is_option(option, "auth") && more >= 2 {
-            if !args.arg(next + 1).eq_ignore_ascii_case(b"default") {
-                return Err(CommandError::coded(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                ));
-            }
+            super::acl::log_in(ctx, args.arg(next + 1), args.arg(next + 2), args)?;
             next += 3;
         } else if is_option(option, "setname") && more >= 1 {
             let name = args.arg(next + 1);
@@ -85,6 +79,11 @@ pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 String::from_utf8_lossy(option)
             )));
         }
+    }
+    if !ctx.session.login.authenticated {
+        return Err(CommandError::coded(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+        ));
     }
     if let Some(version) = version {
         ctx.session.set_resp3(version == 3);
@@ -111,7 +110,7 @@ pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
 
 /// `RESET`: the connection as it was when it opened (Redis's `clearClientConnectionState`): out
 /// of MULTI and every subscription (without confirmations), nothing watched, database 0,
-/// RESP2, no name, replies on.
+/// RESP2, no name, replies on, logged in as `default` only if it needs no password.
 pub fn reset(ctx: &mut Ctx, _: &Args) -> CommandResult {
     discard_transaction(ctx);
     if let Some(subscriber) = &ctx.session.subscriber {
@@ -123,6 +122,7 @@ pub fn reset(ctx: &mut Ctx, _: &Args) -> CommandResult {
     ctx.session.info.update_names(|names| names.name.clear());
     ctx.session.reply_off = false;
     ctx.session.skip_next_reply = false;
+    super::acl::log_out(ctx);
     ctx.reply.simple("RESET");
     Ok(())
 }

@@ -3,9 +3,10 @@
 //! it starts, for its hints and `help` texts.
 
 use super::{
-    Args, Command, CommandError, CommandResult, Ctx, Group, Handler, Resolved, all_commands,
-    is_option, lookup, lookup_subcommand, reply_help,
+    Args, Command, CommandError, CommandResult, Ctx, Resolved, all_commands, is_option, lookup,
+    lookup_subcommand, reply_help,
 };
+use crate::acl::categories;
 use crate::glob;
 use crate::protocol::Reply;
 
@@ -68,10 +69,10 @@ fn reply_info(reply: &mut Reply, resolved: &Resolved) {
     reply.integer(i64::from(keys.first));
     reply.integer(i64::from(keys.last));
     reply.integer(i64::from(keys.step));
-    let categories = categories(command);
-    reply.set(categories.len());
-    for category in &categories {
-        reply.simple(category);
+    let names: Vec<&str> = categories::names(categories::of(command)).collect();
+    reply.set(names.len());
+    for name in names {
+        reply.simple(&format!("@{name}"));
     }
     reply.array(command.tips.len());
     for tip in command.tips {
@@ -96,73 +97,6 @@ fn flag_names(command: &Command) -> Vec<&'static str> {
         .into_iter()
         .chain(command.flags.names())
         .chain(movable)
-        .collect()
-}
-
-/// ACL categories in the order Redis lists them (acl.c's category table).
-const CATEGORY_ORDER: [&str; 21] = [
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
-
-/// A command's ACL categories: those its group stands for and those its row adds, plus the
-/// implicit ones Redis derives from flags (`setImplicitACLCategories`): write, read, admin and
-/// dangerous, fast, or else slow.
-fn categories(command: &Command) -> Vec<String> {
-    use super::Flags;
-    let is_container = matches!(command.handler, Handler::Container);
-    let from_group = match command.group {
-        _ if is_container => None,
-        Group::Generic => Some("keyspace"),
-        Group::String => Some("string"),
-        Group::Connection => Some("connection"),
-        Group::Scripting => Some("scripting"),
-        Group::List => Some("list"),
-        Group::Hash => Some("hash"),
-        Group::Set => Some("set"),
-        Group::Transactions => Some("transaction"),
-        // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
-        Group::Server | Group::Pubsub => None,
-    };
-    let flags = command.flags;
-    let implied = [
-        (command.is_write(), "write"),
-        (flags.contains(Flags::READONLY), "read"),
-        (flags.contains(Flags::ADMIN), "admin"),
-        (flags.contains(Flags::ADMIN), "dangerous"),
-        (flags.contains(Flags::FAST), "fast"),
-        (!flags.contains(Flags::FAST), "slow"),
-        (flags.contains(Flags::BLOCKING), "blocking"),
-        (flags.contains(Flags::PUBSUB), "pubsub"),
-    ];
-    let has = |name: &str| {
-        from_group == Some(name)
-            || command.acl_categories.contains(&name)
-            || implied.iter().any(|&(on, implied)| on && implied == name)
-    };
-    CATEGORY_ORDER
-        .iter()
-        .filter(|name| has(name))
-        .map(|name| format!("@{name}"))
         .collect()
 }
 
@@ -272,11 +206,8 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
             if is_option(kind, "module") {
                 Box::new(|_| false)
             } else if is_option(kind, "aclcat") {
-                Box::new(move |r| {
-                    categories(r.command)
-                        .iter()
-                        .any(|c| c.as_bytes()[1..].eq_ignore_ascii_case(&value))
-                })
+                let category = categories::by_name(&value).unwrap_or(0);
+                Box::new(move |r| categories::of_id(r.id) & category != 0)
             } else if is_option(kind, "pattern") {
                 Box::new(move |r| glob::matches(&value, r.full_name().as_bytes(), true))
             } else {

@@ -107,6 +107,14 @@ pub fn lookup(name: &[u8]) -> Option<Resolved> {
     id.map(|&id| index.all[id])
 }
 
+/// Finds a top-level command by its name in the table, whatever `rename-command` did: ACL
+/// rules name commands this way, so they mean the same commands under any renaming.
+pub fn lookup_original(name: &[u8]) -> Option<Resolved> {
+    let index = index();
+    let name = std::str::from_utf8(name).ok()?.to_ascii_lowercase();
+    index.by_name.get(name.as_str()).map(|&id| index.all[id])
+}
+
 /// Finds `name` among `parent`'s subcommands.
 pub fn lookup_subcommand(parent: Resolved, name: &[u8]) -> Option<Resolved> {
     let position = parent

@@ -4,6 +4,7 @@
 
 use super::{Args, CommandResult, Ctx};
 use crate::keyspace::{Databases, Writer};
+use crate::protocol::Request;
 
 pub enum Handler {
     /// Runs without touching the keyspace.
@@ -161,6 +162,47 @@ pub struct KeyNum {
 }
 
 impl KeySpec {
+    /// Whether the spec names real keys (not `not_key` arguments such as SSUBSCRIBE's shard
+    /// channels).
+    pub fn is_key(&self) -> bool {
+        !self.flags.contains(&"not_key")
+    }
+
+    /// The positions of this spec's keys in `args`, as Redis's `getKeysUsingKeySpecs` finds
+    /// them, or `None` when the request does not fit the spec (a count that is not a number,
+    /// keys past the end): Redis then takes no keys from the command at all.
+    fn positions(&self, args: &Request) -> Option<impl Iterator<Item = usize>> {
+        let argc = args.len() as i64;
+        let begin = i64::from(self.begin);
+        let (first, last, step) = match self.keynum {
+            Some(keynum) => {
+                let at = begin + i64::from(keynum.keynumidx);
+                let count = (at < argc)
+                    .then(|| super::parse_int(args.arg(at as usize)).ok())
+                    .flatten()
+                    .filter(|&count| count >= 0)?;
+                let first = begin + i64::from(keynum.firstkey);
+                (first, first + count - 1, i64::from(keynum.keystep))
+            }
+            None => {
+                let last = if self.last < 0 {
+                    argc + i64::from(self.last)
+                } else {
+                    begin + i64::from(self.last)
+                };
+                (begin, last, i64::from(self.step))
+            }
+        };
+        if last >= argc || last < first || first >= argc {
+            return None;
+        }
+        Some(
+            (first..=last)
+                .step_by(step.max(1) as usize)
+                .map(|i| i as usize),
+        )
+    }
+
     /// The legacy `first_key, last_key, step` triple Redis derives from a command's specs
     /// (`populateCommandLegacyRangeSpec`): one spec as it is; several consecutive single-step
     /// specs merged into one range.
@@ -214,6 +256,33 @@ impl KeySpec {
     }
 }
 
+/// Where a command names Pub/Sub channels, for the ACL's channel permissions (Redis's
+/// `commands_with_channels`). Unsubscribing needs no permission, so it is not listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channels {
+    None,
+    /// The first argument is a channel a message goes to (PUBLISH, SPUBLISH).
+    Publish,
+    /// Every argument is a channel to subscribe to (SUBSCRIBE, SSUBSCRIBE).
+    Subscribe,
+    /// Every argument is a pattern to subscribe to (PSUBSCRIBE): matched literally.
+    Patterns,
+}
+
+impl Channels {
+    /// The positions of the channels in a request of `argc` arguments.
+    pub fn positions(self, argc: usize) -> std::ops::Range<usize> {
+        match self {
+            Channels::None => 0..0,
+            Channels::Publish => 1..argc.min(2),
+            Channels::Subscribe | Channels::Patterns => 1..argc,
+        }
+    }
+}
+
+/// A key a request names, and what the command does with it (its key spec's flags).
+pub type KeyUse = (usize, &'static [&'static str]);
+
 /// The group a command is listed under in `COMMAND DOCS` (and redis-cli's `help @group`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
@@ -257,6 +326,11 @@ pub struct Command {
     /// from them.
     pub key_specs: &'static [KeySpec],
     pub keys: Keys,
+    /// For a spec flagged `variable_flags`: the flags a given request really has (SET without
+    /// GET does not read its key), as Redis's `getkeys_proc` tells them.
+    pub variable_key_flags: Option<fn(&Request) -> &'static [&'static str]>,
+    /// Where its Pub/Sub channels are.
+    pub channels: Channels,
     pub group: Group,
     /// ACL categories beyond those its group and flags imply (`dangerous` for FLUSHALL...).
     pub acl_categories: &'static [&'static str],
@@ -272,6 +346,29 @@ pub struct Command {
 impl Command {
     pub fn is_write(&self) -> bool {
         matches!(self.handler, Handler::Write(_))
+    }
+
+    /// The keys a request names, with what the command does to each: Redis's
+    /// `getKeysFromCommandWithSpecs`. A request that does not fit one of the specs names no
+    /// keys at all, as in Redis; the handler will refuse it.
+    pub fn keys_in(&self, args: &Request) -> Vec<KeyUse> {
+        let mut keys = Vec::new();
+        for spec in self.key_specs.iter().filter(|spec| spec.is_key()) {
+            let Some(positions) = spec.positions(args) else {
+                return Vec::new();
+            };
+            let flags = match self.variable_key_flags {
+                Some(flags_of) if spec.flags.contains(&"variable_flags") => flags_of(args),
+                _ => spec.flags,
+            };
+            keys.extend(positions.map(|pos| (pos, flags)));
+        }
+        keys
+    }
+
+    /// Whether the command names any key (Redis's `doesCommandHaveKeys`).
+    pub fn has_keys(&self) -> bool {
+        self.key_specs.iter().any(KeySpec::is_key)
     }
 
     pub(super) fn arity_accepts(&self, argc: usize) -> bool {

@@ -7,7 +7,7 @@ use crate::number::{self, IntBuf, LongDouble};
 
 /// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits.
 fn check_length(ctx: &Ctx, len: u64) -> CommandResult {
-    if len > ctx.server.config.limits().max_bulk_len as u64 {
+    if len > ctx.server.config.limits(false).max_bulk_len as u64 {
         return Err(CommandError::err(
             "string exceeds maximum allowed size (proto-max-bulk-len)",
         ));
@@ -115,6 +115,20 @@ fn parse_set_options(args: &Args) -> Result<SetOptions<'_>, CommandError> {
         i += 1;
     }
     Ok(options)
+}
+
+/// What SET does to its key, for key permissions (Redis's `setGetKeys`): with a `GET` among
+/// its options it reads the old value too; without, it only overwrites.
+pub fn set_key_flags(args: &Args) -> &'static [&'static str] {
+    if args
+        .iter()
+        .skip(3)
+        .any(|arg| arg.eq_ignore_ascii_case(b"get"))
+    {
+        &["RW", "access", "update"]
+    } else {
+        &["OW", "update"]
+    }
 }
 
 /// `SET key value [NX|XX] [GET] [EX|PX|EXAT|PXAT time|KEEPTTL]` (stages 6 and 7).

@@ -9,11 +9,12 @@ use super::Group::{
     Connection, Generic, Hash, List, Pubsub, Scripting, Server, Set, String, Transactions,
 };
 use super::Handler::{Container, Plain, Read, Write};
-use super::{Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
+use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 use super::{
-    client, config, connection, debug, expire, hashes, introspection, keys, lists, persistence,
-    pubsub, server, sets, strings, transactions,
+    acl, client, config, connection, debug, expire, hashes, introspection, keys, lists,
+    persistence, pubsub, server, sets, strings, transactions,
 };
+use crate::protocol::Request;
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
     Command {
@@ -22,6 +23,8 @@ const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> 
         flags,
         key_specs: &[],
         keys: Keys::NONE,
+        variable_key_flags: None,
+        channels: Channels::None,
         group: Generic,
         acl_categories: &[],
         tips: &[],
@@ -38,6 +41,22 @@ impl Command {
         Command {
             key_specs,
             keys: KeySpec::legacy(key_specs),
+            ..self
+        }
+    }
+
+    /// Where the command names Pub/Sub channels.
+    const fn channels(self, channels: Channels) -> Command {
+        Command { channels, ..self }
+    }
+
+    /// The key flags of a request, for a command whose spec says `variable_flags`.
+    const fn variable_key_flags(
+        self,
+        flags_of: fn(&Request) -> &'static [&'static str],
+    ) -> Command {
+        Command {
+            variable_key_flags: Some(flags_of),
             ..self
         }
     }
@@ -178,6 +197,7 @@ pub static COMMANDS: &[Command] = &[
         "6.0.0",
         "Handshakes with the server, choosing the protocol version.",
     ),
+    cmd("auth", -2, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, SENTINEL, ALLOW_BUSY]), Plain(acl::auth)).doc(Connection, "1.0.0", "Authenticates the connection."),
     cmd("client", -2, SENTINEL, Container).doc(Connection, "2.4.0", "A container for client connection commands.").subcommands(&[
         cmd("id", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::id)).doc(
             Connection,
@@ -234,7 +254,7 @@ pub static COMMANDS: &[Command] = &[
     ]),
     // ---------------------------------------------------------------- strings (stages 6–7)
     cmd("get", 2, f(&[READONLY, FAST]), Read(strings::get)).keys(&[one(1, RO_ACCESS)]).doc(String, "1.0.0", "Returns the string value of a key."),
-    cmd("set", -3, DENYOOM, Write(strings::set)).keys(&[SET_KEY]).doc(
+    cmd("set", -3, DENYOOM, Write(strings::set)).keys(&[SET_KEY]).variable_key_flags(strings::set_key_flags).doc(
         String,
         "1.0.0",
         "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
@@ -553,6 +573,21 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Returns information and statistics about the server.",
     ),
+    cmd("acl", -2, SENTINEL, Container).doc(Server, "6.0.0", "A container for Access List Control commands.").subcommands(&[
+        cmd("cat", -2, f(&[NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::cat)).doc(Server, "6.0.0", "Lists the ACL categories, or the commands inside a category."),
+        cmd("deluser", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::deluser)).doc(Server, "6.0.0", "Deletes ACL users, and terminates their connections."),
+        cmd("dryrun", -4, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::dryrun)).doc(Server, "7.0.0", "Simulates the execution of a command by a user, without executing the command."),
+        cmd("genpass", -2, f(&[NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::genpass)).doc(Server, "6.0.0", "Generates a pseudorandom, secure password that can be used to identify ACL users."),
+        cmd("getuser", 3, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::getuser)).doc(Server, "6.0.0", "Lists the ACL rules of a user."),
+        cmd("help", 2, f(&[LOADING, STALE, SENTINEL]), Plain(acl::help)).doc(Server, "6.0.0", "Returns helpful text about the different subcommands."),
+        cmd("list", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::list)).doc(Server, "6.0.0", "Dumps the effective rules in ACL file format."),
+        cmd("load", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::load)).doc(Server, "6.0.0", "Reloads the rules from the configured ACL file."),
+        cmd("log", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::log)).doc(Server, "6.0.0", "Lists recent security events generated due to ACL rules."),
+        cmd("save", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::save)).doc(Server, "6.0.0", "Saves the effective ACL rules in the configured ACL file."),
+        cmd("setuser", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::setuser)).doc(Server, "6.0.0", "Creates and modifies an ACL user and its rules."),
+        cmd("users", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::users)).doc(Server, "6.0.0", "Lists all ACL users."),
+        cmd("whoami", 2, f(&[NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::whoami)).doc(Server, "6.0.0", "Returns the authenticated username of the current connection."),
+    ]),
     cmd("config", -2, NONE, Container).doc(Server, "2.0.0", "A container for server configuration commands.").subcommands(&[
         cmd("get", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(config::get)).doc(
             Server,
@@ -656,15 +691,15 @@ pub static COMMANDS: &[Command] = &[
     cmd("unwatch", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY]), Plain(transactions::unwatch)).doc(Transactions, "2.2.0", "Forget about all watched keys"),
     cmd("reset", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TXN_CONTROL, PUBSUB_OK]), Plain(connection::reset)).doc(Connection, "6.2.0", "Reset the connection"),
     // ---------------------------------------------------------------- pub/sub (stages 85–91)
-    cmd("subscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::subscribe)).doc(Pubsub, "2.0.0", "Listen for messages published to the given channels"),
+    cmd("subscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::subscribe)).channels(Channels::Subscribe).doc(Pubsub, "2.0.0", "Listen for messages published to the given channels"),
     cmd("unsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::unsubscribe)).doc(Pubsub, "2.0.0", "Stop listening for messages posted to the given channels"),
-    cmd("psubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::psubscribe)).doc(Pubsub, "2.0.0", "Listen for messages published to channels matching the given patterns"),
+    cmd("psubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::psubscribe)).channels(Channels::Patterns).doc(Pubsub, "2.0.0", "Listen for messages published to channels matching the given patterns"),
     cmd("punsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::punsubscribe)).doc(
         Pubsub,
         "2.0.0",
         "Stop listening for messages posted to channels matching the given patterns",
     ),
-    cmd("ssubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::ssubscribe)).keys(&[all(1, 1, NOT_KEY)]).doc(
+    cmd("ssubscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::ssubscribe)).channels(Channels::Subscribe).keys(&[all(1, 1, NOT_KEY)]).doc(
         Pubsub,
         "7.0.0",
         "Listen for messages published to the given shard channels",
@@ -674,8 +709,8 @@ pub static COMMANDS: &[Command] = &[
         "7.0.0",
         "Stop listening for messages posted to the given shard channels",
     ),
-    cmd("publish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::publish)).doc(Pubsub, "2.0.0", "Post a message to a channel"),
-    cmd("spublish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::spublish)).keys(&[one(1, NOT_KEY)]).doc(Pubsub, "7.0.0", "Post a message to a shard channel"),
+    cmd("publish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::publish)).channels(Channels::Publish).doc(Pubsub, "2.0.0", "Post a message to a channel"),
+    cmd("spublish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::spublish)).channels(Channels::Publish).keys(&[one(1, NOT_KEY)]).doc(Pubsub, "7.0.0", "Post a message to a shard channel"),
     cmd("pubsub", -2, NONE, Container).doc(Pubsub, "2.8.0", "A container for Pub/Sub commands").subcommands(&[
         cmd("channels", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_channels)).doc(Pubsub, "2.8.0", "List active channels"),
         cmd("numsub", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_numsub)).doc(Pubsub, "2.8.0", "Get the count of subscribers for channels"),

@@ -168,7 +168,10 @@ pub fn exec(ctx: &mut Ctx, _: &Args) -> CommandResult {
         ctx.reply.array(transaction.queued.len());
         for (command, request) in &transaction.queued {
             let mark = ctx.reply.mark();
-            execute_queued(ctx, *command, request, writer);
+            match super::acl::still_allowed(ctx, *command, request) {
+                Ok(()) => execute_queued(ctx, *command, request, writer),
+                Err(error) => super::reply_error(ctx, &error),
+            }
             // Each command's events go out as it runs, as in Redis, rather than with the
             // transaction's commit, so that a client notified of its own changes gets them in
             // place, before the reply, like confirmations of a SUBSCRIBE among the commands.

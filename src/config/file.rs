@@ -202,7 +202,7 @@ impl Loader<'_> {
             }
             ("include", 1) => return self.include(&words[0]),
             ("rename-command", 2) => self.rename(&words[0], &words[1]),
-            ("user", n) if n >= 1 => check_default_user(&words),
+            ("user", n) if n >= 1 => self.user(words),
             ("loadmodule", n) if n >= 1 => Err("thredis cannot load modules".into()),
             ("sentinel", 0) => Ok(()),
             ("sentinel", _) => Err("sentinel directive while not in sentinel mode".into()),
@@ -236,6 +236,20 @@ impl Loader<'_> {
             self.depth -= 1;
             result.map_err(Failure::Included)?;
         }
+        Ok(())
+    }
+
+    /// `user name rules...`: checked now, loaded with the other users at startup. A name may
+    /// be declared once.
+    fn user(&mut self, words: Vec<String>) -> Result<(), String> {
+        if self.config.users.iter().any(|user| user[0] == words[0]) {
+            return Err(format!(
+                "Error in user declaration '{}': Duplicate user found. A user can only be defined once in config files",
+                words[0]
+            ));
+        }
+        crate::acl::check_config_user(&words)?;
+        self.config.users.push(words);
         Ok(())
     }
 
@@ -317,37 +331,6 @@ fn read_config_file(path: &str) -> Result<String, LoadError> {
                 crate::sys::os_error_text(&e)
             ))
         })
-}
-
-/// A `user` line is accepted when it only restates the default user as every server starts it
-/// (`user default on nopass ~* &* +@all`, as `CONFIG REWRITE` on redis-server writes it):
-/// thredis has no other users and no permissions yet.
-fn check_default_user(words: &[String]) -> Result<(), String> {
-    const DEFAULT_RULES: &[&str] = &[
-        "on",
-        "nopass",
-        "~*",
-        "allkeys",
-        "&*",
-        "allchannels",
-        "+@all",
-        "allcommands",
-        "sanitize-payload",
-        "skip-sanitize-payload",
-    ];
-    let refused = |rule: &str| {
-        format!("Error in user declaration '{rule}': thredis does not implement ACL users yet")
-    };
-    if words[0] != "default" {
-        return Err(refused(&words[0]));
-    }
-    match words[1..]
-        .iter()
-        .find(|rule| !DEFAULT_RULES.iter().any(|d| d.eq_ignore_ascii_case(rule)))
-    {
-        Some(rule) => Err(refused(rule)),
-        None => Ok(()),
-    }
 }
 
 /// The files a glob names, sorted, as C's `glob(3)`: wildcards in any component, `*` and `?`
@@ -491,7 +474,7 @@ mod tests {
         assert!(fatal("loglevel loud").ends_with(
             "argument(s) must be one of the following: debug, verbose, notice, warning"
         ));
-        assert!(fatal("user alice on >pw").contains("Error in user declaration 'alice'"));
+        assert!(fatal("user alice %X~k").contains("Error in user declaration 'user'"));
         assert!(
             fatal("sentinel monitor x").ends_with("sentinel directive while not in sentinel mode")
         );
@@ -545,19 +528,23 @@ mod tests {
     }
 
     #[test]
-    fn the_default_user_may_be_restated() {
+    fn user_lines_are_checked_and_kept_in_order() {
+        let mut config = Config::default();
+        config
+            .load_text("user alice on >a ~*\nuser default on nopass +@all\n", &no_commands)
+            .unwrap();
+        assert_eq!(config.users.len(), 2);
+        assert_eq!(config.users[0], args(&["alice", "on", ">a", "~*"]));
+        let error = |text: &str| match Config::default().load_text(text, &no_commands) {
+            Err(LoadError::Fatal(report)) => report,
+            other => panic!("{other:?}"),
+        };
+        assert!(error("user a on\nuser a off\n").contains("Duplicate user found"));
         assert!(
-            check_default_user(&args(&[
-                "default",
-                "on",
-                "nopass",
-                "sanitize-payload",
-                "~*",
-                "&*",
-                "+@all"
-            ]))
-            .is_ok()
+            error("user a bogus\n").contains("Error in user declaration 'user': Syntax error"),
+            "Redis names the word at the rule's index among all the line's words"
         );
-        assert!(check_default_user(&args(&["default", "on", ">secret"])).is_err());
+        // An unknown command is found when the users are loaded, not while reading.
+        assert!(Config::default().load_text("user a +nosuch\n", &no_commands).is_ok());
     }
 }

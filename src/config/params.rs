@@ -6,9 +6,8 @@
 //! A row whose value lives in a field of [`Config`] is one thredis acts on. A row marked
 //! `no_effect` is accepted, validated and reported back exactly as Redis would, and says why
 //! it changes nothing in thredis (mostly: the feature is Redis Cluster, TLS, jemalloc, or one
-//! not built yet). A few values thredis cannot honour are refused instead of ignored (a
-//! `tls-port`, a `requirepass`, an `aclfile`), because running without them would silently
-//! leave open what the user meant to protect. (`cluster-enabled yes` and `replicaof` are
+//! not built yet). A value thredis cannot honour is refused instead of ignored (a `tls-port`),
+//! because running without it would silently leave open what the user meant to protect. (`cluster-enabled yes` and `replicaof` are
 //! accepted, and the server says at startup that it runs standalone.)
 //!
 //! What a change does to the running server (`CONFIG SET appendonly yes` starts the AOF) is not
@@ -41,7 +40,6 @@ const SYSLOG: &str = "the log goes to stdout or the logfile only";
 const CPU: &str = "thredis does not pin its threads to CPUs";
 const PROC_TITLE: &str = "the standard library cannot change the process title";
 const EVICTION: &str = "nothing is evicted yet: past maxmemory, writes are refused";
-const ACL: &str = "ACL users are not implemented yet";
 const ZSETS: &str = "sorted sets are not implemented yet";
 const STREAMS: &str = "streams are not implemented yet";
 const HLL: &str = "HyperLogLog is not implemented yet";
@@ -376,22 +374,6 @@ fn refuse_tls_port(port: &i64) -> Result<(), &'static str> {
     }
 }
 
-/// Running without the password a user set would leave the data open to anyone who can reach
-/// the port: refused until authentication exists.
-fn refuse_password(password: &str) -> Result<(), &'static str> {
-    match password {
-        "" => Ok(()),
-        _ => Err("thredis does not implement authentication yet"),
-    }
-}
-
-fn refuse_aclfile(path: &str) -> Result<(), &'static str> {
-    match path {
-        "" => Ok(()),
-        _ => Err("thredis does not implement ACL users yet"),
-    }
-}
-
 pub static PARAMS: &[Param] = &[
     // ------------------------------------------------------------ yes/no
     boolean("rdbchecksum", true, Field(|c| &c.rdbchecksum)).immutable(),
@@ -494,10 +476,7 @@ pub static PARAMS: &[Param] = &[
         .no_effect("files a rewrite replaced are always deleted at once"),
     boolean("replica-ignore-disk-write-errors", false, Kept).no_effect(REPLICATION),
     // ------------------------------------------------------------ strings
-    text("aclfile", "", Kept)
-        .immutable()
-        .check_text(refuse_aclfile)
-        .no_effect(ACL),
+    text("aclfile", "", Field(|c| &c.aclfile)).immutable(),
     text("unixsocket", "", Field(|c| &c.unixsocket))
         .immutable()
         .empty_is_none(),
@@ -576,11 +555,9 @@ pub static PARAMS: &[Param] = &[
         .flags(Flags::SENSITIVE)
         .empty_is_none()
         .no_effect(REPLICATION),
-    text("requirepass", "", Kept)
+    text("requirepass", "", Field(|c| &c.requirepass))
         .flags(Flags::SENSITIVE)
-        .empty_is_none()
-        .check_text(refuse_password)
-        .no_effect("authentication is not implemented yet: a password is refused, not ignored"),
+        .empty_is_none(),
     // ------------------------------------------------------------ enumerations
     choice("supervised", SUPERVISED, 0, Field(|c| &c.supervised)).immutable(),
     choice("syslog-facility", SYSLOG_FACILITIES, 128, Kept)
@@ -603,7 +580,12 @@ pub static PARAMS: &[Param] = &[
         0,
         Field(|c| &c.oom_score_adj),
     ),
-    choice("acl-pubsub-default", ACL_PUBSUB_DEFAULT, 0, Kept).no_effect(ACL),
+    choice(
+        "acl-pubsub-default",
+        ACL_PUBSUB_DEFAULT,
+        0,
+        Field(|c| &c.acl_pubsub_default),
+    ),
     choice("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, Kept).no_effect(DUMPS),
     choice(
         "enable-protected-configs",
@@ -735,7 +717,13 @@ pub static PARAMS: &[Param] = &[
         .no_effect("thredis does not mark its sockets"),
     number("active-defrag-max-scan-fields", 1000, 1, LONG_MAX, Kept).no_effect(ALLOCATOR),
     number("slowlog-max-len", 128, 0, LONG_MAX, Kept).no_effect(SLOWLOG),
-    number("acllog-max-len", 128, 0, LONG_MAX, Kept).no_effect(ACL),
+    number(
+        "acllog-max-len",
+        128,
+        0,
+        LONG_MAX,
+        Field(|c| &c.acllog_max_len),
+    ),
     number("busy-reply-threshold", 5000, 0, LONG_MAX, Kept)
         .alias("lua-time-limit")
         .no_effect(SCRIPTING),

@@ -108,7 +108,17 @@ pub enum ProtocolError {
     TooBigBulkCount,
     TooBigInline,
     UnbalancedQuotes,
+    /// More than [`UNAUTHENTICATED_MAX_ARGS`] arguments before the client logged in.
+    UnauthenticatedMultibulkLength,
+    /// An argument over [`UNAUTHENTICATED_MAX_BULK`] bytes before the client logged in.
+    UnauthenticatedBulkLength,
 }
+
+/// Before a client has logged in (when the server asks for a password), a request may have at
+/// most this many arguments and each at most [`UNAUTHENTICATED_MAX_BULK`] bytes: an anonymous
+/// client cannot make the server buffer much (Redis's limits, `processMultibulkBuffer`).
+pub const UNAUTHENTICATED_MAX_ARGS: i64 = 10;
+pub const UNAUTHENTICATED_MAX_BULK: usize = 16384;
 
 impl ProtocolError {
     /// The error reply, without the leading `-` and trailing CRLF. Bytes, not a `String`: Redis
@@ -135,6 +145,8 @@ impl ProtocolError {
             ProtocolError::TooBigBulkCount => "too big bulk count string",
             ProtocolError::TooBigInline => "too big inline request",
             ProtocolError::UnbalancedQuotes => "unbalanced quotes in request",
+            ProtocolError::UnauthenticatedMultibulkLength => "unauthenticated multibulk length",
+            ProtocolError::UnauthenticatedBulkLength => "unauthenticated bulk length",
         };
         text.as_bytes().to_vec()
     }
@@ -172,6 +184,8 @@ pub struct Limits {
     /// `client-query-buffer-limit`: the most unparsed input held at once, which in practice
     /// means the largest argument plus its CRLF.
     pub max_query_buffer: usize,
+    /// The client must still log in: the small limits above apply.
+    pub unauthenticated: bool,
 }
 
 impl Default for Limits {
@@ -179,6 +193,7 @@ impl Default for Limits {
         Limits {
             max_bulk_len: 512 * 1024 * 1024,
             max_query_buffer: 1024 * 1024 * 1024,
+            unauthenticated: false,
         }
     }
 }
@@ -253,6 +268,11 @@ impl<R: BufRead> RequestReader<R> {
             Some(count) if count <= i32::MAX as i64 => count,
             _ => return Err(ReadError::Protocol(ProtocolError::InvalidMultibulkLength)),
         };
+        if limits.unauthenticated && count > UNAUTHENTICATED_MAX_ARGS {
+            return Err(ReadError::Protocol(
+                ProtocolError::UnauthenticatedMultibulkLength,
+            ));
+        }
         if count <= 0 {
             return Ok(false);
         }
@@ -269,6 +289,11 @@ impl<R: BufRead> RequestReader<R> {
                 Some(len) if len >= 0 && len as u64 <= limits.max_bulk_len as u64 => len as usize,
                 _ => return Err(ReadError::Protocol(ProtocolError::InvalidBulkLength)),
             };
+            if limits.unauthenticated && len > UNAUTHENTICATED_MAX_BULK {
+                return Err(ReadError::Protocol(
+                    ProtocolError::UnauthenticatedBulkLength,
+                ));
+            }
             // Redis holds a large argument and its CRLF in the query buffer until it is whole,
             // and closes the client once that buffer has grown past the limit. Discard rather
             // than store: those bytes can never become a command.
@@ -545,7 +570,41 @@ mod tests {
         assert_eq!(requests, [vec!["PING"], vec!["PING"]]);
     }
 
+    #[test]
+    fn a_client_that_must_log_in_gets_small_limits() {
+        let limits = Limits {
+            unauthenticated: true,
+            ..Limits::default()
+        };
+        let error = |input: &[u8]| match read_one(input, limits) {
+            Err(ReadError::Protocol(error)) => Some(error),
+            _ => None,
+        };
+        let mut eleven = b"*11\r\n".to_vec();
+        for _ in 0..11 {
+            eleven.extend_from_slice(b"$1\r\na\r\n");
+        }
+        assert_eq!(
+            error(&eleven),
+            Some(ProtocolError::UnauthenticatedMultibulkLength)
+        );
+        assert_eq!(
+            error(b"*2\r\n$4\r\nAUTH\r\n$16385\r\n"),
+            Some(ProtocolError::UnauthenticatedBulkLength)
+        );
+        let mut ten = b"*10\r\n".to_vec();
+        for _ in 0..10 {
+            ten.extend_from_slice(b"$1\r\na\r\n");
+        }
+        assert!(read_one(&ten, limits).is_ok());
+        assert_eq!(
+            ProtocolError::UnauthenticatedBulkLength.message(),
+            b"ERR Protocol error: unauthenticated bulk length"
+        );
+    }
+
     const SMALL_LIMITS: Limits = Limits {
+        unauthenticated: false,
         max_bulk_len: 4 * 1024 * 1024,
         max_query_buffer: 1024 * 1024,
     };

@@ -19,6 +19,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
+use crate::acl::Login;
 use crate::clients::ClientInfo;
 use crate::commands::{self, Ctx};
 use crate::connection::Session;
@@ -325,7 +326,7 @@ impl<'a> Replayer<'a> {
     fn new(server: &'a Server) -> io::Result<Replayer<'a>> {
         Ok(Replayer {
             server,
-            session: Session::new(ClientInfo::internal()?),
+            session: Session::new(ClientInfo::internal()?, Login::new(&server.acl)),
             out: Vec::new(),
         })
     }
