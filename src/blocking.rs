@@ -41,7 +41,7 @@ use crate::commands::{CommandError, CommandResult, Ctx};
 use crate::doorbell::{self, Interest, Woken};
 use crate::keyspace::{Bytes, Changes, Writer};
 use crate::number::LongDouble;
-use crate::protocol::Reply;
+use crate::protocol::{Reply, Request};
 use crate::server::Server;
 
 /// How long a blocking command may wait; `None` is forever (a timeout of 0).
@@ -100,6 +100,9 @@ struct Registry {
 
 struct Waiter {
     client: Arc<ClientInfo>,
+    /// The blocking command, as sent: its permissions are checked again if the ACL changes
+    /// while it waits.
+    request: Request,
     db: usize,
     keys: Vec<Bytes>,
     resp3: bool,
@@ -164,6 +167,14 @@ impl Blocking {
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// The clients still waiting, with the command each is blocked in.
+    pub fn waiting(&self) -> Vec<(Arc<ClientInfo>, Request)> {
+        (self.lock().waiters.values())
+            .filter(|waiter| waiter.outcome.is_none())
+            .map(|waiter| (Arc::clone(&waiter.client), waiter.request.clone()))
+            .collect()
+    }
+
     /// Clients blocked right now (`blocked_clients` in INFO).
     pub fn blocked_clients(&self) -> usize {
         self.lock().blocked
@@ -215,11 +226,12 @@ fn publish_key_count(server: &Server, registry: &Registry) {
         .store(registry.by_key.len(), Ordering::Relaxed);
 }
 
-/// Blocks the client running this command on `keys` (in its selected database) until one can
+/// Blocks the client running `request` on `keys` (in its selected database) until one can
 /// serve `task`, `timeout` passes, or the client is unblocked. Called by a write handler, under
 /// the exclusive lock (see the module documentation); the handler then replies nothing.
 pub fn block(
     ctx: &mut Ctx,
+    request: &Request,
     keys: Vec<Bytes>,
     timeout: Timeout,
     task: Box<dyn Blocked>,
@@ -253,6 +265,7 @@ pub fn block(
         id,
         Waiter {
             client,
+            request: request.clone(),
             db,
             keys,
             resp3: ctx.reply.is_resp3(),

@@ -313,9 +313,14 @@ impl Clients {
         self.lock().get(&id).cloned()
     }
 
-    /// Every connected client, oldest first.
+    /// Every connected client, oldest first. A client killed already is left out though its
+    /// thread may not have finished yet: as far as anyone can tell it is gone (Redis frees
+    /// it at once), so CLIENT LIST right after a kill does not show it.
     pub fn all(&self) -> Vec<Arc<ClientInfo>> {
-        self.lock().values().cloned().collect()
+        (self.lock().values())
+            .filter(|client| !client.is_killed())
+            .cloned()
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<ClientInfo>>> {

@@ -38,6 +38,7 @@ pub mod introspection;
 pub mod keys;
 pub mod lists;
 mod lookup;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 mod row;

@@ -12,6 +12,7 @@
 //! reads one atomic. The figure may be up to one cron period old.
 
 use std::fs;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The last sampled used memory, shared by the cron thread (which writes it) and every
@@ -19,12 +20,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Default)]
 pub struct Memory {
     used: AtomicU64,
+    /// The first sample, taken when the server is set up and before it loads any data: Redis's
+    /// `initial_memory_usage` (`MEMORY STATS`'s `startup.allocated`), what an empty server costs.
+    startup: OnceLock<u64>,
 }
 
 impl Memory {
     /// Reads the resident size now; the cron thread calls it every period.
     pub fn sample(&self) {
-        self.used.store(resident_bytes(), Ordering::Relaxed);
+        let used = resident_bytes();
+        self.startup.get_or_init(|| used);
+        self.used.store(used, Ordering::Relaxed);
+    }
+
+    /// Used memory at the first sample (0 before it).
+    pub fn startup(&self) -> u64 {
+        self.startup.get().copied().unwrap_or(0)
     }
 
     /// Used memory in bytes, as last sampled.
@@ -42,6 +53,13 @@ impl Memory {
 /// The process's resident memory in bytes, 0 where unknown (off Linux).
 pub fn resident_bytes() -> u64 {
     proc_status_bytes("VmRSS")
+}
+
+/// The highest resident size the process has reached, 0 where unknown: the peak of used memory
+/// (Redis's `stat_peak_memory`), which the kernel keeps for us. The kernel updates it lazily, so
+/// it may trail a resident size read a moment before.
+pub fn peak_bytes() -> u64 {
+    proc_status_bytes("VmHWM")
 }
 
 /// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`), or 0 off Linux. These fields are
@@ -76,5 +94,19 @@ mod tests {
         );
         assert!(memory.is_over(1));
         assert!(!memory.is_over(1 << 40));
+    }
+
+    #[test]
+    fn startup_is_the_first_sample() {
+        let memory = Memory::default();
+        assert_eq!(memory.startup(), 0);
+        memory.sample();
+        let startup = memory.startup();
+        assert_eq!(startup, memory.used());
+        let grown = std::hint::black_box(vec![1u8; 8 << 20]);
+        memory.sample();
+        drop(grown);
+        assert_eq!(memory.startup(), startup, "later samples leave it alone");
+        assert!(peak_bytes() > 0, "the peak should be readable on Linux");
     }
 }

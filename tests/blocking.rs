@@ -446,3 +446,36 @@ fn two_hundred_idle_blocked_clients_cost_no_cpu() {
         "{used} ticks of CPU in 2 s with 200 clients blocked"
     );
 }
+
+#[test]
+fn a_client_blocked_in_a_command_its_user_loses_is_refused_not_served() {
+    let server = TestServer::start();
+    let mut admin = server.raw();
+    admin.run_all(&[&[
+        "ACL", "SETUSER", "worker", "on", "nopass", "~jobs*", "+blpop", "+auth",
+    ]]);
+    let mut worker = server.raw();
+    assert_eq!(worker.cmd(&["AUTH", "worker", "x"]), "+OK\r\n");
+    worker.send(&resp(&["BLPOP", "jobs", "0"]));
+    wait_for_blocked(&server, 1);
+    // The key is taken away from the user while the client waits: the element pushed next
+    // must not reach it.
+    admin.run_all(&[&["ACL", "SETUSER", "worker", "resetkeys", "~other*"]]);
+    assert_eq!(
+        worker.reply_text(),
+        "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n"
+    );
+    assert_eq!(admin.cmd(&["RPUSH", "jobs", "a"]), ":1\r\n");
+    assert_eq!(admin.cmd(&["LLEN", "jobs"]), ":1\r\n", "nobody took it");
+    let log = admin.cmd(&["ACL", "LOG", "1"]);
+    assert!(
+        log.contains("\r\nkey\r\n") && log.contains("\r\njobs\r\n"),
+        "{log}"
+    );
+    // A change that keeps the command allowed leaves a waiter alone.
+    worker.send(&resp(&["BLPOP", "other", "0"]));
+    wait_for_blocked(&server, 1);
+    admin.run_all(&[&["ACL", "SETUSER", "worker", "+lpush"]]);
+    assert_eq!(admin.cmd(&["RPUSH", "other", "b"]), ":1\r\n");
+    assert_eq!(worker.reply_text(), pair("other", "b"));
+}

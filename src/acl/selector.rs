@@ -387,6 +387,11 @@ impl Selector {
         self.all_commands && self.all_keys && self.all_channels
     }
 
+    /// Whether the selector allows only some keys.
+    pub fn limits_keys(&self) -> bool {
+        !self.all_keys
+    }
+
     /// Whether this selector lets `args` run (Redis's `ACLSelectorCheckCmd`): the command,
     /// then each key it names, then each channel.
     pub fn check(&self, resolved: Resolved, args: &Request, keys: &[KeyUse]) -> Result<(), Denied> {

@@ -237,7 +237,9 @@ impl User {
         if self.root().allows_everything() {
             return Ok(());
         }
-        let keys = match resolved.command.has_keys() {
+        // Where the keys are is worked out once, and only if a selector limits keys.
+        let limits_keys = self.selectors.iter().any(Selector::limits_keys);
+        let keys = match limits_keys && resolved.command.has_keys() {
             true => resolved.command.keys_in(args),
             false => Vec::new(),
         };

@@ -42,7 +42,12 @@ pub fn authorize(ctx: &mut Ctx, resolved: Resolved, request: &Args) -> CommandRe
         None => Context::Toplevel,
     };
     log_denied(ctx, resolved, request, denied, context);
-    Err(CommandError::coded(match denied {
+    Err(refusal(resolved, denied))
+}
+
+/// Redis's `-NOPERM` error for a refused command.
+fn refusal(resolved: Resolved, denied: Denied) -> CommandError {
+    CommandError::coded(match denied {
         Denied::Command => format!(
             "NOPERM this user has no permissions to run the '{}' command",
             resolved.full_name()
@@ -54,7 +59,47 @@ pub fn authorize(ctx: &mut Ctx, resolved: Resolved, request: &Args) -> CommandRe
             "NOPERM this user has no permissions to access one of the channels used as arguments"
                 .into()
         }
-    }))
+    })
+}
+
+/// Ends the wait of every blocked client whose user may no longer run the command it waits
+/// in, with the `-NOPERM` it would get now, so that a change of rules also reaches a command
+/// accepted before it (Redis 7.0 would still serve it).
+fn refuse_revoked_waiters(ctx: &Ctx) {
+    let server = ctx.server;
+    for (client, request) in server.blocking.waiting() {
+        let Some(user) = server.acl.get(&client.names().user) else {
+            continue;
+        };
+        let Ok(resolved) = super::resolve(&request) else {
+            continue;
+        };
+        let Err(denied) = user.check(resolved, &request) else {
+            continue;
+        };
+        let object = match denied {
+            Denied::Command => resolved.full_name().as_bytes().to_vec(),
+            Denied::Key(pos) | Denied::Channel(pos) => request.arg(pos).to_vec(),
+        };
+        let entry = Entry {
+            count: 1,
+            reason: denied.reason(),
+            context: Context::Toplevel,
+            object,
+            username: user.name.clone(),
+            time_ms: ctx.now_ms,
+            client_info: client.describe(ctx.now_ms, Some(&request)),
+        };
+        ctx.server.acl.log.add(entry, log_max_len(ctx));
+        let mut reply = Vec::new();
+        crate::protocol::Reply::new(&mut reply, client.is_resp3())
+            .error(&refusal(resolved, denied).message());
+        crate::blocking::complete(server, client.id, reply);
+    }
+}
+
+fn log_max_len(ctx: &Ctx) -> usize {
+    Config::get(&ctx.server.config.acllog_max_len).max(0) as usize
 }
 
 /// EXEC's check of each queued command just before it runs: the rules may have changed since
@@ -101,8 +146,7 @@ fn add_log_entry(
         time_ms: ctx.now_ms,
         client_info: ctx.session.info.describe(ctx.now_ms, Some(request)),
     };
-    let max_len = Config::get(&ctx.server.config.acllog_max_len).max(0) as usize;
-    ctx.server.acl.log.add(entry, max_len);
+    ctx.server.acl.log.add(entry, log_max_len(ctx));
 }
 
 /// Logs in as `name` with `password`, or logs the failure and returns `WRONGPASS` (Redis's
@@ -175,6 +219,7 @@ pub fn setuser(ctx: &mut Ctx, args: &Args) -> CommandResult {
     if let Some(old) = old {
         disconnect_revoked_subscribers(ctx, &old, &new);
     }
+    refuse_revoked_waiters(ctx);
     ctx.reply.ok();
     Ok(())
 }
@@ -346,6 +391,7 @@ pub fn load(ctx: &mut Ctx, _: &Args) -> CommandResult {
     ctx.server.acl.replace_all(users);
     let old: Vec<&[u8]> = old.iter().map(Vec::as_slice).collect();
     disconnect_users(ctx, &old);
+    refuse_revoked_waiters(ctx);
     ctx.reply.ok();
     Ok(())
 }

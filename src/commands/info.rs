@@ -167,7 +167,7 @@ fn human(bytes: u64) -> String {
 }
 
 fn memory_section(server: &Server) -> String {
-    let (rss, peak) = (memory::resident_bytes(), memory::proc_status_bytes("VmHWM"));
+    let (rss, peak) = (memory::resident_bytes(), memory::peak_bytes());
     let maxmemory = config::Config::get(&server.config.maxmemory).max(0) as u64;
     fields! {
         "used_memory" => rss,

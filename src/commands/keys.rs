@@ -346,46 +346,6 @@ pub fn object_freq(ctx: &mut Ctx, args: &Args, databases: &Databases) -> Command
     })
 }
 
-/// `MEMORY USAGE key [SAMPLES count]`: an estimate of the bytes the key and its value occupy
-/// (see `Value::memory_usage`), or null. Every element is counted, so SAMPLES changes nothing.
-pub fn memory_usage(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
-    let mut i = 3;
-    while i < args.len() {
-        if is_option(args.arg(i), "samples") && i + 1 < args.len() {
-            if parse_int(args.arg(i + 1))? < 0 {
-                return Err(CommandError::Syntax);
-            }
-            i += 2;
-        } else {
-            return Err(CommandError::Syntax);
-        }
-    }
-    let key = args.arg(2);
-    match ctx.inspect_key(ctx.db(databases), key) {
-        Some(entry) => {
-            let key_size =
-                size_of::<crate::keyspace::Bytes>() + crate::keyspace::Bytes::new(key).heap_size();
-            ctx.reply
-                .integer((key_size + entry.value().memory_usage()) as i64);
-        }
-        None => ctx.reply.null(),
-    }
-    Ok(())
-}
-
-pub fn memory_help(ctx: &mut Ctx, _: &Args) -> CommandResult {
-    reply_help(
-        &mut ctx.reply,
-        "MEMORY",
-        &[
-            "USAGE <key> [SAMPLES <count>]",
-            "    Return memory in bytes used by <key> and its value. Nested values are",
-            "    sampled up to <count> times (default: 5, 0 means sample all).",
-        ],
-    );
-    Ok(())
-}
-
 pub fn object_help(ctx: &mut Ctx, _: &Args) -> CommandResult {
     reply_help(
         &mut ctx.reply,

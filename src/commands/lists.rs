@@ -656,6 +656,7 @@ impl Blocked for BlockedPop {
 /// keys.
 fn pop_or_block<'a>(
     ctx: &mut Ctx,
+    args: &Args,
     w: &mut Writer,
     keys: impl Iterator<Item = &'a [u8]> + Clone,
     pop: Pop,
@@ -677,6 +678,7 @@ fn pop_or_block<'a>(
     let keys = keys.map(Bytes::new).collect();
     blocking::block(
         ctx,
+        args,
         keys,
         timeout,
         Box::new(BlockedPop { pop, as_rpoplpush }),
@@ -686,7 +688,7 @@ fn pop_or_block<'a>(
 fn blocking_pop(ctx: &mut Ctx, args: &Args, w: &mut Writer, end: End) -> CommandResult {
     let timeout = blocking::parse_timeout(args.arg(args.len() - 1))?;
     let keys = (1..args.len() - 1).map(|i| args.arg(i));
-    pop_or_block(ctx, w, keys, Pop::One(end), false, timeout)
+    pop_or_block(ctx, args, w, keys, Pop::One(end), false, timeout)
 }
 
 /// `BLPOP key [key ...] timeout`: `[key, element]` from the first non-empty list, waiting up to
@@ -726,7 +728,15 @@ fn blocking_move(
         }
         return Ok(());
     }
-    pop_or_block(ctx, w, std::iter::once(source), pop, as_rpoplpush, timeout)
+    pop_or_block(
+        ctx,
+        args,
+        w,
+        std::iter::once(source),
+        pop,
+        as_rpoplpush,
+        timeout,
+    )
 }
 
 /// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout`
@@ -746,7 +756,7 @@ pub fn brpoplpush(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
 pub fn blmpop(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let (keys, pop) = parse_mpop(args, 2)?;
     let timeout = blocking::parse_timeout(args.arg(1))?;
-    pop_or_block(ctx, w, keys.map(|i| args.arg(i)), pop, false, timeout)
+    pop_or_block(ctx, args, w, keys.map(|i| args.arg(i)), pop, false, timeout)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::Group::{
 use super::Handler::{Container, Plain, Read, Write};
 use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 use super::{
-    acl, client, config, connection, debug, expire, hashes, introspection, keys, lists,
+    acl, client, config, connection, debug, expire, hashes, introspection, keys, lists, memory,
     persistence, pubsub, server, sets, strings, transactions,
 };
 use crate::protocol::Request;
@@ -521,8 +521,12 @@ pub static COMMANDS: &[Command] = &[
         ),
     ]),
     cmd("memory", -2, NONE, Container).doc(Server, "4.0.0", "A container for memory diagnostics commands").subcommands(&[
-        cmd("usage", -3, READONLY, Read(keys::memory_usage)).keys(&[one(2, RO)]).doc(Server, "4.0.0", "Estimate the memory usage of a key"),
-        cmd("help", 2, f(&[LOADING, STALE]), Plain(keys::memory_help)).doc(Server, "4.0.0", "Show helpful text about the different subcommands"),
+        cmd("doctor", 2, NONE, Read(memory::doctor)).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(Server, "4.0.0", "Outputs memory problems report"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(memory::help)).doc(Server, "4.0.0", "Show helpful text about the different subcommands"),
+        cmd("malloc-stats", 2, NONE, Plain(memory::malloc_stats)).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(Server, "4.0.0", "Show allocator internal stats"),
+        cmd("purge", 2, NONE, Plain(memory::purge)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Server, "4.0.0", "Ask the allocator to release memory"),
+        cmd("stats", 2, NONE, Read(memory::stats)).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(Server, "4.0.0", "Show memory usage details"),
+        cmd("usage", -3, READONLY, Read(memory::usage)).keys(&[one(2, RO)]).doc(Server, "4.0.0", "Estimate the memory usage of a key"),
     ]),
     // ---------------------------------------------------------------- expiry (stage 7)
     cmd("expire", -3, FAST, Write(expire::expire)).keys(&[one(1, RW_UPDATE)]).doc(Generic, "1.0.0", "Sets the expiration time of a key in seconds."),

@@ -531,7 +531,10 @@ mod tests {
     fn user_lines_are_checked_and_kept_in_order() {
         let mut config = Config::default();
         config
-            .load_text("user alice on >a ~*\nuser default on nopass +@all\n", &no_commands)
+            .load_text(
+                "user alice on >a ~*\nuser default on nopass +@all\n",
+                &no_commands,
+            )
             .unwrap();
         assert_eq!(config.users.len(), 2);
         assert_eq!(config.users[0], args(&["alice", "on", ">a", "~*"]));
@@ -545,6 +548,10 @@ mod tests {
             "Redis names the word at the rule's index among all the line's words"
         );
         // An unknown command is found when the users are loaded, not while reading.
-        assert!(Config::default().load_text("user a +nosuch\n", &no_commands).is_ok());
+        assert!(
+            Config::default()
+                .load_text("user a +nosuch\n", &no_commands)
+                .is_ok()
+        );
     }
 }
