@@ -169,8 +169,11 @@ impl ClientInfo {
         }
     }
 
-    pub fn set_last_command(&self, id: usize) {
-        self.last_command.store(id + 1, Ordering::Relaxed);
+    /// The command the client sent last (`cmd=` in CLIENT LIST), by id; `None` for one the
+    /// server did not know (`cmd=NULL`).
+    pub fn set_last_command(&self, id: Option<usize>) {
+        self.last_command
+            .store(id.map_or(0, |id| id + 1), Ordering::Relaxed);
     }
 
     pub fn set_no_evict(&self, on: bool) {

@@ -59,7 +59,8 @@ pub use args::{is_option, parse_c_int, parse_int, parse_positive, parse_range};
 pub use context::{Ctx, DatabasesRef};
 pub use error::CommandError;
 pub use lookup::{
-    Resolved, all_commands, lookup, lookup_original, lookup_subcommand, rename_commands, resolve,
+    Resolved, all_commands, lookup, lookup_original, lookup_subcommand, refused_command,
+    rename_commands, resolve,
 };
 pub use row::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, KeyUse, Keys};
 pub use table::COMMANDS;
@@ -76,18 +77,21 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
     let resolved = match resolve(request) {
         Ok(resolved) => resolved,
         Err(error) => {
-            let known = lookup(request.arg(0));
+            let known = refused_command(request);
+            ctx.session.info.set_last_command(known.map(|r| r.id));
             ctx.server.stats.record_rejected(known.map(|r| r.id));
             reject(ctx, known, &error);
             return;
         }
     };
+    // Before the checks, as Redis sets `c->cmd`: a refused command is still the last one sent
+    // (CLIENT LIST, the ACL log's client description).
+    ctx.session.info.set_last_command(Some(resolved.id));
     if let Err(error) = admit(ctx, resolved, request) {
         ctx.server.stats.record_rejected(Some(resolved.id));
         reject(ctx, Some(resolved), &error);
         return;
     }
-    ctx.session.info.set_last_command(resolved.id);
     if transactions::queues(ctx.session, resolved) {
         transactions::queue(ctx, resolved, request);
         return;

@@ -85,9 +85,11 @@ impl User {
         };
         for rule in &rules {
             user.apply(rule, all_channels).map_err(|error| {
+                // Redis prints the rule with `%s`: it ends at a NUL byte.
+                let shown = rule.split(|&b| b == 0).next().unwrap_or_default();
                 format!(
                     "Error in ACL SETUSER modifier '{}': {}",
-                    String::from_utf8_lossy(rule),
+                    String::from_utf8_lossy(shown),
                     error.message()
                 )
             })?;
@@ -127,7 +129,9 @@ impl User {
             self.passwords.remove(at.ok_or(RuleError::NoSuchPassword)?);
         } else if op[0] == b'(' && op[op.len() - 1] == b')' {
             let inner = &op[1..op.len() - 1];
-            let rules = split_args(inner).map_err(|_| RuleError::Syntax)?;
+            // Unbalanced quotes inside leave no rules, as Redis's `sdssplitargs` returns none:
+            // the selector is added empty.
+            let rules = split_args(inner).unwrap_or_default();
             let mut selector = Selector::new(false, all_channels);
             for rule in &rules {
                 selector.apply(rule)?;

@@ -155,6 +155,16 @@ pub fn resolve(request: &Request) -> Result<Resolved, CommandError> {
     Ok(resolved)
 }
 
+/// The row a request [`resolve`] refused is charged to, as Redis's `c->cmd` after its lookup:
+/// the command (or subcommand) whose arity did not fit, none for an unknown name.
+pub fn refused_command(request: &Request) -> Option<Resolved> {
+    let resolved = lookup(request.arg(0))?;
+    match resolved.command.subcommands.is_empty() || request.len() < 2 {
+        true => Some(resolved),
+        false => lookup_subcommand(resolved, request.arg(1)),
+    }
+}
+
 /// `ERR unknown command 'foo', with args beginning with: 'a' 'b' `: the name and the arguments are
 /// cut at 128 bytes (and at a NUL byte, since Redis formats them with `%s`).
 fn unknown_command_message(request: &Request) -> Vec<u8> {
