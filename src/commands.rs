@@ -62,7 +62,7 @@ pub use lookup::{
     Resolved, all_commands, lookup, lookup_original, lookup_subcommand, refused_command,
     rename_commands, resolve,
 };
-pub use row::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, KeyUse, Keys};
+pub use row::{Channels, Command, Flags, Group, Handler, KeyAccess, KeyNum, KeySpec, KeyUse, Keys};
 pub use table::COMMANDS;
 
 /// A request's arguments; `args.arg(0)` is the command name.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::categories::{self, Categories};
 use super::{Denied, RuleError};
-use crate::commands::{Channels, Flags, KeyUse, Resolved, all_commands, lookup_original};
+use crate::commands::{Channels, Flags, KeyAccess, Resolved, all_commands, lookup_original};
 use crate::glob;
 use crate::protocol::Request;
 
@@ -394,7 +394,7 @@ impl Selector {
 
     /// Whether this selector lets `args` run (Redis's `ACLSelectorCheckCmd`): the command,
     /// then each key it names, then each channel.
-    pub fn check(&self, resolved: Resolved, args: &Request, keys: &[KeyUse]) -> Result<(), Denied> {
+    pub fn check(&self, resolved: Resolved, args: &Request) -> Result<(), Denied> {
         let command = resolved.command;
         if !self.all_commands
             && !command.flags.contains(Flags::NO_AUTH)
@@ -408,9 +408,9 @@ impl Selector {
                 return Err(Denied::Command);
             }
         }
-        if !self.all_keys {
-            for &(pos, flags) in keys {
-                if !self.may_access(args.arg(pos), flags) {
+        if !self.all_keys && command.has_keys() {
+            for (pos, access) in command.keys_in(args) {
+                if !self.may_access(args.arg(pos), access) {
                     return Err(Denied::Key(pos));
                 }
             }
@@ -426,20 +426,16 @@ impl Selector {
         Ok(())
     }
 
-    /// Whether a key may be used as a command with these key-spec flags uses it: `access`
-    /// needs read permission; `insert`, `delete` and `update` need write permission.
-    pub fn may_access(&self, key: &[u8], flags: &[&str]) -> bool {
+    /// Whether a key may be used as `access` says: reading needs a pattern with read
+    /// permission, writing one with write permission.
+    pub fn may_access(&self, key: &[u8], access: KeyAccess) -> bool {
         if self.all_keys {
             return true;
         }
-        let read = flags.contains(&"access");
-        let write = flags
-            .iter()
-            .any(|f| matches!(*f, "insert" | "delete" | "update"));
         self.keys.iter().any(|pattern| {
-            (pattern.read || !read)
-                && (pattern.write || !write)
-                && glob::matches(&pattern.pattern, key, false)
+            (pattern.read || !access.reads)
+                && (pattern.write || !access.writes)
+                && matches(&pattern.pattern, key)
         })
     }
 
@@ -451,7 +447,7 @@ impl Selector {
                 if literal {
                     pattern == channel
                 } else {
-                    glob::matches(pattern, channel, false)
+                    matches(pattern, channel)
                 }
             })
     }
@@ -459,6 +455,15 @@ impl Selector {
     /// Its channel rules, for deciding whose subscriptions a change revokes.
     pub fn channel_rules(&self) -> (bool, &[Vec<u8>]) {
         (self.all_channels, &self.channels)
+    }
+}
+
+/// Redis's `stringmatchlen`, with the pattern everyone uses answered at once (it matches any
+/// name but the empty one, as in Redis).
+fn matches(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern {
+        b"*" => !name.is_empty(),
+        _ => glob::matches(pattern, name, false),
     }
 }
 

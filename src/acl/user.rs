@@ -241,15 +241,9 @@ impl User {
         if self.root().allows_everything() {
             return Ok(());
         }
-        // Where the keys are is worked out once, and only if a selector limits keys.
-        let limits_keys = self.selectors.iter().any(Selector::limits_keys);
-        let keys = match limits_keys && resolved.command.has_keys() {
-            true => resolved.command.keys_in(args),
-            false => Vec::new(),
-        };
         let mut relevant = Denied::Command;
         for selector in &self.selectors {
-            match selector.check(resolved, args, &keys) {
+            match selector.check(resolved, args) {
                 Ok(()) => return Ok(()),
                 Err(denied) if denied > relevant => relevant = denied,
                 Err(_) => {}

@@ -280,8 +280,26 @@ impl Channels {
     }
 }
 
-/// A key a request names, and what the command does with it (its key spec's flags).
-pub type KeyUse = (usize, &'static [&'static str]);
+/// A key a request names (its position), and what the command does with it.
+pub type KeyUse = (usize, KeyAccess);
+
+/// What a command does with a key, as permissions see it: its key spec's `access` flag means
+/// it reads the value; `insert`, `update` and `delete` that it writes it. A spec with neither
+/// (EXISTS, TYPE) needs either permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyAccess {
+    pub reads: bool,
+    pub writes: bool,
+}
+
+impl KeyAccess {
+    pub fn of(flags: &[&str]) -> KeyAccess {
+        KeyAccess {
+            reads: flags.contains(&"access"),
+            writes: (flags.iter()).any(|f| matches!(*f, "insert" | "update" | "delete")),
+        }
+    }
+}
 
 /// The group a command is listed under in `COMMAND DOCS` (and redis-cli's `help @group`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,20 +368,19 @@ impl Command {
 
     /// The keys a request names, with what the command does to each: Redis's
     /// `getKeysFromCommandWithSpecs`. A request that does not fit one of the specs names no
-    /// keys at all, as in Redis; the handler will refuse it.
-    pub fn keys_in(&self, args: &Request) -> Vec<KeyUse> {
-        let mut keys = Vec::new();
-        for spec in self.key_specs.iter().filter(|spec| spec.is_key()) {
-            let Some(positions) = spec.positions(args) else {
-                return Vec::new();
-            };
+    /// keys at all, as in Redis; the handler will refuse it. Allocates nothing: the ACL walks
+    /// it on every command of a user whose keys are limited.
+    pub fn keys_in<'a>(&'a self, args: &'a Request) -> impl Iterator<Item = KeyUse> + 'a {
+        let specs = self.key_specs.iter().filter(|spec| spec.is_key());
+        let fits = specs.clone().all(|spec| spec.positions(args).is_some());
+        specs.filter(move |_| fits).flat_map(move |spec| {
             let flags = match self.variable_key_flags {
                 Some(flags_of) if spec.flags.contains(&"variable_flags") => flags_of(args),
                 _ => spec.flags,
             };
-            keys.extend(positions.map(|pos| (pos, flags)));
-        }
-        keys
+            let access = KeyAccess::of(flags);
+            (spec.positions(args).into_iter().flatten()).map(move |pos| (pos, access))
+        })
     }
 
     /// Whether the command names any key (Redis's `doesCommandHaveKeys`).
