@@ -12,11 +12,10 @@
 
 mod common;
 
-use std::net::{IpAddr, UdpSocket};
 use std::process::Command;
 
 use common::real_redis::Pair;
-use common::{Raw, TestServer, query, resp, run_to_exit, scratch_dir};
+use common::{Raw, TestServer, non_loopback_address, query, resp, run_to_exit, scratch_dir};
 
 /// SHA-256 of the passwords used below, as ACL GETUSER and ACL LIST show them (each checked
 /// with `printf <password> | sha256sum`).
@@ -2087,15 +2086,6 @@ fn config_set_requirepass_sets_and_clears_the_default_password() {
         admin.cmd(&["CONFIG", "GET", "requirepass"]),
         bulks(&["requirepass", ""])
     );
-}
-
-/// A local address that is not loopback, if this machine has one (as in tests/limits.rs).
-fn non_loopback_address() -> Option<IpAddr> {
-    let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
-    // A UDP connect sends nothing; it only picks the route and so the local address.
-    socket.connect("192.0.2.1:9").ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
 #[test]

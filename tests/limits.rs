@@ -4,11 +4,11 @@
 mod common;
 
 use std::io::Write;
-use std::net::{IpAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use common::{Raw, TestServer, resp, wait_until};
+use common::{Raw, TestServer, non_loopback_address, resp, wait_until};
 
 #[test]
 fn clients_past_maxclients_are_refused_with_redis_error() {
@@ -48,16 +48,6 @@ fn an_idle_client_is_closed_after_timeout_while_an_active_one_stays() {
     }
     assert!(idle.is_closed(), "the idle client is closed");
     assert_eq!(active.cmd(&["PING"]), "+PONG\r\n");
-}
-
-/// A local address that is not loopback (the interface that would route to a test network),
-/// if this machine has one.
-fn non_loopback_address() -> Option<IpAddr> {
-    let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
-    // A UDP connect sends nothing; it only picks the route and so the local address.
-    socket.connect("192.0.2.1:9").ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
 #[test]

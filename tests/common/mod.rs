@@ -280,6 +280,16 @@ impl Drop for TestServer {
 
 /// Polls `condition` until it holds or `timeout` passes; whether it held. Time-based tests use
 /// this instead of a fixed sleep followed by an assertion.
+/// A local address that is not loopback (the interface that would route to a test network),
+/// if this machine has one: for checks of what a remote client sees.
+pub fn non_loopback_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    // A UDP connect sends nothing; it only picks the route and so the local address.
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
 pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
