@@ -33,6 +33,10 @@
 //! Transactions and messaging: `commands::transactions` (MULTI/EXEC, run under one lock),
 //! [`watch`] (WATCH's registry, fed by the write path), [`pubsub`] (channels and each
 //! subscriber's bounded outbox), [`notify`] (keyspace notifications).
+//!
+//! Data types beyond strings live in `keyspace/` (`list.rs`, `hash.rs`, `set.rs`, `zset.rs`),
+//! their commands in `commands/`; [`geo`] is the geohash and distance mathematics the GEO
+//! commands store in sorted sets.
 
 pub mod acl;
 pub mod banner;
@@ -44,6 +48,7 @@ pub mod config;
 pub mod connection;
 pub mod cron;
 pub mod doorbell;
+pub mod geo;
 pub mod glob;
 pub mod keyspace;
 pub mod listeners;

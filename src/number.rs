@@ -56,6 +56,43 @@ pub fn parse_f64(text: &[u8]) -> Option<f64> {
     Some(value)
 }
 
+/// What C's `strtod` reads when it must read all of `text`: decimal, hexadecimal (`0x1p3`),
+/// `inf`; no leading blank, never NaN. A decimal overflow reads as infinity and an underflow as
+/// zero, as `strtod` returns them: what `zslParseRange` accepts for a score bound.
+pub fn strtod(text: &[u8]) -> Option<f64> {
+    parse_f64(text)
+        // Rust's parser has no hexadecimal floats; `strtold`'s reading of them is near enough
+        // (rounded to 64 bits first, then to 53).
+        .or_else(|| LongDouble::parse(text).map(LongDouble::to_f64))
+}
+
+/// A double argument as Redis's `getDoubleFromObject` reads it (ZADD scores, weights, GEO
+/// coordinates and radii): [`strtod`], refusing what it reports as `ERANGE`, an overflow to
+/// infinity (unless the text says `inf`) or an underflow to zero (unless every digit is 0).
+pub fn parse_double(text: &[u8]) -> Option<f64> {
+    let value = strtod(text)?;
+    let body = match text.first() {
+        Some(b'-' | b'+') => &text[1..],
+        _ => text,
+    };
+    let out_of_range = if value.is_infinite() {
+        !(body.len() >= 3 && body[..3].eq_ignore_ascii_case(b"inf"))
+    } else if value == 0.0 {
+        let (digits, exponent_mark) = match body {
+            [b'0', b'x' | b'X', hex @ ..] => (hex, b'p'),
+            _ => (body, b'e'),
+        };
+        let mantissa = digits
+            .split(|b| b.eq_ignore_ascii_case(&exponent_mark))
+            .next()
+            .unwrap_or_default();
+        mantissa.iter().any(|&b| b.is_ascii_hexdigit() && b != b'0')
+    } else {
+        false
+    };
+    (!out_of_range).then_some(value)
+}
+
 /// Formats a double as Redis 7.0's `addReplyDouble` does: C's `%.17g`, with `inf` and `-inf`.
 pub fn format_double(value: f64) -> String {
     if value.is_infinite() {
