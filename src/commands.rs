@@ -32,6 +32,7 @@ mod context;
 pub mod debug;
 mod error;
 pub mod expire;
+pub mod geo;
 pub mod hashes;
 pub mod info;
 pub mod introspection;
@@ -47,6 +48,7 @@ pub mod sets;
 pub mod strings;
 mod table;
 pub mod transactions;
+pub mod zsets;
 
 use std::time::Duration;
 

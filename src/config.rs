@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use crate::keyspace::{hash, set};
+use crate::keyspace::{hash, set, zset};
 use crate::protocol::Limits;
 
 pub use param::{Param, Value};
@@ -133,6 +133,8 @@ pub struct Config {
     pub notify_keyspace_events: Arc<AtomicU32>,
     pub hash_max_listpack_entries: AtomicI64,
     pub hash_max_listpack_value: AtomicI64,
+    pub zset_max_listpack_entries: AtomicI64,
+    pub zset_max_listpack_value: AtomicI64,
     pub set_max_intset_entries: AtomicI64,
     /// `maxmemory` in bytes, 0 for no limit (see `crate::memory`).
     pub maxmemory: AtomicI64,
@@ -222,6 +224,8 @@ impl Default for Config {
             notify_keyspace_events: Default::default(),
             hash_max_listpack_entries: Default::default(),
             hash_max_listpack_value: Default::default(),
+            zset_max_listpack_entries: Default::default(),
+            zset_max_listpack_value: Default::default(),
             set_max_intset_entries: Default::default(),
             maxmemory: Default::default(),
             maxmemory_policy: Default::default(),
@@ -313,6 +317,14 @@ impl Config {
         hash::Limits {
             max_entries: Config::get(&self.hash_max_listpack_entries) as usize,
             max_value: Config::get(&self.hash_max_listpack_value) as usize,
+        }
+    }
+
+    /// `zset-max-listpack-*`, for the sorted-set commands.
+    pub fn zset_limits(&self) -> zset::Limits {
+        zset::Limits {
+            max_entries: Config::get(&self.zset_max_listpack_entries) as usize,
+            max_value: Config::get(&self.zset_max_listpack_value) as usize,
         }
     }
 

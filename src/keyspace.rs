@@ -29,6 +29,7 @@ mod hasher;
 pub mod list;
 pub mod set;
 mod value;
+pub mod zset;
 
 use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
@@ -39,6 +40,7 @@ pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
 pub use value::{Entry, Str, Value, WrongType};
+pub use zset::ZSet;
 
 /// All databases, and the counters the write path keeps.
 pub struct Databases {

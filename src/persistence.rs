@@ -640,6 +640,7 @@ pub fn load_options(server: &Server, now_ms: i64) -> LoadOptions {
         replace_existing: false,
         hash_limits: server.config.hash_limits(),
         set_limits: server.config.set_limits(),
+        zset_limits: server.config.zset_limits(),
     }
 }
 

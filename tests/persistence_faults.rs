@@ -309,17 +309,6 @@ fn a_damaged_rdb_file_refuses_startup() {
 
 #[test]
 fn an_rdb_file_with_a_type_thredis_lacks_refuses_startup_naming_it() {
-    // A sorted set (type 5, ZSET_2): key "z", one member "m" with a binary double score 1.5.
-    let mut zset = vec![0x05, 1, b'z', 1, 1, b'm'];
-    zset.extend_from_slice(&1.5f64.to_le_bytes());
-    let file = RdbFile::new(10)
-        .db(0, &[("s", "v", None)])
-        .raw(&zset)
-        .finish();
-    refuses_rdb(
-        &file,
-        "The RDB file holds a sorted set (key 'z'), which thredis does not support",
-    );
     // A stream (type 15): refused before its contents are even read.
     let file = RdbFile::new(10).raw(&[0xFE, 0, 0x0F, 1, b'x']).finish();
     refuses_rdb(&file, "The RDB file holds a stream (key 'x')");

@@ -83,6 +83,53 @@ fn populate(redis: &mut Raw) {
     args.extend(words.iter().map(String::as_str));
     run(redis, &args);
     run(redis, &["PEXPIREAT", "set:words", "4102444800000"]);
+    // Sorted sets: listpack (scores integral, fractional, infinite, negative zero), skiplist by
+    // size (over 128 members) and by member length, changed by increments and pops; geo keys.
+    run(
+        redis,
+        &[
+            "ZADD",
+            "zset:small",
+            "1",
+            "one",
+            "2.5",
+            "two",
+            "-inf",
+            "low",
+            "+inf",
+            "high",
+            "-0",
+            "zero",
+            "1",
+            "1",
+        ],
+    );
+    run(redis, &["ZINCRBY", "zset:small", "0.1", "one"]);
+    let mut args = vec!["ZADD".to_string(), "zset:large".to_string()];
+    for i in 0..300 {
+        args.push(format!("{}", (i * 37 % 101) as f64 / 7.0));
+        args.push(format!("member{i}"));
+    }
+    run(redis, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    run(redis, &["ZPOPMIN", "zset:large", "3"]);
+    run(redis, &["ZREM", "zset:large", "member100"]);
+    run(redis, &["ZADD", "zset:long-member", "3", &"m".repeat(100)]);
+    run(
+        redis,
+        &[
+            "GEOADD",
+            "geo",
+            "13.361389",
+            "38.115556",
+            "Palermo",
+            "15.087269",
+            "37.502669",
+            "Catania",
+            "-179.9",
+            "-85.05",
+            "edge",
+        ],
+    );
     // Other databases.
     run(redis, &["SELECT", "3"]);
     run(redis, &["SET", "in-db-3", "x"]);

@@ -77,6 +77,8 @@ pub fn of(command: &Command) -> Categories {
         Group::List => Some("list"),
         Group::Hash => Some("hash"),
         Group::Set => Some("set"),
+        Group::SortedSet => Some("sortedset"),
+        Group::Geo => Some("geo"),
         Group::Transactions => Some("transaction"),
         // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
         Group::Server | Group::Pubsub => None,

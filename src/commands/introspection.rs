@@ -8,7 +8,7 @@ use super::{
 };
 use crate::acl::categories;
 use crate::glob;
-use crate::protocol::Reply;
+use crate::protocol::{Reply, Request};
 
 /// `COMMAND`: information about every command.
 pub fn command(ctx: &mut Ctx, _: &Args) -> CommandResult {
@@ -91,7 +91,7 @@ fn flag_names(command: &Command) -> Vec<&'static str> {
     let movable = command
         .key_specs
         .iter()
-        .any(|spec| spec.keynum.is_some())
+        .any(|spec| !spec.is_fixed())
         .then_some("movablekeys");
     write
         .into_iter()
@@ -118,10 +118,22 @@ fn reply_key_specs(reply: &mut Reply, command: &Command) {
         reply.bulk(b"begin_search");
         reply.map(2);
         reply.bulk(b"type");
-        reply.bulk(b"index");
-        reply.bulk(b"spec");
-        reply.map(1);
-        reply.bulk(b"index");
+        match spec.keyword {
+            Some(keyword) => {
+                reply.bulk(b"keyword");
+                reply.bulk(b"spec");
+                reply.map(2);
+                reply.bulk(b"keyword");
+                reply.bulk(keyword.as_bytes());
+                reply.bulk(b"startfrom");
+            }
+            None => {
+                reply.bulk(b"index");
+                reply.bulk(b"spec");
+                reply.map(1);
+                reply.bulk(b"index");
+            }
+        }
         reply.integer(i64::from(spec.begin));
         reply.bulk(b"find_keys");
         reply.map(2);
@@ -245,30 +257,12 @@ pub fn getkeys(ctx: &mut Ctx, args: &Args) -> CommandResult {
             "Invalid number of arguments specified for command",
         ));
     }
-    let positions: Vec<usize> = match command
-        .key_specs
-        .iter()
-        .find_map(|s| s.keynum.map(|k| (s.begin, k)))
-    {
-        // Keys counted by an argument (`LMPOP 2 a b LEFT`): as many as it says, if it is a
-        // number the arguments can hold.
-        Some((begin, keynum)) => {
-            let at = |offset: i32| (begin + offset) as usize + 2;
-            let count = args
-                .iter()
-                .nth(at(keynum.keynumidx))
-                .and_then(crate::number::parse_i64)
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|&n| {
-                    n > 0 && at(keynum.firstkey) + (n - 1) * (keynum.keystep as usize) < args.len()
-                })
-                .ok_or_else(|| CommandError::err("Invalid arguments specified for command"))?;
-            (0..count)
-                .map(|i| at(keynum.firstkey) - 2 + i * keynum.keystep as usize)
-                .collect()
-        }
-        None => command.keys.positions(args.len() - 2).collect(),
-    };
+    // The same walk over the key specs that permissions use, on the request being asked about.
+    let request = Request::from_args(&args.iter().skip(2).collect::<Vec<_>>());
+    let positions: Vec<usize> = command.keys_in(&request).map(|(at, _)| at).collect();
+    if positions.is_empty() {
+        return Err(CommandError::err("Invalid arguments specified for command"));
+    }
     ctx.reply.array(positions.len());
     for position in positions {
         ctx.reply.bulk(args.arg(position + 2));

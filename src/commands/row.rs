@@ -150,6 +150,10 @@ pub struct KeySpec {
     /// Set when the keys are found by a count (`LMPOP numkeys key ...`): Redis's `keynum`
     /// `find_keys`. `last` and `step` are unused then.
     pub keynum: Option<KeyNum>,
+    /// Set when the keys begin after a keyword (`GEORADIUS ... STORE key`): Redis's `keyword`
+    /// `begin_search`, searched from `begin` (its `startfrom`) to the end. The key is the
+    /// argument after the keyword; a request without the keyword has no key of this spec.
+    pub keyword: Option<&'static str>,
 }
 
 /// A `keynum` key specification, relative to the spec's `begin`: the number of keys is the
@@ -159,6 +163,11 @@ pub struct KeyNum {
     pub keynumidx: i32,
     pub firstkey: i32,
     pub keystep: i32,
+}
+
+/// An argument position computed in `i64` (so a bad count cannot overflow) and checked.
+fn as_position(i: i64) -> usize {
+    i as usize
 }
 
 impl KeySpec {
@@ -173,7 +182,22 @@ impl KeySpec {
     /// keys past the end): Redis then takes no keys from the command at all.
     fn positions(&self, args: &Request) -> Option<impl Iterator<Item = usize>> {
         let argc = args.len() as i64;
-        let begin = i64::from(self.begin);
+        let begin = match self.keyword {
+            // Redis stops one short of the end: a keyword in last place has no key after it.
+            Some(keyword) => {
+                let found = (self.begin as usize..args.len().saturating_sub(1))
+                    .find(|&i| args.arg(i).eq_ignore_ascii_case(keyword.as_bytes()));
+                match found {
+                    Some(at) => at as i64 + 1,
+                    // No key: an empty range, of the type the one below has.
+                    None => {
+                        let empty = std::ops::RangeInclusive::new(1, 0);
+                        return Some(empty.step_by(1).map(as_position));
+                    }
+                }
+            }
+            None => i64::from(self.begin),
+        };
         let (first, last, step) = match self.keynum {
             Some(keynum) => {
                 let at = begin + i64::from(keynum.keynumidx);
@@ -199,25 +223,31 @@ impl KeySpec {
         Some(
             (first..=last)
                 .step_by(step.max(1) as usize)
-                .map(|i| i as usize),
+                .map(as_position),
         )
+    }
+
+    /// Whether the keys sit at fixed positions (an index, then a range), as opposed to being
+    /// found by a count or after a keyword: the command then reports `movablekeys`.
+    pub const fn is_fixed(&self) -> bool {
+        self.keynum.is_none() && self.keyword.is_none()
     }
 
     /// The legacy `first_key, last_key, step` triple Redis derives from a command's specs
     /// (`populateCommandLegacyRangeSpec`): one spec as it is; several consecutive single-step
-    /// specs merged into one range.
+    /// specs merged into one range. Specs without fixed positions take no part: a command with
+    /// only such specs reports the triple 0 0 0.
     pub const fn legacy(specs: &[KeySpec]) -> Keys {
-        if specs.is_empty() {
-            return Keys::NONE;
-        }
-        // Keys found by a count have no fixed range: such a command reports `movablekeys` and,
-        // with no other spec, the legacy triple 0 0 0.
+        let mut fixed = 0;
         let mut i = 0;
         while i < specs.len() {
-            if specs[i].keynum.is_some() {
-                return Keys::NONE;
+            if specs[i].is_fixed() {
+                fixed += 1;
             }
             i += 1;
+        }
+        if fixed == 0 {
+            return Keys::NONE;
         }
         if specs.len() == 1 {
             let spec = specs[0];
@@ -235,6 +265,10 @@ impl KeySpec {
         let (mut first, mut last, mut i) = (i32::MAX, 0, 0);
         while i < specs.len() {
             let spec = specs[i];
+            i += 1;
+            if !spec.is_fixed() {
+                continue;
+            }
             if spec.begin < first {
                 first = spec.begin;
             }
@@ -246,7 +280,6 @@ impl KeySpec {
             if (absolute as u32) > (last as u32) {
                 last = absolute;
             }
-            i += 1;
         }
         Keys {
             first,
@@ -314,6 +347,8 @@ pub enum Group {
     List,
     Hash,
     Set,
+    SortedSet,
+    Geo,
 }
 
 impl Group {
@@ -329,6 +364,8 @@ impl Group {
             Group::List => "list",
             Group::Hash => "hash",
             Group::Set => "set",
+            Group::SortedSet => "sorted-set",
+            Group::Geo => "geo",
         }
     }
 }

@@ -6,13 +6,14 @@
 //! `commands.rs`): `Write(..)` rows are the write commands.
 
 use super::Group::{
-    Connection, Generic, Hash, List, Pubsub, Scripting, Server, Set, String, Transactions,
+    Connection, Generic, Geo, Hash, List, Pubsub, Scripting, Server, Set, SortedSet, String,
+    Transactions,
 };
 use super::Handler::{Container, Plain, Read, Write};
 use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 use super::{
-    acl, client, config, connection, debug, expire, hashes, introspection, keys, lists, memory,
-    persistence, pubsub, server, sets, strings, transactions,
+    acl, client, config, connection, debug, expire, geo, hashes, introspection, keys, lists,
+    memory, persistence, pubsub, server, sets, strings, transactions, zsets,
 };
 use crate::protocol::Request;
 
@@ -131,6 +132,7 @@ const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
         flags,
         notes: "",
         keynum: None,
+        keyword: None,
     }
 }
 
@@ -143,6 +145,15 @@ const fn all(index: i32, step: i32, flags: &'static [&'static str]) -> KeySpec {
         flags,
         notes: "",
         keynum: None,
+        keyword: None,
+    }
+}
+
+/// The key after `keyword`, searched from `startfrom` (`GEORADIUS ... STORE key`).
+const fn keyword(keyword: &'static str, startfrom: i32, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        keyword: Some(keyword),
+        ..one(startfrom, flags)
     }
 }
 
@@ -464,6 +475,53 @@ pub static COMMANDS: &[Command] = &[
         "Intersect multiple sets and return the cardinality of the result",
     ),
     cmd("sscan", -3, READONLY, Read(sets::sscan)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(Set, "2.8.0", "Incrementally iterate Set elements"),
+    // ---------------------------------------------------------------- sorted sets (stages 92–99)
+    cmd("zadd", -4, f(&[DENYOOM, FAST]), Write(zsets::zadd)).keys(&[one(1, RW_UPDATE)]).doc(SortedSet, "1.2.0", "Add one or more members to a sorted set, or update its score if it already exists"),
+    cmd("zincrby", 4, f(&[DENYOOM, FAST]), Write(zsets::zincrby)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(SortedSet, "1.2.0", "Increment the score of a member in a sorted set"),
+    cmd("zrem", -3, FAST, Write(zsets::zrem)).keys(&[one(1, RW_DELETE)]).doc(SortedSet, "1.2.0", "Remove one or more members from a sorted set"),
+    cmd("zcard", 2, f(&[READONLY, FAST]), Read(zsets::zcard)).keys(&[one(1, RO)]).doc(SortedSet, "1.2.0", "Get the number of members in a sorted set"),
+    cmd("zscore", 3, f(&[READONLY, FAST]), Read(zsets::zscore)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "1.2.0", "Get the score associated with the given member in a sorted set"),
+    cmd("zmscore", -3, f(&[READONLY, FAST]), Read(zsets::zmscore)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Get the score associated with the given members in a sorted set"),
+    cmd("zrank", 3, f(&[READONLY, FAST]), Read(zsets::zrank)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.0.0", "Determine the index of a member in a sorted set"),
+    cmd("zrevrank", 3, f(&[READONLY, FAST]), Read(zsets::zrevrank)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.0.0", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
+    cmd("zpopmin", -2, FAST, Write(zsets::zpopmin)).keys(&[one(1, RW_ACCESS_DELETE)]).doc(SortedSet, "5.0.0", "Remove and return members with the lowest scores in a sorted set"),
+    cmd("zpopmax", -2, FAST, Write(zsets::zpopmax)).keys(&[one(1, RW_ACCESS_DELETE)]).doc(SortedSet, "5.0.0", "Remove and return members with the highest scores in a sorted set"),
+    cmd("zmpop", -4, NONE, Write(zsets::zmpop)).keys(&[counted(1, RW_ACCESS_DELETE)]).doc(SortedSet, "7.0.0", "Remove and return members with scores in a sorted set"),
+    cmd("bzpopmin", -3, f(&[NOSCRIPT, FAST, BLOCKING]), Write(zsets::bzpopmin)).keys(&[all_but(1, -2, RW_ACCESS_DELETE)]).doc(SortedSet, "5.0.0", "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available"),
+    cmd("bzpopmax", -3, f(&[NOSCRIPT, FAST, BLOCKING]), Write(zsets::bzpopmax)).keys(&[all_but(1, -2, RW_ACCESS_DELETE)]).doc(SortedSet, "5.0.0", "Remove and return the member with the highest score from one or more sorted sets, or block until one is available"),
+    cmd("bzmpop", -5, BLOCKING, Write(zsets::bzmpop)).keys(&[counted(2, RW_ACCESS_DELETE)]).doc(SortedSet, "7.0.0", "Remove and return members with scores in a sorted set or block until one is available"),
+    cmd("zrandmember", -2, READONLY, Read(zsets::zrandmember)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Get one or multiple random elements from a sorted set"),
+    cmd("zscan", -3, READONLY, Read(zsets::zscan)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.8.0", "Incrementally iterate sorted sets elements and associated scores"),
+    cmd("zcount", 4, f(&[READONLY, FAST]), Read(zsets::range::zcount)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.0.0", "Count the members in a sorted set with scores within the given values"),
+    cmd("zlexcount", 4, f(&[READONLY, FAST]), Read(zsets::range::zlexcount)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.8.9", "Count the number of members in a sorted set between a given lexicographical range"),
+    cmd("zrange", -4, READONLY, Read(zsets::range::zrange)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "1.2.0", "Return a range of members in a sorted set"),
+    cmd("zrangestore", -5, DENYOOM, Write(zsets::range::zrangestore)).keys(&[one(1, OW_UPDATE), one(2, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Store a range of members from sorted set into another key"),
+    cmd("zrangebyscore", -4, READONLY, Read(zsets::range::zrangebyscore)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "1.0.5", "Return a range of members in a sorted set, by score"),
+    cmd("zrevrangebyscore", -4, READONLY, Read(zsets::range::zrevrangebyscore)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.2.0", "Return a range of members in a sorted set, by score, with scores ordered from high to low"),
+    cmd("zrangebylex", -4, READONLY, Read(zsets::range::zrangebylex)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.8.9", "Return a range of members in a sorted set, by lexicographical range"),
+    cmd("zrevrangebylex", -4, READONLY, Read(zsets::range::zrevrangebylex)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "2.8.9", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings."),
+    cmd("zrevrange", -4, READONLY, Read(zsets::range::zrevrange)).keys(&[one(1, RO_ACCESS)]).doc(SortedSet, "1.2.0", "Return a range of members in a sorted set, by index, with scores ordered from high to low"),
+    cmd("zremrangebyrank", 4, NONE, Write(zsets::range::zremrangebyrank)).keys(&[one(1, RW_DELETE)]).doc(SortedSet, "2.0.0", "Remove all members in a sorted set within the given indexes"),
+    cmd("zremrangebyscore", 4, NONE, Write(zsets::range::zremrangebyscore)).keys(&[one(1, RW_DELETE)]).doc(SortedSet, "1.2.0", "Remove all members in a sorted set within the given scores"),
+    cmd("zremrangebylex", 4, NONE, Write(zsets::range::zremrangebylex)).keys(&[one(1, RW_DELETE)]).doc(SortedSet, "2.8.9", "Remove all members in a sorted set between the given lexicographical range"),
+    cmd("zunion", -3, READONLY, Read(zsets::algebra::zunion)).keys(&[counted(1, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Add multiple sorted sets"),
+    cmd("zinter", -3, READONLY, Read(zsets::algebra::zinter)).keys(&[counted(1, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Intersect multiple sorted sets"),
+    cmd("zdiff", -3, READONLY, Read(zsets::algebra::zdiff)).keys(&[counted(1, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Subtract multiple sorted sets"),
+    cmd("zunionstore", -4, DENYOOM, Write(zsets::algebra::zunionstore)).keys(&[one(1, OW_UPDATE), counted(2, RO_ACCESS)]).doc(SortedSet, "2.0.0", "Add multiple sorted sets and store the resulting sorted set in a new key"),
+    cmd("zinterstore", -4, DENYOOM, Write(zsets::algebra::zinterstore)).keys(&[one(1, OW_UPDATE), counted(2, RO_ACCESS)]).doc(SortedSet, "2.0.0", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
+    cmd("zdiffstore", -4, DENYOOM, Write(zsets::algebra::zdiffstore)).keys(&[one(1, OW_UPDATE), counted(2, RO_ACCESS)]).doc(SortedSet, "6.2.0", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
+    cmd("zintercard", -3, READONLY, Read(zsets::algebra::zintercard)).keys(&[counted(1, RO_ACCESS)]).doc(SortedSet, "7.0.0", "Intersect multiple sorted sets and return the cardinality of the result"),
+    // ---------------------------------------------------------------- geospatial (stages 100–107)
+    cmd("geoadd", -5, DENYOOM, Write(geo::geoadd)).keys(&[one(1, RW_UPDATE)]).doc(Geo, "3.2.0", "Add one or more geospatial items in the geospatial index represented using a sorted set"),
+    cmd("geopos", -2, READONLY, Read(geo::geopos)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.0", "Returns longitude and latitude of members of a geospatial index"),
+    cmd("geodist", -4, READONLY, Read(geo::geodist)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.0", "Returns the distance between two members of a geospatial index"),
+    cmd("geohash", -2, READONLY, Read(geo::geohash)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.0", "Returns members of a geospatial index as standard geohash strings"),
+    cmd("geosearch", -7, READONLY, Read(geo::geosearch)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle."),
+    cmd("geosearchstore", -8, DENYOOM, Write(geo::geosearchstore)).keys(&[one(1, OW_UPDATE), one(2, RO_ACCESS)]).doc(Geo, "6.2.0", "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key."),
+    cmd("georadius", -6, DENYOOM, Write(geo::georadius)).keys(&[one(1, RO_ACCESS), keyword("STORE", 6, OW_UPDATE), keyword("STOREDIST", 6, OW_UPDATE)]).doc(Geo, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point"),
+    cmd("georadius_ro", -6, READONLY, Read(geo::georadius_ro)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.10", "A read-only variant for GEORADIUS"),
+    cmd("georadiusbymember", -5, DENYOOM, Write(geo::georadiusbymember)).keys(&[one(1, RO_ACCESS), keyword("STORE", 5, OW_UPDATE), keyword("STOREDIST", 5, OW_UPDATE)]).doc(Geo, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member"),
+    cmd("georadiusbymember_ro", -5, READONLY, Read(geo::georadiusbymember_ro)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.10", "A read-only variant for GEORADIUSBYMEMBER"),
     // ---------------------------------------------------------------- keys (generic)
     cmd("del", -2, NONE, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "1.0.0", "Deletes one or more keys."),
     cmd("unlink", -2, FAST, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "4.0.0", "Asynchronously deletes one or more keys."),

@@ -40,7 +40,6 @@ const SYSLOG: &str = "the log goes to stdout or the logfile only";
 const CPU: &str = "thredis does not pin its threads to CPUs";
 const PROC_TITLE: &str = "the standard library cannot change the process title";
 const EVICTION: &str = "nothing is evicted yet: past maxmemory, writes are refused";
-const ZSETS: &str = "sorted sets are not implemented yet";
 const STREAMS: &str = "streams are not implemented yet";
 const HLL: &str = "HyperLogLog is not implemented yet";
 const SLOWLOG: &str = "the slow log is not implemented yet";
@@ -766,10 +765,15 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.set_max_intset_entries),
     )
     .unsigned(),
-    number("zset-max-listpack-entries", 128, 0, LONG_MAX, Kept)
-        .alias("zset-max-ziplist-entries")
-        .unsigned()
-        .no_effect(ZSETS),
+    number(
+        "zset-max-listpack-entries",
+        128,
+        0,
+        LONG_MAX,
+        Field(|c| &c.zset_max_listpack_entries),
+    )
+    .alias("zset-max-ziplist-entries")
+    .unsigned(),
     number("active-defrag-ignore-bytes", 100 << 20, 1, LONG_MAX, Kept)
         .unit(Unit::Bytes)
         .unsigned()
@@ -788,11 +792,16 @@ pub static PARAMS: &[Param] = &[
         .unit(Unit::Bytes)
         .unsigned()
         .no_effect(STREAMS),
-    number("zset-max-listpack-value", 64, 0, LONG_MAX, Kept)
-        .alias("zset-max-ziplist-value")
-        .unit(Unit::Bytes)
-        .unsigned()
-        .no_effect(ZSETS),
+    number(
+        "zset-max-listpack-value",
+        64,
+        0,
+        LONG_MAX,
+        Field(|c| &c.zset_max_listpack_value),
+    )
+    .alias("zset-max-ziplist-value")
+    .unit(Unit::Bytes)
+    .unsigned(),
     number("hll-sparse-max-bytes", 3000, 0, LONG_MAX, Kept)
         .unit(Unit::Bytes)
         .unsigned()

@@ -1,7 +1,7 @@
 //! What a key holds: [`Value`], one variant per Redis type, and [`Entry`], a value plus its last
 //! access time (for `OBJECT IDLETIME`, `TOUCH` and `CLIENT NO-TOUCH`).
 //!
-//! Strings, lists, hashes and sets so far; sorted sets and streams each become a variant here.
+//! Strings, lists, hashes, sets and sorted sets so far; streams become a variant here.
 //! Every command that meets a value of the wrong variant answers `WRONGTYPE` through
 //! [`Value::as_string`], [`Value::as_list`] and their siblings.
 //!
@@ -20,6 +20,7 @@ use super::Bytes;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::zset::ZSet;
 use crate::number;
 
 /// A value of the wrong type for the command: the caller replies `WRONGTYPE ...`.
@@ -32,6 +33,7 @@ pub enum Value {
     List { clock: Clock, list: Box<List> },
     Hash { clock: Clock, hash: Box<Hash> },
     Set { clock: Clock, set: Box<Set> },
+    ZSet { clock: Clock, zset: Box<ZSet> },
 }
 
 /// Accessors for one collection variant: `as_list`, `as_list_mut`.
@@ -77,7 +79,15 @@ impl Value {
 
     collection_accessors!(List, list, List, as_list, as_list_mut);
     collection_accessors!(Hash, hash, Hash, as_hash, as_hash_mut);
+    pub fn zset(zset: ZSet) -> Value {
+        Value::ZSet {
+            clock: Clock::default(),
+            zset: Box::new(zset),
+        }
+    }
+
     collection_accessors!(Set, set, Set, as_set, as_set_mut);
+    collection_accessors!(ZSet, zset, ZSet, as_zset, as_zset_mut);
 
     /// The name `TYPE` reports.
     pub fn type_name(&self) -> &'static str {
@@ -86,6 +96,7 @@ impl Value {
             Value::List { .. } => "list",
             Value::Hash { .. } => "hash",
             Value::Set { .. } => "set",
+            Value::ZSet { .. } => "zset",
         }
     }
 
@@ -96,6 +107,7 @@ impl Value {
             Value::List { list, .. } => list.encoding(),
             Value::Hash { hash, .. } => hash.encoding(),
             Value::Set { set, .. } => set.encoding(),
+            Value::ZSet { zset, .. } => zset.encoding(),
         }
     }
 
@@ -119,13 +131,14 @@ impl Value {
                 let index = set.encoding() == "hashtable";
                 set.iter().map(|m| element(m) * (1 + index as usize)).sum()
             }
+            Value::ZSet { zset, .. } => zset.heap_size(),
         }
     }
 
-    /// Whether clients can block waiting for a value of this type (`BLPOP` on a list; later
-    /// `BZPOPMIN` on a sorted set, `XREAD BLOCK` on a stream).
+    /// Whether clients can block waiting for a value of this type (`BLPOP` on a list,
+    /// `BZPOPMIN` on a sorted set; later `XREAD BLOCK` on a stream).
     pub fn is_blockable(&self) -> bool {
-        matches!(self, Value::List { .. })
+        matches!(self, Value::List { .. } | Value::ZSet { .. })
     }
 
     /// Whether this is a collection with nothing in it. Redis never keeps one: the command that
@@ -136,6 +149,7 @@ impl Value {
             Value::List { list, .. } => list.is_empty(),
             Value::Hash { hash, .. } => hash.is_empty(),
             Value::Set { set, .. } => set.is_empty(),
+            Value::ZSet { zset, .. } => zset.is_empty(),
         }
     }
 
@@ -178,9 +192,10 @@ impl Value {
     fn clock(&self) -> &Clock {
         match self {
             Value::String(s) => s.clock(),
-            Value::List { clock, .. } | Value::Hash { clock, .. } | Value::Set { clock, .. } => {
-                clock
-            }
+            Value::List { clock, .. }
+            | Value::Hash { clock, .. }
+            | Value::Set { clock, .. }
+            | Value::ZSet { clock, .. } => clock,
         }
     }
 }

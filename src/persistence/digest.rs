@@ -35,6 +35,7 @@ fn type_number(value: &Value) -> u32 {
         Value::String(_) => 0,
         Value::List { .. } => 1,
         Value::Set { .. } => 2,
+        Value::ZSet { .. } => 3,
         Value::Hash { .. } => 4,
     }
 }
@@ -52,6 +53,15 @@ fn mix_value(digest: &mut Digest, value: &Value, has_ttl: bool) {
                 let mut pair = [0u8; 20];
                 mix(&mut pair, field);
                 mix(&mut pair, value);
+                xor(digest, &pair);
+            }
+        }
+        // Scores as Redis prints them with "%.17g".
+        Value::ZSet { zset, .. } => {
+            for (member, score) in zset.iter() {
+                let mut pair = [0u8; 20];
+                mix(&mut pair, member);
+                mix(&mut pair, crate::number::format_double(score).as_bytes());
                 xor(digest, &pair);
             }
         }

@@ -584,6 +584,49 @@ pub fn write_collections(raw: &mut Raw) {
     ok(&["SMOVE", "set:pool", "set:strings", "m150"]);
     ok(&["SINTERSTORE", "set:inter", "set:ints", "set:big-ints"]);
     ok(&["SUNIONSTORE", "set:union", "set:ints", "set:strings"]);
+    ok(&[
+        "ZADD",
+        "zset:small",
+        "1",
+        "a",
+        "2.5",
+        "b",
+        "-inf",
+        "c",
+        "+inf",
+        "d",
+    ]);
+    ok(&["ZINCRBY", "zset:small", "0.1", "a"]);
+    ok(&["ZADD", "zset:small", "GT", "CH", "0", "b", "3", "e"]);
+    ok(&["ZADD", "zset:long", "1", &long]);
+    for i in 0..300 {
+        ok(&["ZADD", "zset:big", &(i % 17).to_string(), &format!("m{i}")]);
+    }
+    ok(&["ZREM", "zset:big", "m5"]);
+    ok(&["ZPOPMIN", "zset:big", "2"]);
+    ok(&["ZPOPMAX", "zset:big"]);
+    ok(&["ZREMRANGEBYSCORE", "zset:big", "3", "(4"]);
+    ok(&[
+        "ZUNIONSTORE",
+        "zset:union",
+        "2",
+        "zset:small",
+        "set:strings",
+        "WEIGHTS",
+        "2",
+        "1",
+    ]);
+    ok(&["ZRANGESTORE", "zset:range", "zset:big", "0", "9"]);
+    ok(&[
+        "GEOADD",
+        "geo",
+        "13.361389",
+        "38.115556",
+        "Palermo",
+        "15.087269",
+        "37.502669",
+        "Catania",
+    ]);
     ok(&["SET", "string", "value"]);
     ok(&["SET", "int", "12345"]);
     ok(&["INCRBYFLOAT", "float", "2.5"]);

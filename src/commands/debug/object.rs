@@ -48,6 +48,14 @@ fn serialized_length(value: &Value) -> usize {
                     .map(|(field, value)| string_length(field) + string_length(value))
                     .sum::<usize>()
         }
+        // A member, then its score as a binary double (RDB_TYPE_ZSET_2).
+        Value::ZSet { zset, .. } => {
+            length_prefix(zset.len())
+                + zset
+                    .iter()
+                    .map(|(member, _)| string_length(member) + 8)
+                    .sum::<usize>()
+        }
     }
 }
 

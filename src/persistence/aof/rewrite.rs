@@ -8,7 +8,7 @@
 
 use crate::keyspace::Value;
 use crate::keyspace::changes::encode_command;
-use crate::number::IntBuf;
+use crate::number::{IntBuf, format_double};
 
 /// Redis's `AOF_REWRITE_ITEMS_PER_CMD`: elements per `RPUSH`/`SADD`, pairs per `HMSET`.
 const ITEMS_PER_COMMAND: usize = 64;
@@ -39,6 +39,16 @@ pub fn encode_key(out: &mut Vec<u8>, key: &[u8], value: &Value, expires_at: Opti
             key,
             hash.iter().map(|(field, value)| [&field[..], &value[..]]),
         ),
+        Value::ZSet { zset, .. } => {
+            let scores: Vec<String> = zset.iter().map(|(_, s)| format_double(s)).collect();
+            let members = zset.iter().zip(&scores);
+            batched(
+                out,
+                b"ZADD",
+                key,
+                members.map(|((m, _), s)| [s.as_bytes(), &m[..]]),
+            )
+        }
     }
     if let Some(at) = expires_at {
         let mut digits = IntBuf::new();

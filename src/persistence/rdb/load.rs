@@ -15,7 +15,7 @@ use std::path::Path;
 use super::{
     CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, compact, opcodes, special, types,
 };
-use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value, hash, set};
+use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value, ZSet, hash, set, zset};
 use crate::log;
 use crate::number::IntBuf;
 use crate::persistence::{crc64, lzf};
@@ -37,6 +37,7 @@ pub struct LoadOptions {
     /// used, as Redis converts on load.
     pub hash_limits: hash::Limits,
     pub set_limits: set::Limits,
+    pub zset_limits: zset::Limits,
 }
 
 /// What a successful load found.
@@ -337,6 +338,23 @@ impl<R: BufRead> Input<R> {
     fn bytes_string(&mut self) -> Result<Bytes> {
         self.string().map(Bytes::from)
     }
+
+    /// A double in RDB's old text form (`RDB_TYPE_ZSET`): a length byte, then that many
+    /// characters, with 253, 254 and 255 standing for NaN, +inf and -inf.
+    fn text_double(&mut self) -> Result<f64> {
+        match self.byte()? {
+            253 => Ok(f64::NAN),
+            254 => Ok(f64::INFINITY),
+            255 => Ok(f64::NEG_INFINITY),
+            len => {
+                let text = self.bytes(u64::from(len))?;
+                std::str::from_utf8(&text)
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .ok_or_else(|| self.corrupt("Invalid double value"))
+            }
+        }
+    }
 }
 
 enum Length {
@@ -561,8 +579,40 @@ impl<R: BufRead> Loader<R> {
             types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => {
                 list(self.quicklist(kind == types::LIST_QUICKLIST_2)?)
             }
-            types::ZSET | types::ZSET_2 | types::ZSET_ZIPLIST | types::ZSET_LISTPACK => {
-                return unsupported("sorted set");
+            types::ZSET | types::ZSET_2 => {
+                let count = self.input.length()?;
+                let mut members = Vec::with_capacity(count.min(1024) as usize);
+                for _ in 0..count {
+                    let member = self.input.bytes_string()?;
+                    let score = if kind == types::ZSET_2 {
+                        f64::from_le_bytes(self.input.array()?)
+                    } else {
+                        self.input.text_double()?
+                    };
+                    members.push((member, score));
+                }
+                self.zset(members, false, "Duplicate zset fields detected")?
+            }
+            types::ZSET_ZIPLIST | types::ZSET_LISTPACK => {
+                let blob = self.input.string()?;
+                let what = if kind == types::ZSET_ZIPLIST {
+                    "Zset ziplist integrity check failed."
+                } else {
+                    "Zset listpack integrity check failed."
+                };
+                let items = if kind == types::ZSET_ZIPLIST {
+                    self.compact(compact::ziplist(&blob))?
+                } else {
+                    self.compact(compact::listpack(&blob, what))?
+                };
+                let pairs = self.compact(compact::pairs(items, what))?;
+                let mut members = Vec::with_capacity(pairs.len());
+                for (member, score) in pairs {
+                    let score =
+                        crate::number::parse_f64(&score).ok_or_else(|| self.input.corrupt(what))?;
+                    members.push((member, score));
+                }
+                self.zset(members, true, what)?
             }
             types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | types::STREAM_LISTPACKS_3 => {
                 return unsupported("stream");
@@ -641,6 +691,43 @@ impl<R: BufRead> Loader<R> {
             return Err(self.input.corrupt(duplicate));
         }
         Ok(Value::hash(hash))
+    }
+
+    /// A sorted set from its members; a repeated member or a NaN score means damage. Encoded
+    /// as Redis leaves it after loading: a listpack from the file stays one while it has at most
+    /// `zset-max-listpack-entries` members (whatever their length, as in Redis 7.0); any other
+    /// set is a listpack if it fits one.
+    fn zset(
+        &self,
+        members: Vec<(Bytes, f64)>,
+        from_listpack: bool,
+        duplicate: &'static str,
+    ) -> Result<Value> {
+        let limits = self.options.zset_limits;
+        let count = members.len();
+        // Built as a listpack only if the file had one; otherwise as a skiplist, shrunk below.
+        let mut zset = if from_listpack {
+            ZSet::new()
+        } else {
+            ZSet::with_hint(usize::MAX, 0, limits)
+        };
+        let insert_limits = zset::Limits {
+            max_value: usize::MAX,
+            ..limits
+        };
+        for (member, score) in &members {
+            if score.is_nan() {
+                return Err(self.input.corrupt("Zset with NAN score detected"));
+            }
+            zset.insert(member, *score, insert_limits);
+        }
+        if zset.len() != count {
+            return Err(self.input.corrupt(duplicate));
+        }
+        if !from_listpack {
+            zset.shrink_if_fits(limits);
+        }
+        Ok(Value::zset(zset))
     }
 
     fn compact<T>(&self, decoded: std::result::Result<T, compact::Corrupt>) -> Result<T> {
@@ -749,6 +836,7 @@ pub mod tests {
                     replace_existing: false,
                     hash_limits: hash::Limits::default(),
                     set_limits: set::Limits::default(),
+                    zset_limits: zset::Limits::default(),
                 },
             )
         })?;
@@ -804,6 +892,95 @@ pub mod tests {
         assert_eq!(value("hl").as_hash().unwrap().len(), 1);
         assert!(value("sl").as_set().unwrap().contains(b"99"));
         assert!(value("si").as_set().unwrap().contains(b"5"));
+    }
+
+    #[test]
+    fn sorted_sets_load_from_all_four_encodings() {
+        let record = |kind: u8, key: &str, body: &[u8]| {
+            let mut out = vec![kind];
+            super::super::write_string(&mut out, key.as_bytes(), false);
+            out.extend_from_slice(body);
+            out
+        };
+        // RDB_TYPE_ZSET: scores as text, with the special lengths for infinities.
+        let mut text = vec![3];
+        for (member, score) in [("a", &b"1.5"[..]), ("b", &[254][..]), ("c", &[255][..])] {
+            super::super::write_string(&mut text, member.as_bytes(), false);
+            if score.len() == 1 {
+                text.push(score[0]);
+            } else {
+                text.push(score.len() as u8);
+                text.extend_from_slice(score);
+            }
+        }
+        // RDB_TYPE_ZSET_2: binary doubles, highest first as Redis writes them.
+        let mut binary = vec![2];
+        for (member, score) in [("y", 2.0f64), ("x", -0.5)] {
+            super::super::write_string(&mut binary, member.as_bytes(), false);
+            binary.extend_from_slice(&score.to_le_bytes());
+        }
+        let records = [
+            record(types::ZSET, "text", &text),
+            record(types::ZSET_2, "binary", &binary),
+            blob_record(types::ZSET_ZIPLIST, "zip", &ziplist(&["m", "3", "n", "1"])),
+            blob_record(
+                types::ZSET_LISTPACK,
+                "lp",
+                &listpack(&["p", "-2", "q", "0.25"]),
+            ),
+        ];
+        let (keyspace, loaded) = load_into(&file(11, &records)).unwrap();
+        assert_eq!(loaded.keys, 4);
+        let databases = keyspace.read();
+        let db = databases.db(0);
+        let members = |key: &str| {
+            let zset = db
+                .get(key.as_bytes(), 0)
+                .unwrap()
+                .value()
+                .as_zset()
+                .unwrap();
+            assert_eq!(zset.encoding(), "listpack", "{key} fits a listpack");
+            zset.iter()
+                .map(|(m, s)| (String::from_utf8(m.to_vec()).unwrap(), s))
+                .collect::<Vec<_>>()
+        };
+        let owned = |pairs: &[(&str, f64)]| {
+            pairs
+                .iter()
+                .map(|(m, s)| (m.to_string(), *s))
+                .collect::<Vec<_>>()
+        };
+        let inf = f64::INFINITY;
+        assert_eq!(
+            members("text"),
+            owned(&[("c", -inf), ("a", 1.5), ("b", inf)])
+        );
+        assert_eq!(members("binary"), owned(&[("x", -0.5), ("y", 2.0)]));
+        assert_eq!(members("zip"), owned(&[("n", 1.0), ("m", 3.0)]));
+        assert_eq!(members("lp"), owned(&[("p", -2.0), ("q", 0.25)]));
+    }
+
+    #[test]
+    fn sorted_sets_with_a_nan_score_or_a_repeated_member_are_damage() {
+        let zset = |members: &[(&str, f64)]| {
+            let mut out = vec![types::ZSET_2];
+            super::super::write_string(&mut out, b"z", false);
+            out.push(members.len() as u8);
+            for (member, score) in members {
+                super::super::write_string(&mut out, member.as_bytes(), false);
+                out.extend_from_slice(&score.to_le_bytes());
+            }
+            out
+        };
+        let error = load_into(&file(10, &[zset(&[("a", f64::NAN)])]))
+            .err()
+            .unwrap();
+        assert!(error.summary().contains("NAN score"), "{error:?}");
+        let error = load_into(&file(10, &[zset(&[("a", 1.0), ("a", 2.0)])]))
+            .err()
+            .unwrap();
+        assert!(error.summary().contains("Duplicate zset"), "{error:?}");
     }
 
     #[test]
@@ -904,6 +1081,7 @@ pub mod tests {
                     replace_existing: true,
                     hash_limits: hash::Limits::default(),
                     set_limits: set::Limits::default(),
+                    zset_limits: zset::Limits::default(),
                 };
                 let _ = load(bytes, w.databases(), options);
             });

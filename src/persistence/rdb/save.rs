@@ -17,6 +17,7 @@ use super::{
     CONTAINER_PACKED, CONTAINER_PLAIN, WRITE_VERSION, opcodes, types, write_length, write_string,
 };
 use crate::keyspace::{List, Value};
+use crate::number::format_double;
 use crate::persistence::crc64;
 use crate::persistence::files::TempFile;
 
@@ -109,6 +110,24 @@ fn encode_value(out: &mut Vec<u8>, value: &Value, compress: bool) -> u8 {
             }
             types::SET
         }
+        Value::ZSet { zset, .. } => {
+            if zset.encoding() == "listpack" {
+                let mut listpack = ListpackWriter::new();
+                for (member, score) in zset.iter() {
+                    listpack.push(member);
+                    listpack.push(format_double(score).as_bytes());
+                }
+                write_string(out, &listpack.finish(), compress);
+                return types::ZSET_LISTPACK;
+            }
+            // Highest first, as Redis writes them: each one loaded then goes in at the front.
+            write_length(out, zset.len() as u64);
+            for (member, score) in zset.iter().rev() {
+                write_string(out, member, compress);
+                out.extend_from_slice(&score.to_le_bytes());
+            }
+            types::ZSET_2
+        }
     }
 }
 
@@ -186,7 +205,7 @@ impl RdbWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyspace::{Bytes, Hash, Keyspace, Set};
+    use crate::keyspace::{Bytes, Hash, Keyspace, Set, ZSet, zset};
 
     fn bytes(items: &[&str]) -> Vec<Bytes> {
         items.iter().map(|s| Bytes::new(s.as_bytes())).collect()
@@ -275,6 +294,58 @@ mod tests {
         );
         let words: Set = bytes(&["a"]).into_iter().collect();
         assert_eq!(encode_value(&mut out, &Value::set(words), true), types::SET);
+        let limits = zset::Limits::default();
+        let mut zset = ZSet::new();
+        zset.insert(b"m", 1.5, limits);
+        assert_eq!(
+            encode_value(&mut out, &Value::zset(zset.clone()), true),
+            types::ZSET_LISTPACK
+        );
+        zset.insert(&[b'x'; 65], 2.0, limits);
+        assert_eq!(
+            encode_value(&mut out, &Value::zset(zset), true),
+            types::ZSET_2
+        );
+    }
+
+    #[test]
+    fn sorted_sets_round_trip_in_both_encodings() {
+        let limits = zset::Limits::default();
+        let scores = [f64::NEG_INFINITY, -0.0, 1.0, 0.1, 1e300, f64::INFINITY];
+        let mut small = ZSet::new();
+        let mut big = ZSet::new();
+        for (i, score) in scores.iter().enumerate() {
+            small.insert(format!("s{i}").as_bytes(), *score, limits);
+        }
+        for i in 0..500 {
+            big.insert(format!("b{i}").as_bytes(), f64::from(i % 7) / 3.0, limits);
+        }
+        let records = [
+            ("small", Value::zset(small.clone()), None),
+            ("big", Value::zset(big.clone()), None),
+        ];
+        let keyspace = load_into(&file(0, &records));
+        let databases = keyspace.read();
+        let db = databases.db(0);
+        for (key, original) in [("small", &small), ("big", &big)] {
+            let loaded = db
+                .get(key.as_bytes(), 0)
+                .unwrap()
+                .value()
+                .as_zset()
+                .unwrap();
+            assert_eq!(loaded.encoding(), original.encoding(), "{key}");
+            let pairs = |z: &ZSet| {
+                z.iter()
+                    .map(|(m, s)| (m.to_vec(), s.to_bits()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                pairs(loaded),
+                pairs(original),
+                "{key}: members, scores, signs"
+            );
+        }
     }
 
     #[test]
