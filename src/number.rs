@@ -4,6 +4,8 @@
 
 mod long_double;
 
+use std::fmt::Write as _;
+
 pub use long_double::LongDouble;
 
 /// Redis's `string2ll`: an optional `-`, then digits with no leading zero (except `0` itself), no
@@ -95,46 +97,138 @@ pub fn parse_double(text: &[u8]) -> Option<f64> {
 
 /// Formats a double as Redis 7.0's `addReplyDouble` does: C's `%.17g`, with `inf` and `-inf`.
 pub fn format_double(value: f64) -> String {
-    if value.is_infinite() {
-        return if value > 0.0 {
-            "inf".into()
+    DoubleBuf::new().format(value).to_string()
+}
+
+/// Formats doubles as `%.17g` without allocating: a ZRANGE WITHSCORES reply writes one per
+/// member, so this is a hot path.
+pub struct DoubleBuf {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl DoubleBuf {
+    pub fn new() -> Self {
+        DoubleBuf {
+            bytes: [0; 32],
+            len: 0,
+        }
+    }
+
+    /// The `%.17g` form of `value`, borrowed from this buffer.
+    pub fn format(&mut self, value: f64) -> &str {
+        self.len = 0;
+        if value.is_nan() {
+            self.push(b"nan");
+        } else if value.is_infinite() {
+            self.push(if value > 0.0 { b"inf" } else { b"-inf" });
+        } else if value == 0.0 {
+            self.push(if value.is_sign_negative() {
+                b"-0"
+            } else {
+                b"0"
+            });
+        } else if value.fract() == 0.0 && value.abs() < 1e17 {
+            // An integral double below 10^17 has at most 17 digits, all exact: `%.17g` prints
+            // it as the integer it is. Scores are mostly such (counters, timestamps).
+            let mut digits = IntBuf::new();
+            let text = digits.format(value as i64);
+            self.bytes[..text.len()].copy_from_slice(text);
+            self.len = text.len();
         } else {
-            "-inf".into()
+            self.general(value);
+        }
+        // Only ASCII digits, signs, points and exponents were written.
+        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII")
+    }
+
+    /// `%.17g` by its definition: round to 17 significant digits (one exact `{:e}` formatting,
+    /// which Rust does with Grisu and rarely needs its bignum fallback), then the exponent of the
+    /// *rounded* value chooses fixed or scientific notation, and trailing zeros go.
+    fn general(&mut self, value: f64) {
+        let mut scientific = Self::new();
+        write!(scientific, "{value:.16e}").expect("32 bytes hold any {:.16e}");
+        let text = &scientific.bytes[..scientific.len];
+        let (negative, text) = match text {
+            [b'-', rest @ ..] => (true, rest),
+            _ => (false, text),
         };
-    }
-    if value.is_nan() {
-        return "nan".into();
-    }
-    if value == 0.0 {
-        return if value.is_sign_negative() {
-            "-0".into()
+        let e_at = text
+            .iter()
+            .position(|&b| b == b'e')
+            .expect("{:e} writes an exponent");
+        let exponent: i32 = std::str::from_utf8(&text[e_at + 1..])
+            .ok()
+            .and_then(|e| e.parse().ok())
+            .expect("{:e} writes a decimal exponent");
+        // The 17 significant digits, without the point: `d.dddddddddddddddd`.
+        let mut digits = [0u8; 17];
+        digits[0] = text[0];
+        digits[1..].copy_from_slice(&text[2..e_at]);
+        let significant = digits
+            .iter()
+            .rposition(|&d| d != b'0')
+            .map_or(1, |at| at + 1);
+        let digits = &digits[..significant];
+        if negative {
+            self.push(b"-");
+        }
+        if !(-4..17).contains(&exponent) {
+            self.push(&digits[..1]);
+            if digits.len() > 1 {
+                self.push(b".");
+                self.push(&digits[1..]);
+            }
+            self.push(if exponent < 0 { b"e-" } else { b"e+" });
+            let magnitude = exponent.unsigned_abs();
+            if magnitude < 10 {
+                self.push(b"0");
+            }
+            let mut buf = IntBuf::new();
+            let text = buf.format(i64::from(magnitude));
+            self.bytes[self.len..self.len + text.len()].copy_from_slice(text);
+            self.len += text.len();
+        } else if exponent < 0 {
+            self.push(b"0.");
+            for _ in 0..(-exponent - 1) {
+                self.push(b"0");
+            }
+            self.push(digits);
         } else {
-            "0".into()
-        };
+            let integral = exponent as usize + 1;
+            if digits.len() <= integral {
+                self.push(digits);
+                for _ in digits.len()..integral {
+                    self.push(b"0");
+                }
+            } else {
+                self.push(&digits[..integral]);
+                self.push(b".");
+                self.push(&digits[integral..]);
+            }
+        }
     }
-    // Round to 17 significant digits first: the exponent of the *rounded* value decides between
-    // fixed and scientific notation, exactly as printf's %g does.
-    let scientific = format!("{value:.16e}");
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("{:e} always writes an exponent");
-    let exponent: i32 = exponent.parse().expect("{:e} writes a decimal exponent");
-    if !(-4..17).contains(&exponent) {
-        let mantissa = trim_fraction(mantissa);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    } else {
-        let decimals = (16 - exponent) as usize;
-        trim_fraction(&format!("{value:.decimals$}")).to_string()
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.bytes[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
     }
 }
 
-/// Drops trailing zeros after a decimal point, and the point itself if nothing follows it.
-fn trim_fraction(text: &str) -> &str {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        text
+impl Default for DoubleBuf {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Write for DoubleBuf {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let end = self.len + text.len();
+        if end > self.bytes.len() {
+            return Err(std::fmt::Error);
+        }
+        self.push(text.as_bytes());
+        Ok(())
     }
 }
 
@@ -231,8 +325,62 @@ mod tests {
             (-2.5, "-2.5"),
             (f64::INFINITY, "inf"),
             (123456789.123, "123456789.123"),
+            (-0.0, "-0"),
+            (f64::NAN, "nan"),
+            (f64::NEG_INFINITY, "-inf"),
+            (12.0, "12"),
+            (-99999999999999984.0, "-99999999999999984"),
+            (123456789012345678.0, "1.2345678901234568e+17"),
+            (1e16 + 0.5, "10000000000000000"),
+            (0.5, "0.5"),
+            (1e-5, "1.0000000000000001e-05"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+            (5e-324, "4.9406564584124654e-324"),
+            (0.00012345, "0.00012344999999999999"),
+            (1234.5678, "1234.5678"),
         ] {
             assert_eq!(format_double(value), expected, "{value}");
+        }
+    }
+
+    /// `%.17g` spelled out with `format!`, slowly: round to 17 digits, pick the notation by the
+    /// rounded exponent, drop trailing zeros.
+    fn percent_17g(value: f64) -> String {
+        let scientific = format!("{value:.16e}");
+        let (mantissa, exponent) = scientific.split_once('e').unwrap();
+        let exponent: i32 = exponent.parse().unwrap();
+        let trim = |text: &str| -> String {
+            if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        if !(-4..17).contains(&exponent) {
+            let sign = if exponent < 0 { '-' } else { '+' };
+            format!("{}e{sign}{:02}", trim(mantissa), exponent.abs())
+        } else {
+            let decimals = (16 - exponent) as usize;
+            trim(&format!("{value:.decimals$}"))
+        }
+    }
+
+    #[test]
+    fn doubles_format_as_the_definition_of_percent_17g_at_random() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for i in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let value = match i % 3 {
+                0 => f64::from_bits(state),
+                1 => (state >> 11) as f64 / (1u64 << (state % 60)) as f64,
+                _ => (state % 2_000_000) as f64 / 8.0 - 125_000.0,
+            };
+            if value.is_finite() && value != 0.0 {
+                assert_eq!(format_double(value), percent_17g(value), "{value:e}");
+            }
         }
     }
 }

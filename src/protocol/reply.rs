@@ -128,7 +128,8 @@ impl<'a> Reply<'a> {
     /// A floating-point number: `,` in RESP3, a bulk string in RESP2, formatted as Redis 7.0
     /// does (`%.17g`).
     pub fn double(&mut self, value: f64) {
-        let text = number::format_double(value);
+        let mut buf = number::DoubleBuf::new();
+        let text = buf.format(value);
         if self.resp3 {
             self.out.push(b',');
             self.out.extend_from_slice(text.as_bytes());
