@@ -57,7 +57,7 @@ use crate::config::Config;
 use crate::keyspace::Writer;
 use crate::protocol::{Reply, Request};
 
-pub use args::{is_option, parse_c_int, parse_int, parse_positive, parse_range};
+pub use args::{is_option, parse_c_int, parse_int, parse_mpop, parse_positive, parse_range};
 pub use context::{Ctx, DatabasesRef};
 pub use error::CommandError;
 pub use lookup::{

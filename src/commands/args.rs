@@ -1,7 +1,9 @@
 //! Argument parsing the handlers share, with Redis's rules and error texts: integers as
 //! `getLongLongFromObjectOrReply` reads them, C `int`s, bounded and positive numbers, options.
 
-use super::CommandError;
+use std::ops::Range;
+
+use super::{Args, CommandError};
 use crate::number;
 
 /// An integer argument (Redis's `getLongLongFromObjectOrReply`).
@@ -50,4 +52,42 @@ pub fn parse_positive(arg: &[u8], message: Option<&'static str>) -> Result<i64, 
 /// Whether `arg` is the option `name`, ignoring case (`px`, `PX`, `Px`).
 pub fn is_option(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// The arguments LMPOP and ZMPOP (and BLMPOP, BZMPOP) share, from `numkeys_at`:
+/// `numkeys key [key ...] <side> [COUNT count]`, checked in Redis's order
+/// (`lmpopGenericCommand`, `zmpopGenericCommand`). Returns the positions of the keys, the side
+/// as `parse_side` reads it, and the count if one was given.
+pub fn parse_mpop<S>(
+    args: &Args,
+    numkeys_at: usize,
+    parse_side: impl FnOnce(&[u8]) -> Result<S, CommandError>,
+) -> Result<(Range<usize>, S, Option<usize>), CommandError> {
+    let numkeys = parse_range(
+        args.arg(numkeys_at),
+        1,
+        i64::MAX,
+        Some("numkeys should be greater than 0"),
+    )? as usize;
+    let side_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
+    if side_at >= args.len() {
+        return Err(CommandError::Syntax);
+    }
+    let side = parse_side(args.arg(side_at))?;
+    let mut count = None;
+    let mut i = side_at + 1;
+    while i < args.len() {
+        if count.is_none() && is_option(args.arg(i), "count") && i + 1 < args.len() {
+            count = Some(parse_range(
+                args.arg(i + 1),
+                1,
+                i64::MAX,
+                Some("count should be greater than 0"),
+            )? as usize);
+            i += 2;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    Ok((numkeys_at + 1..side_at, side, count))
 }

@@ -7,9 +7,7 @@
 //! emptied list are the same either way; Redis's rewrites of what is journaled (a `BLPOP` that
 //! pops is replayed as `LPOP`, `LMPOP` as `LPOP key count`...) are made next to it.
 
-use super::{
-    Args, CommandError, CommandResult, Ctx, is_option, parse_int, parse_positive, parse_range,
-};
+use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, parse_positive};
 use crate::blocking::{self, Blocked};
 use crate::keyspace::{Bytes, Databases, EventClass, List, Ttl, Value, Writer};
 use crate::protocol::Reply;
@@ -589,39 +587,14 @@ pub fn lmpop(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     Ok(())
 }
 
-/// Parses `numkeys key [key ...] LEFT|RIGHT [COUNT count]` from `numkeys_at` (Redis's
-/// `lmpopGenericCommand`): the argument positions of the keys, and the pop.
+/// Parses `numkeys key [key ...] LEFT|RIGHT [COUNT count]` from `numkeys_at`: the argument
+/// positions of the keys, and the pop.
 fn parse_mpop(
     args: &Args,
     numkeys_at: usize,
 ) -> Result<(std::ops::Range<usize>, Pop), CommandError> {
-    let numkeys = parse_range(
-        args.arg(numkeys_at),
-        1,
-        i64::MAX,
-        Some("numkeys should be greater than 0"),
-    )? as usize;
-    let where_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
-    if where_at >= args.len() {
-        return Err(CommandError::Syntax);
-    }
-    let end = End::parse(args.arg(where_at))?;
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < args.len() {
-        if count.is_none() && is_option(args.arg(i), "count") && i + 1 < args.len() {
-            count = Some(parse_range(
-                args.arg(i + 1),
-                1,
-                i64::MAX,
-                Some("count should be greater than 0"),
-            )? as usize);
-            i += 2;
-        } else {
-            return Err(CommandError::Syntax);
-        }
-    }
-    Ok((numkeys_at + 1..where_at, Pop::Many(end, count.unwrap_or(1))))
+    let (keys, end, count) = super::parse_mpop(args, numkeys_at, End::parse)?;
+    Ok((keys, Pop::Many(end, count.unwrap_or(1))))
 }
 
 /// A client blocked in a list pop, waiting for one of its keys to hold a list

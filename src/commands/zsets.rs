@@ -527,41 +527,16 @@ fn first_zset<'k>(
     Ok(None)
 }
 
-/// Parses `numkeys key [key ...] MIN|MAX [COUNT count]` from `numkeys_at` (Redis's
-/// `zmpopGenericCommand`): the argument positions of the keys, and the pop.
+/// Parses `numkeys key [key ...] MIN|MAX [COUNT count]` from `numkeys_at`: the argument
+/// positions of the keys, and the pop.
 fn parse_mpop(args: &Args, numkeys_at: usize) -> Result<(Range<usize>, Pop), CommandError> {
-    let numkeys = parse_range(
-        args.arg(numkeys_at),
-        1,
-        i64::MAX,
-        Some("numkeys should be greater than 0"),
-    )? as usize;
-    let side_at = numkeys_at.saturating_add(numkeys).saturating_add(1);
-    if side_at >= args.len() {
-        return Err(CommandError::Syntax);
-    }
-    let side = Side::parse(args.arg(side_at))?;
-    let mut count = None;
-    let mut i = side_at + 1;
-    while i < args.len() {
-        if count.is_none() && is_option(args.arg(i), "count") && i + 1 < args.len() {
-            count = Some(parse_range(
-                args.arg(i + 1),
-                1,
-                i64::MAX,
-                Some("count should be greater than 0"),
-            )? as usize);
-            i += 2;
-        } else {
-            return Err(CommandError::Syntax);
-        }
-    }
+    let (keys, side, count) = super::parse_mpop(args, numkeys_at, Side::parse)?;
     let pop = Pop {
         side,
         count: count.unwrap_or(1),
         shape: Shape::Nested,
     };
-    Ok((numkeys_at + 1..side_at, pop))
+    Ok((keys, pop))
 }
 
 /// `ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]`: `[key, [[member, score] ...]]` from the
