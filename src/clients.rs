@@ -308,8 +308,13 @@ impl Clients {
         self.lock().remove(&id);
     }
 
+    /// Connected clients (INFO's `connected_clients`), killed ones left out as in [`Self::all`]:
+    /// a CLIENT KILL's count and the INFO after it must agree.
     pub fn count(&self) -> usize {
-        self.lock().len()
+        self.lock()
+            .values()
+            .filter(|client| !client.is_killed())
+            .count()
     }
 
     pub fn get(&self, id: u64) -> Option<Arc<ClientInfo>> {

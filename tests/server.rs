@@ -326,6 +326,10 @@ fn client_kill_closes_other_connections() {
         .trim()
         .to_string();
     assert_eq!(killer.cmd(&["CLIENT", "KILL", "ID", &victim_id]), ":1\r\n");
+    // Gone at once for INFO too, as Redis frees a killed client at once, whether or not its
+    // thread has finished.
+    let info = killer.cmd(&["INFO", "clients"]);
+    assert!(info.contains("connected_clients:1\r\n"), "{info}");
     assert!(victim.is_closed());
     assert_eq!(
         killer.cmd(&["CLIENT", "KILL", "1.2.3.4:5"]),
