@@ -365,6 +365,9 @@ pub fn serve(server: &Server, w: &mut Writer, changes: &mut Changes) {
         };
         let candidates: Vec<u64> = queue.iter().copied().collect();
         w.select(db);
+        // A key that is gone from the start (a deleted stream) is offered to every waiter, so
+        // each `XREADGROUP` on it can answer; one that a waiter empties stops the round.
+        let existed = w.exists(&key);
         for id in candidates {
             let Some(waiter) = registry.waiters.get_mut(&id) else {
                 continue;
@@ -383,9 +386,19 @@ pub fn serve(server: &Server, w: &mut Writer, changes: &mut Changes) {
             changes.events.extend(more.events);
             queue_ready(&mut ready, more.ready);
             if done {
+                // An error a blocked client is answered with (XREADGROUP's NOGROUP) counts
+                // as any error reply does (INFO errorstats), and as a failed call of its
+                // command, as Redis's `updateStatsOnUnblock` counts it.
+                if let [b'-', line @ .., b'\r', b'\n'] = out.as_slice() {
+                    server.stats.record_error(line);
+                    if let Ok(resolved) = crate::commands::resolve(&waiter.request) {
+                        let failed = &server.stats.command(resolved.id).failed;
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 registry.finish(id, out);
             }
-            if !w.exists(&key) {
+            if existed && !w.exists(&key) {
                 break;
             }
         }

@@ -45,6 +45,7 @@ pub mod pubsub;
 mod row;
 pub mod server;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 mod table;
 pub mod transactions;

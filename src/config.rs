@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use crate::keyspace::{hash, set, zset};
+use crate::keyspace::{hash, set, stream, zset};
 use crate::protocol::Limits;
 
 pub use param::{Param, Value};
@@ -136,6 +136,8 @@ pub struct Config {
     pub zset_max_listpack_entries: AtomicI64,
     pub zset_max_listpack_value: AtomicI64,
     pub set_max_intset_entries: AtomicI64,
+    pub stream_node_max_bytes: AtomicI64,
+    pub stream_node_max_entries: AtomicI64,
     /// `maxmemory` in bytes, 0 for no limit (see `crate::memory`).
     pub maxmemory: AtomicI64,
     pub maxmemory_policy: AtomicI64,
@@ -227,6 +229,8 @@ impl Default for Config {
             zset_max_listpack_entries: Default::default(),
             zset_max_listpack_value: Default::default(),
             set_max_intset_entries: Default::default(),
+            stream_node_max_bytes: Default::default(),
+            stream_node_max_entries: Default::default(),
             maxmemory: Default::default(),
             maxmemory_policy: Default::default(),
             dbfilename: Default::default(),
@@ -325,6 +329,14 @@ impl Config {
         zset::Limits {
             max_entries: Config::get(&self.zset_max_listpack_entries) as usize,
             max_value: Config::get(&self.zset_max_listpack_value) as usize,
+        }
+    }
+
+    /// `stream-node-max-*`, for the stream commands: when a node closes.
+    pub fn stream_limits(&self) -> stream::Limits {
+        stream::Limits {
+            node_max_bytes: Config::get(&self.stream_node_max_bytes) as usize,
+            node_max_entries: Config::get(&self.stream_node_max_entries) as usize,
         }
     }
 

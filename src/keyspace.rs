@@ -28,6 +28,7 @@ pub mod hash;
 mod hasher;
 pub mod list;
 pub mod set;
+pub mod stream;
 mod value;
 pub mod zset;
 
@@ -39,6 +40,7 @@ pub use db::{Db, Expired, SHARDS, ShardEntries, SnapshotHook, Ttl};
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+pub use stream::Stream;
 pub use value::{Entry, Str, Value, WrongType};
 pub use zset::ZSet;
 
@@ -387,7 +389,10 @@ impl Writer<'_> {
     /// Creates or overwrites `key` in the selected database.
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl) {
         let db = self.db;
-        let blockable = self.tracking.blocked && value.is_blockable();
+        // Overwriting a stream answers the clients blocked on it through a group (Redis's
+        // `dbOverwrite` signals the key as ready for them).
+        let replaces_stream = self.tracking.blocked && self.holds_stream(db, key);
+        let blockable = replaces_stream || (self.tracking.blocked && value.is_blockable());
         // Redis's `dbAdd` notifies `new`; overwriting a live key (`dbOverwrite`) does not.
         let created = self.tracking.events.intersects(EventClass::NEW)
             && !self.databases.dbs[db].contains(key, self.expiry_clock);
@@ -418,11 +423,24 @@ impl Writer<'_> {
     /// Removes `key` from database `db` and returns its entry and expiry time.
     pub fn remove_in(&mut self, db: usize, key: &[u8]) -> Option<(Entry, Option<i64>)> {
         self.expire_if_needed(db, key);
+        let stream = self.tracking.blocked && self.holds_stream(db, key);
         let taken = self.databases.dbs[db].take(key);
         if taken.is_some() {
             self.modified_in(db, key);
         }
+        // A deleted stream answers the clients blocked on it through a group (Redis's
+        // `dbGenericDelete` signals the key as ready for them).
+        if stream {
+            self.signal_ready(db, key);
+        }
         taken
+    }
+
+    /// Whether `key` in `db` holds a stream, expired or not.
+    fn holds_stream(&mut self, db: usize, key: &[u8]) -> bool {
+        self.databases.dbs[db]
+            .get_mut_unchecked(key)
+            .is_some_and(|entry| matches!(entry.value(), Value::Stream { .. }))
     }
 
     /// Stores an entry taken with [`Writer::remove_in`] under `key` in database `db`.

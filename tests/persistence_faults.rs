@@ -309,9 +309,9 @@ fn a_damaged_rdb_file_refuses_startup() {
 
 #[test]
 fn an_rdb_file_with_a_type_thredis_lacks_refuses_startup_naming_it() {
-    // A stream (type 15): refused before its contents are even read.
-    let file = RdbFile::new(10).raw(&[0xFE, 0, 0x0F, 1, b'x']).finish();
-    refuses_rdb(&file, "The RDB file holds a stream (key 'x')");
+    // A module value (type 7): refused before its contents are even read.
+    let file = RdbFile::new(10).raw(&[0xFE, 0, 0x07, 1, b'x']).finish();
+    refuses_rdb(&file, "The RDB file holds a module value (key 'x')");
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //!
 //! Collections enter thredis through files redis-server wrote, with small and large sizes so
 //! that both the compact encodings (listpack, intset) and the plain ones (quicklist of many
-//! nodes, hash table) are exercised, and through thredis's own commands, journaled (with the
+//! nodes, hash table) are exercised (streams with their consumer groups, compared beyond the
+//! digest by `XINFO`/`XPENDING` and by redis-server's own `DUMP` after the round trip), and through thredis's own commands, journaled (with the
 //! rewrites Redis makes: SPOP as SREM, HINCRBYFLOAT as HSET, a served blocking pop as the pop,
 //! a transaction between MULTI and EXEC) into an AOF that redis-server then replays.
 
@@ -130,6 +131,7 @@ fn populate(redis: &mut Raw) {
             "edge",
         ],
     );
+    populate_streams(redis);
     // Other databases.
     run(redis, &["SELECT", "3"]);
     run(redis, &["SET", "in-db-3", "x"]);
@@ -137,6 +139,110 @@ fn populate(redis: &mut Raw) {
     run(redis, &["SELECT", "15"]);
     run(redis, &["HSET", "hash:db15", "f", "v"]);
     run(redis, &["SELECT", "0"]);
+}
+
+/// The stream keys [`populate`] writes, then those of `common::write_collections` (absent
+/// where it did not run).
+const STREAMS: [&str; 7] = [
+    "stream:small",
+    "stream:large",
+    "stream:empty",
+    "stream:ttl",
+    "stream:big",
+    "stream:grouped",
+    "stream:volatile",
+];
+
+/// Streams with what a file must carry besides entries: deleted entries (the top one too, so
+/// the last ID is gone), nodes closed by `stream-node-max-entries` and trimmed, integer,
+/// empty and long values, entries with their own fields, groups with pending entries
+/// delivered and claimed, a consumer holding nothing, an empty stream kept by its group and
+/// moved on by `XSETID`, a stream with a TTL.
+fn populate_streams(redis: &mut Raw) {
+    let run = |redis: &mut Raw, args: &[&str]| redis.run_all(&[args]);
+    let long = "l".repeat(300);
+    for (id, pairs) in [
+        ("1-1", &["f", "v", "n", "1"][..]),
+        ("1-2", &["f", "w", "n", "-70000"]),
+        ("2-0", &["other", "", "fields", &long]),
+        ("2-5", &["f", "x", "n", "9223372036854775807"]),
+        ("3-0", &["f", "y", "n", "3"]),
+    ] {
+        let mut args = vec!["XADD", "stream:small", id];
+        args.extend_from_slice(pairs);
+        run(redis, &args);
+    }
+    let commands = |redis: &mut Raw, commands: &[&str]| {
+        for command in commands {
+            run(redis, &command.split(' ').collect::<Vec<_>>());
+        }
+    };
+    commands(
+        redis,
+        &[
+            "XDEL stream:small 1-2 3-0",
+            "XGROUP CREATE stream:small readers 0",
+            "XREADGROUP GROUP readers alice COUNT 2 STREAMS stream:small >",
+            "XCLAIM stream:small readers bob 0 2-0",
+            "XGROUP CREATECONSUMER stream:small readers idle",
+            "XGROUP CREATE stream:small late $",
+            "CONFIG SET stream-node-max-entries 7",
+        ],
+    );
+    for i in 0..500 {
+        let field = format!("field{}", i % 4);
+        run(
+            redis,
+            &["XADD", "stream:large", "*", &field, &i.to_string()],
+        );
+    }
+    commands(
+        redis,
+        &[
+            "CONFIG SET stream-node-max-entries 100",
+            "XTRIM stream:large MAXLEN 450",
+            "XGROUP CREATE stream:large all 0 ENTRIESREAD 0",
+            "XREADGROUP GROUP all c COUNT 30 STREAMS stream:large >",
+            "XGROUP CREATE stream:empty g $ MKSTREAM",
+            "XSETID stream:empty 7-7 ENTRIESADDED 9 MAXDELETEDID 5-0",
+            "XADD stream:ttl 5-0 k v",
+            "PEXPIREAT stream:ttl 4102444800000",
+        ],
+    );
+}
+
+/// What each stream of [`populate_streams`] shows that a file must carry, besides the entries
+/// the digest covers, and that no clock changes.
+fn stream_views(raw: &mut Raw) -> Vec<String> {
+    let mut views = Vec::new();
+    for key in STREAMS {
+        views.push(raw.cmd(&["XRANGE", key, "-", "+", "COUNT", "3"]));
+        views.push(raw.cmd(&["XINFO", "GROUPS", key]));
+        let info = raw.cmd(&["XINFO", "STREAM", key]);
+        for field in [
+            "length",
+            "last-generated-id",
+            "max-deleted-entry-id",
+            "entries-added",
+        ] {
+            let lines: Vec<&str> = info.split("\r\n").collect();
+            let at = lines.iter().position(|l| *l == field).unwrap_or(0);
+            views.push(format!("{key} {field} {:?}", lines.get(at + 1..at + 3)));
+        }
+    }
+    views.push(raw.cmd(&["XPENDING", "stream:small", "readers"]));
+    views.push(raw.cmd(&["XPENDING", "stream:large", "all"]));
+    views.push(raw.cmd(&["XPENDING", "stream:big", "g"]));
+    views
+}
+
+/// `DUMP` of each of [`populate`]'s streams: the whole of what redis-server holds for it, consumer groups,
+/// delivery times and seen times included.
+fn stream_dumps(raw: &mut Raw) -> Vec<Vec<u8>> {
+    STREAMS[..4]
+        .iter()
+        .map(|key| raw.command(&["DUMP", key]))
+        .collect()
 }
 
 fn digest(raw: &mut Raw) -> String {
@@ -171,12 +277,16 @@ fn redis_on(dir: &Path, extra: &[&str]) -> RealRedis {
 fn rdb_files_cross_both_ways_with_identical_contents() {
     // redis-server writes a dump...
     let from_redis = scratch_dir("interop-rdb-redis");
-    let original = {
+    let (original, streams, dumps) = {
         let redis = redis_on(&from_redis, &[]);
         let mut raw = Raw::connect(redis.port);
         populate(&mut raw);
         assert_eq!(raw.cmd(&["SAVE"]), "+OK\r\n");
-        digest(&mut raw)
+        (
+            digest(&mut raw),
+            stream_views(&mut raw),
+            stream_dumps(&mut raw),
+        )
     };
     // ...which thredis loads with the same contents...
     let through_thredis = with_dump_of(&from_redis, "interop-rdb-thredis");
@@ -189,6 +299,11 @@ fn rdb_files_cross_both_ways_with_identical_contents() {
             "thredis loaded redis-server's dump"
         );
         assert_eq!(raw.cmd(&["PEXPIRETIME", "ttl"]), ":4102444800000\r\n");
+        assert_eq!(
+            stream_views(&mut raw),
+            streams,
+            "the streams' groups and counters"
+        );
         // ...then writes its own dump (strings it changed itself included)...
         assert_eq!(raw.cmd(&["SET", "from-thredis", "1.5"]), "+OK\r\n");
         assert_eq!(
@@ -208,6 +323,8 @@ fn rdb_files_cross_both_ways_with_identical_contents() {
         original,
         "redis-server loaded thredis's dump"
     );
+    // Every byte of every stream came back, node listpacks, groups and times included.
+    assert_eq!(stream_dumps(&mut raw), dumps);
     // The compact encodings thredis wrote are the ones Redis would have chosen.
     for (key, encoding) in [
         ("hash:small", "listpack"),
@@ -286,12 +403,17 @@ fn an_aof_directory_written_by_redis_replays_in_thredis() {
             &["DEL", "raw"],
             &["GETDEL", "negative"],
         ]);
-        digest(&mut raw)
+        (digest(&mut raw), stream_views(&mut raw))
     };
+    assert!(
+        expected.1.last().unwrap().contains("alice"),
+        "{:?}",
+        expected.1
+    );
     let thredis_dir = with_aof_dir_of(&from_redis, "interop-aof-thredis");
     let thredis = thredis_on(&thredis_dir, &["--appendonly", "yes"]);
     let mut raw = thredis.raw();
-    assert_eq!(digest(&mut raw), expected);
+    assert_eq!((digest(&mut raw), stream_views(&mut raw)), expected);
     assert_eq!(raw.cmd(&["GET", "int"]), "$5\r\n12346\r\n");
 }
 
@@ -356,13 +478,18 @@ fn an_aof_directory_written_by_thredis_replays_in_redis() {
             raw.wait_for_blocked(1);
             assert_eq!(raw.cmd(&["RPUSH", "waited", "a", "b", "c"]), ":3\r\n");
             assert_eq!(waiter.reply_text(), "*2\r\n$6\r\nwaited\r\n$1\r\nc\r\n");
-            digest(&mut raw)
+            (digest(&mut raw), stream_views(&mut raw))
         };
+        assert!(
+            expected.1.last().unwrap().contains("alice"),
+            "{:?}",
+            expected.1
+        );
         let redis_dir = with_aof_dir_of(&thredis_dir, "interop-aof-to-redis");
         let redis = redis_on(&redis_dir, &["--appendonly", "yes"]);
         let mut raw = Raw::connect(redis.port);
         assert_eq!(
-            digest(&mut raw),
+            (digest(&mut raw), stream_views(&mut raw)),
             expected,
             "aof-use-rdb-preamble {preamble}"
         );

@@ -79,6 +79,7 @@ pub fn of(command: &Command) -> Categories {
         Group::Set => Some("set"),
         Group::SortedSet => Some("sortedset"),
         Group::Geo => Some("geo"),
+        Group::Stream => Some("stream"),
         Group::Transactions => Some("transaction"),
         // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
         Group::Server | Group::Pubsub => None,

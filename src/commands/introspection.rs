@@ -152,7 +152,7 @@ fn reply_key_specs(reply: &mut Reply, command: &Command) {
                 [
                     (b"lastkey", spec.last),
                     (b"keystep", spec.step),
-                    (b"limit", 0),
+                    (b"limit", spec.limit),
                 ],
             ),
         };

@@ -154,6 +154,9 @@ pub struct KeySpec {
     /// `begin_search`, searched from `begin` (its `startfrom`) to the end. The key is the
     /// argument after the keyword; a request without the keyword has no key of this spec.
     pub keyword: Option<&'static str>,
+    /// With `last` negative, the keys are the first 1/`limit` of the arguments from `begin`
+    /// on (`XREAD ... STREAMS key key id id`: 2); 0 or 1 is all of them.
+    pub limit: i32,
 }
 
 /// A `keynum` key specification, relative to the spec's `begin`: the number of keys is the
@@ -209,10 +212,11 @@ impl KeySpec {
                 (first, first + count - 1, i64::from(keynum.keystep))
             }
             None => {
-                let last = if self.last < 0 {
-                    argc + i64::from(self.last)
-                } else {
-                    begin + i64::from(self.last)
+                // Redis's `getKeysUsingKeySpecs`, limit included.
+                let last = match (self.last, self.limit) {
+                    (last, _) if last >= 0 => begin + i64::from(last),
+                    (last, 0 | 1) => argc + i64::from(last),
+                    (last, limit) => begin + (argc - begin) / i64::from(limit) + i64::from(last),
                 };
                 (begin, last, i64::from(self.step))
             }
@@ -349,6 +353,7 @@ pub enum Group {
     Set,
     SortedSet,
     Geo,
+    Stream,
 }
 
 impl Group {
@@ -365,6 +370,7 @@ impl Group {
             Group::Hash => "hash",
             Group::Set => "set",
             Group::SortedSet => "sorted-set",
+            Group::Stream => "stream",
             Group::Geo => "geo",
         }
     }
@@ -399,8 +405,12 @@ pub struct Command {
 }
 
 impl Command {
+    /// Whether the command writes: it runs on the write path and is not flagged `READONLY`.
+    /// `XREAD` is the exception that needs the flag: it runs on the write path only so that
+    /// `BLOCK` can register its wait under the exclusive lock (see `blocking.rs`), yet Redis
+    /// calls it a read (`@read`, allowed on a read-only replica and past `maxmemory`).
     pub fn is_write(&self) -> bool {
-        matches!(self.handler, Handler::Write(_))
+        matches!(self.handler, Handler::Write(_)) && !self.flags.contains(Flags::READONLY)
     }
 
     /// The keys a request names, with what the command does to each: Redis's

@@ -52,6 +52,7 @@ pub fn flushdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let old = std::mem::take(w.databases().db_mut(db));
     w.changed(old.len() as u64);
     release(vec![old], asynchronous);
+    offer_waited_keys(ctx, w, db);
     journal_always(args, w);
     ctx.reply.ok();
     Ok(())
@@ -79,6 +80,9 @@ pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         .collect();
     w.changed(old.iter().map(|db| db.len() as u64).sum::<u64>());
     release(old, asynchronous);
+    for db in 0..w.databases().count() {
+        offer_waited_keys(ctx, w, db);
+    }
     journal_always(args, w);
     // Redis's `flushAllDataAndResetRDB`: a background save of the old data is pointless now,
     // and with save points set the empty dataset is saved at once, so nothing counts as
@@ -107,12 +111,19 @@ pub fn swapdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     w.changed(1);
     // Clients blocked in either database now see other data: offer them their keys again.
     for db in [first, second] {
-        for key in ctx.server.blocking.keys_in(db) {
-            w.signal_ready(db, &key);
-        }
+        offer_waited_keys(ctx, w, db);
     }
     ctx.reply.ok();
     Ok(())
+}
+
+/// Offers the clients blocked in `db` their keys again, after a flush or swap changed them
+/// all at once: an `XREADGROUP` waiting on a stream that went answers that it no longer exists
+/// (Redis signals deleted streams), the others keep waiting.
+fn offer_waited_keys(ctx: &Ctx, w: &mut Writer, db: usize) {
+    for key in ctx.server.blocking.keys_in(db) {
+        w.signal_ready(db, &key);
+    }
 }
 
 /// `TIME`: [seconds, microseconds] as bulk strings.

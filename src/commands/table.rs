@@ -6,14 +6,14 @@
 //! `commands.rs`): `Write(..)` rows are the write commands.
 
 use super::Group::{
-    Connection, Generic, Geo, Hash, List, Pubsub, Scripting, Server, Set, SortedSet, String,
-    Transactions,
+    Connection, Generic, Geo, Hash, List, Pubsub, Scripting, Server, Set, SortedSet, Stream,
+    String, Transactions,
 };
 use super::Handler::{Container, Plain, Read, Write};
 use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
 use super::{
     acl, client, config, connection, debug, expire, geo, hashes, introspection, keys, lists,
-    memory, persistence, pubsub, server, sets, strings, transactions, zsets,
+    memory, persistence, pubsub, server, sets, streams, strings, transactions, zsets,
 };
 use crate::protocol::Request;
 
@@ -133,6 +133,7 @@ const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
         notes: "",
         keynum: None,
         keyword: None,
+        limit: 0,
     }
 }
 
@@ -146,6 +147,7 @@ const fn all(index: i32, step: i32, flags: &'static [&'static str]) -> KeySpec {
         notes: "",
         keynum: None,
         keyword: None,
+        limit: 0,
     }
 }
 
@@ -153,6 +155,25 @@ const fn all(index: i32, step: i32, flags: &'static [&'static str]) -> KeySpec {
 const fn keyword(keyword: &'static str, startfrom: i32, flags: &'static [&'static str]) -> KeySpec {
     KeySpec {
         keyword: Some(keyword),
+        ..one(startfrom, flags)
+    }
+}
+
+/// Keys from the argument after `keyword` (searched from `startfrom`) to `last` (counted from
+/// the end), every `step`th, within the first 1/`limit` of them (`XREAD ... STREAMS`).
+const fn keyword_range(
+    keyword: &'static str,
+    startfrom: i32,
+    last: i32,
+    step: i32,
+    limit: i32,
+    flags: &'static [&'static str],
+) -> KeySpec {
+    KeySpec {
+        keyword: Some(keyword),
+        last,
+        step,
+        limit,
         ..one(startfrom, flags)
     }
 }
@@ -522,6 +543,34 @@ pub static COMMANDS: &[Command] = &[
     cmd("georadius_ro", -6, READONLY, Read(geo::georadius_ro)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.10", "A read-only variant for GEORADIUS"),
     cmd("georadiusbymember", -5, DENYOOM, Write(geo::georadiusbymember)).keys(&[one(1, RO_ACCESS), keyword("STORE", 5, OW_UPDATE), keyword("STOREDIST", 5, OW_UPDATE)]).doc(Geo, "3.2.0", "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member"),
     cmd("georadiusbymember_ro", -5, READONLY, Read(geo::georadiusbymember_ro)).keys(&[one(1, RO_ACCESS)]).doc(Geo, "3.2.10", "A read-only variant for GEORADIUSBYMEMBER"),
+    // ---------------------------------------------------------------- streams (stages 42–54)
+    cmd("xadd", -5, f(&[DENYOOM, FAST]), Write(streams::xadd)).tips(&["nondeterministic_output"]).keys(&[KeySpec { notes: "UPDATE instead of INSERT because of the optional trimming feature", ..one(1, RW_UPDATE) }]).doc(Stream, "5.0.0", "Appends a new entry to a stream"),
+    cmd("xrange", -4, READONLY, Read(streams::xrange)).keys(&[one(1, RO_ACCESS)]).doc(Stream, "5.0.0", "Return a range of elements in a stream, with IDs matching the specified IDs interval"),
+    cmd("xrevrange", -4, READONLY, Read(streams::xrevrange)).keys(&[one(1, RO_ACCESS)]).doc(Stream, "5.0.0", "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE"),
+    cmd("xlen", 2, f(&[READONLY, FAST]), Read(streams::xlen)).keys(&[one(1, RO)]).doc(Stream, "5.0.0", "Return the number of entries in a stream"),
+    cmd("xdel", -3, FAST, Write(streams::xdel)).keys(&[one(1, RW_DELETE)]).doc(Stream, "5.0.0", "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist."),
+    cmd("xtrim", -4, NONE, Write(streams::xtrim)).tips(&["nondeterministic_output"]).keys(&[one(1, RW_DELETE)]).doc(Stream, "5.0.0", "Trims the stream to (approximately if '~' is passed) a certain size"),
+    cmd("xread", -4, f(&[BLOCKING, READONLY]), Write(streams::xread)).keys(&[keyword_range("STREAMS", 1, -1, 1, 2, RO_ACCESS)]).doc(Stream, "5.0.0", "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block."),
+    cmd("xsetid", -3, f(&[DENYOOM, FAST]), Write(streams::xsetid)).keys(&[one(1, RW_UPDATE)]).doc(Stream, "5.0.0", "An internal command for replicating stream values"),
+    cmd("xreadgroup", -7, BLOCKING, Write(streams::groups::xreadgroup)).keys(&[keyword_range("STREAMS", 4, -1, 1, 2, RO_ACCESS)]).doc(Stream, "5.0.0", "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block."),
+    cmd("xack", -4, FAST, Write(streams::groups::xack)).keys(&[one(1, RW_UPDATE)]).doc(Stream, "5.0.0", "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL."),
+    cmd("xpending", -3, READONLY, Read(streams::groups::xpending)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(Stream, "5.0.0", "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged."),
+    cmd("xclaim", -6, FAST, Write(streams::groups::xclaim)).tips(&["nondeterministic_output"]).keys(&[one(1, RW_UPDATE)]).doc(Stream, "5.0.0", "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer."),
+    cmd("xautoclaim", -6, FAST, Write(streams::groups::xautoclaim)).tips(&["nondeterministic_output"]).keys(&[one(1, RW_DELETE)]).doc(Stream, "6.2.0", "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer."),
+    cmd("xgroup", -2, NONE, Container).doc(Stream, "5.0.0", "A container for consumer groups commands").subcommands(&[
+        cmd("create", -5, DENYOOM, Write(streams::groups::xgroup_create)).keys(&[one(2, RW_INSERT)]).doc(Stream, "5.0.0", "Create a consumer group."),
+        cmd("setid", -5, NONE, Write(streams::groups::xgroup_setid)).keys(&[one(2, RW_UPDATE)]).doc(Stream, "5.0.0", "Set a consumer group to an arbitrary last delivered ID value."),
+        cmd("destroy", 4, NONE, Write(streams::groups::xgroup_destroy)).keys(&[one(2, RW_DELETE)]).doc(Stream, "5.0.0", "Destroy a consumer group."),
+        cmd("createconsumer", 5, DENYOOM, Write(streams::groups::xgroup_createconsumer)).keys(&[one(2, RW_INSERT)]).doc(Stream, "6.2.0", "Create a consumer in a consumer group."),
+        cmd("delconsumer", 5, NONE, Write(streams::groups::xgroup_delconsumer)).keys(&[one(2, RW_DELETE)]).doc(Stream, "5.0.0", "Delete a consumer from a consumer group."),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(streams::groups::xgroup_help)).doc(Stream, "5.0.0", "Show helpful text about the different subcommands"),
+    ]),
+    cmd("xinfo", -2, NONE, Container).doc(Stream, "5.0.0", "A container for stream introspection commands").subcommands(&[
+        cmd("stream", -3, READONLY, Read(streams::info::xinfo_stream)).keys(&[one(2, RO_ACCESS)]).doc(Stream, "5.0.0", "Get information about a stream"),
+        cmd("groups", 3, READONLY, Read(streams::info::xinfo_groups)).keys(&[one(2, RO_ACCESS)]).doc(Stream, "5.0.0", "List the consumer groups of a stream"),
+        cmd("consumers", 4, READONLY, Read(streams::info::xinfo_consumers)).tips(&["nondeterministic_output"]).keys(&[one(2, RO_ACCESS)]).doc(Stream, "5.0.0", "List the consumers in a consumer group"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(streams::info::xinfo_help)).doc(Stream, "5.0.0", "Show helpful text about the different subcommands"),
+    ]),
     // ---------------------------------------------------------------- keys (generic)
     cmd("del", -2, NONE, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "1.0.0", "Deletes one or more keys."),
     cmd("unlink", -2, FAST, Write(keys::del)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RM_DELETE)]).doc(Generic, "4.0.0", "Asynchronously deletes one or more keys."),

@@ -40,7 +40,6 @@ const SYSLOG: &str = "the log goes to stdout or the logfile only";
 const CPU: &str = "thredis does not pin its threads to CPUs";
 const PROC_TITLE: &str = "the standard library cannot change the process title";
 const EVICTION: &str = "nothing is evicted yet: past maxmemory, writes are refused";
-const STREAMS: &str = "streams are not implemented yet";
 const HLL: &str = "HyperLogLog is not implemented yet";
 const SLOWLOG: &str = "the slow log is not implemented yet";
 const LATENCY: &str = "latency monitoring is not implemented yet";
@@ -737,7 +736,14 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.proto_max_bulk_len),
     )
     .unit(Unit::Bytes),
-    number("stream-node-max-entries", 100, 0, LONG_MAX, Kept).no_effect(STREAMS),
+    number(
+        "stream-node-max-entries",
+        100,
+        0,
+        LONG_MAX,
+        Field(|c| &c.stream_node_max_entries),
+    )
+    .unsigned(),
     number("repl-backlog-size", 1 << 20, 1, LONG_MAX, Kept)
         .unit(Unit::Bytes)
         .no_effect(REPLICATION),
@@ -788,10 +794,15 @@ pub static PARAMS: &[Param] = &[
     .alias("hash-max-ziplist-value")
     .unit(Unit::Bytes)
     .unsigned(),
-    number("stream-node-max-bytes", 4096, 0, LONG_MAX, Kept)
-        .unit(Unit::Bytes)
-        .unsigned()
-        .no_effect(STREAMS),
+    number(
+        "stream-node-max-bytes",
+        4096,
+        0,
+        LONG_MAX,
+        Field(|c| &c.stream_node_max_bytes),
+    )
+    .unit(Unit::Bytes)
+    .unsigned(),
     number(
         "zset-max-listpack-value",
         64,

@@ -1,7 +1,7 @@
 //! What a key holds: [`Value`], one variant per Redis type, and [`Entry`], a value plus its last
 //! access time (for `OBJECT IDLETIME`, `TOUCH` and `CLIENT NO-TOUCH`).
 //!
-//! Strings, lists, hashes, sets and sorted sets so far; streams become a variant here.
+//! Strings, lists, hashes, sets, sorted sets and streams.
 //! Every command that meets a value of the wrong variant answers `WRONGTYPE` through
 //! [`Value::as_string`], [`Value::as_list`] and their siblings.
 //!
@@ -20,6 +20,7 @@ use super::Bytes;
 use super::hash::Hash;
 use super::list::List;
 use super::set::Set;
+use super::stream::Stream;
 use super::zset::ZSet;
 use crate::number;
 
@@ -34,6 +35,7 @@ pub enum Value {
     Hash { clock: Clock, hash: Box<Hash> },
     Set { clock: Clock, set: Box<Set> },
     ZSet { clock: Clock, zset: Box<ZSet> },
+    Stream { clock: Clock, stream: Box<Stream> },
 }
 
 /// Accessors for one collection variant: `as_list`, `as_list_mut`.
@@ -89,6 +91,15 @@ impl Value {
     collection_accessors!(Set, set, Set, as_set, as_set_mut);
     collection_accessors!(ZSet, zset, ZSet, as_zset, as_zset_mut);
 
+    pub fn stream(stream: Stream) -> Value {
+        Value::Stream {
+            clock: Clock::default(),
+            stream: Box::new(stream),
+        }
+    }
+
+    collection_accessors!(Stream, stream, Stream, as_stream, as_stream_mut);
+
     /// The name `TYPE` reports.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -97,6 +108,7 @@ impl Value {
             Value::Hash { .. } => "hash",
             Value::Set { .. } => "set",
             Value::ZSet { .. } => "zset",
+            Value::Stream { .. } => "stream",
         }
     }
 
@@ -108,6 +120,7 @@ impl Value {
             Value::Hash { hash, .. } => hash.encoding(),
             Value::Set { set, .. } => set.encoding(),
             Value::ZSet { zset, .. } => zset.encoding(),
+            Value::Stream { .. } => "stream",
         }
     }
 
@@ -132,13 +145,17 @@ impl Value {
                 set.iter().map(|m| element(m) * (1 + index as usize)).sum()
             }
             Value::ZSet { zset, .. } => zset.heap_size(),
+            Value::Stream { stream, .. } => stream.heap_size(),
         }
     }
 
     /// Whether clients can block waiting for a value of this type (`BLPOP` on a list,
-    /// `BZPOPMIN` on a sorted set; later `XREAD BLOCK` on a stream).
+    /// `BZPOPMIN` on a sorted set, `XREAD BLOCK` on a stream).
     pub fn is_blockable(&self) -> bool {
-        matches!(self, Value::List { .. } | Value::ZSet { .. })
+        matches!(
+            self,
+            Value::List { .. } | Value::ZSet { .. } | Value::Stream { .. }
+        )
     }
 
     /// Whether this is a collection with nothing in it. Redis never keeps one: the command that
@@ -150,6 +167,8 @@ impl Value {
             Value::Hash { hash, .. } => hash.is_empty(),
             Value::Set { set, .. } => set.is_empty(),
             Value::ZSet { zset, .. } => zset.is_empty(),
+            // A stream outlives its entries: its last ID and groups are state of their own.
+            Value::Stream { .. } => false,
         }
     }
 
@@ -195,7 +214,8 @@ impl Value {
             Value::List { clock, .. }
             | Value::Hash { clock, .. }
             | Value::Set { clock, .. }
-            | Value::ZSet { clock, .. } => clock,
+            | Value::ZSet { clock, .. }
+            | Value::Stream { clock, .. } => clock,
         }
     }
 }

@@ -4,13 +4,14 @@
 //! for key and element for element.
 //!
 //! The recipe: each key's digest starts at zero and *mixes* in (order matters) the key, the
-//! value's type, then the value: a string whole, a list element by element in order; a set's
-//! members and a hash's field/value pairs are *xored* in (order does not matter); a key with a
-//! time to live gets `"!!expire!!"` xored in (the time itself is not part of it). The dataset's
-//! digest xors in the SHA-1 of every key's digest, after mixing in each non-empty database's
-//! number.
+//! value's type, then the value: a string whole, a list element by element in order, a stream
+//! entry by entry (ID, fields, values) in order; a set's members and a hash's field/value pairs
+//! are *xored* in (order does not matter); a key with a time to live gets `"!!expire!!"` xored
+//! in (the time itself is not part of it). The dataset's digest xors in the SHA-1 of every
+//! key's digest, after mixing in each non-empty database's number.
 
 use super::sha1::{Sha1, hex};
+use crate::keyspace::stream::StreamId;
 use crate::keyspace::{Databases, Db, Value};
 
 type Digest = [u8; 20];
@@ -37,6 +38,7 @@ fn type_number(value: &Value) -> u32 {
         Value::Set { .. } => 2,
         Value::ZSet { .. } => 3,
         Value::Hash { .. } => 4,
+        Value::Stream { .. } => 6,
     }
 }
 
@@ -63,6 +65,20 @@ fn mix_value(digest: &mut Digest, value: &Value, has_ttl: bool) {
                 mix(&mut pair, member);
                 mix(&mut pair, crate::number::format_double(score).as_bytes());
                 xor(digest, &pair);
+            }
+        }
+        // Each live entry in order: its ID written "ms.seq" (with a dot, as debug.c formats
+        // it), then its fields and values. Consumer groups are not part of it.
+        Value::Stream { stream, .. } => {
+            for entry in stream.range(StreamId::MIN, StreamId::MAX) {
+                mix(
+                    digest,
+                    format!("{}.{}", entry.id.ms, entry.id.seq).as_bytes(),
+                );
+                for (field, value) in entry.pairs() {
+                    mix(digest, field);
+                    mix(digest, value);
+                }
             }
         }
     }
@@ -162,6 +178,32 @@ mod tests {
         assert_eq!(
             dataset(&databases),
             "eb1ba675c59adcb3d181c6e97be285a7634db8de"
+        );
+    }
+
+    /// redis-server 7.0.15: `XADD s 1-1 f v`, `XADD s 1-2 f 12`, `XADD s 5-0 a 1 b hello`,
+    /// `XADD s 5-7 f -300`, `XDEL s 1-2`, `XGROUP CREATE s g 1-1`, then `DEBUG DIGEST-VALUE s`:
+    /// the deleted entry and the group are not part of it.
+    #[test]
+    fn streams_digest_as_redis_digests_them() {
+        use crate::keyspace::Stream;
+        use crate::keyspace::stream::{Group, Limits};
+        let mut stream = Stream::new();
+        let limits = Limits::default();
+        stream.append(StreamId::new(1, 1), &[b"f", b"v"], limits);
+        stream.append(StreamId::new(1, 2), &[b"f", b"12"], limits);
+        stream.append(StreamId::new(5, 0), &[b"a", b"1", b"b", b"hello"], limits);
+        stream.append(StreamId::new(5, 7), &[b"f", b"-300"], limits);
+        stream.delete(StreamId::new(1, 2));
+        let group = Group::new(StreamId::new(1, 1), None);
+        stream
+            .groups_mut()
+            .insert(crate::keyspace::Bytes::new(b"g"), group);
+        let keyspace = Keyspace::new(16);
+        keyspace.write(0, 0, |w| w.set(b"s", Value::stream(stream), Ttl::Clear));
+        assert_eq!(
+            key(keyspace.read().db(0), b"s"),
+            "b194a77e197d220878e3866da0aa76aa9363b018"
         );
     }
 

@@ -22,12 +22,14 @@
 //! zipmap, quicklist nodes).
 //!
 //! thredis reads versions 1 to 11 (Redis 7.2 writes 11, and so does the course's tester) and
-//! writes version 10, which Redis 7.0 reads. Sorted sets, streams, modules and functions have no
-//! counterpart in thredis: a file holding one is refused (see [`load::LoadError::Unsupported`]).
+//! writes version 10, which Redis 7.0 reads. Modules and functions have no counterpart in
+//! thredis: a file holding one is refused (see [`load::LoadError::Unsupported`]). Streams have a
+//! module of their own ([`stream`]).
 
 pub mod compact;
 pub mod load;
 pub mod save;
+pub mod stream;
 
 /// The version thredis writes: Redis 7.0's `RDB_VERSION`, so redis-server 7.0 loads it.
 pub const WRITE_VERSION: u32 = 10;

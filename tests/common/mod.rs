@@ -627,6 +627,7 @@ pub fn write_collections(raw: &mut Raw) {
         "37.502669",
         "Catania",
     ]);
+    write_streams(&mut ok);
     ok(&["SET", "string", "value"]);
     ok(&["SET", "int", "12345"]);
     ok(&["INCRBYFLOAT", "float", "2.5"]);
@@ -638,6 +639,36 @@ pub fn write_collections(raw: &mut Raw) {
     ok(&["HSET", "hash:db5", "a", "b"]);
     ok(&["SADD", "set:db5", "x"]);
     ok(&["SELECT", "0"]);
+}
+
+/// [`write_collections`]' streams: entries over several nodes with their own fields and
+/// integer values, deleted in the middle and at the top, trimmed; consumer groups with entries
+/// delivered, claimed and acknowledged, a consumer holding nothing; an empty stream kept by its
+/// group; a stream with a TTL.
+fn write_streams(ok: &mut impl FnMut(&[&str])) {
+    for i in 1..=250 {
+        let (id, value) = (format!("{i}-1"), (i * 7).to_string());
+        let field = if i % 10 == 0 { "odd" } else { "f" };
+        ok(&["XADD", "stream:big", &id, field, &value, "n", "x"]);
+    }
+    for command in [
+        "XDEL stream:big 5-1 250-1",
+        "XTRIM stream:big MINID 3",
+        "XADD stream:big MAXLEN ~ 200 300-0 f last",
+        "XGROUP CREATE stream:big g 0",
+        "XREADGROUP GROUP g alice COUNT 3 STREAMS stream:big >",
+        "XREADGROUP GROUP g bob COUNT 2 STREAMS stream:big >",
+        "XACK stream:big g 4-1",
+        "XCLAIM stream:big g bob 0 3-1 RETRYCOUNT 4 JUSTID",
+        "XGROUP CREATECONSUMER stream:big g carol",
+        "XGROUP CREATE stream:big later $ ENTRIESREAD 5",
+        "XGROUP CREATE stream:grouped g $ MKSTREAM",
+        "XSETID stream:grouped 9-9 ENTRIESADDED 3 MAXDELETEDID 2-0",
+        "XADD stream:volatile 1-1 k v",
+        "PEXPIRE stream:volatile 100000000",
+    ] {
+        ok(&command.split(' ').collect::<Vec<_>>());
+    }
 }
 
 /// `DEBUG DIGEST`, and the `OBJECT ENCODING` of each of [`write_collections`]' keys (databases 0

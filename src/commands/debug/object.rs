@@ -1,12 +1,15 @@
 //! `DEBUG OBJECT key`: Redis's one-line description of a value, with the length the value
 //! would take in an RDB file.
 
+use std::sync::atomic::Ordering;
+
 use super::super::{CommandError, CommandResult, Ctx};
 use crate::keyspace::Value;
 
 /// `DEBUG OBJECT key`: a status line about the value. The serialized length is what an RDB file
 /// would hold without compression.
 pub fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
+    let compress = ctx.server.config.rdbcompression.load(Ordering::Relaxed);
     let databases = ctx.databases();
     let entry = databases
         .db(ctx.session.db)
@@ -17,7 +20,7 @@ pub fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
         "Value at:{:p} refcount:1 encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         entry.value(),
         entry.value().encoding(),
-        serialized_length(entry.value()),
+        serialized_length(entry.value(), compress),
         ((ctx.now_ms / 1000) as u64).wrapping_sub(u64::from(idle)) & 0xFF_FFFF,
         idle
     );
@@ -27,8 +30,9 @@ pub fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
 }
 
 /// The size of a value in an RDB file (Redis's `rdbSavedObjectLen`), before compression, with
-/// collections counted as their plain (non-compact) RDB encodings.
-fn serialized_length(value: &Value) -> usize {
+/// collections counted as their plain (non-compact) RDB encodings; a stream as it is saved
+/// (`compress`: `rdbcompression`).
+fn serialized_length(value: &Value, compress: bool) -> usize {
     match value {
         Value::String(s) => string_length(s.as_bytes()),
         Value::List { list, .. } => {
@@ -55,6 +59,13 @@ fn serialized_length(value: &Value) -> usize {
                     .iter()
                     .map(|(member, _)| string_length(member) + 8)
                     .sum::<usize>()
+        }
+        // Streams are the one type counted exactly, node listpacks and all, as Redis counts
+        // everything: there is no simpler form to count them as.
+        Value::Stream { stream, .. } => {
+            let mut out = Vec::new();
+            crate::persistence::rdb::stream::encode(&mut out, stream, compress);
+            out.len()
         }
     }
 }

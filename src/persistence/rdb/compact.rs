@@ -1,8 +1,9 @@
 //! The compact encodings Redis stores small collections in, inside one RDB string: ziplist
 //! (Redis ≤ 6.2), listpack (7.0 on), intset, zipmap (≤ 2.4). Decoders turn each into its
 //! elements, integers given back as their decimal text (what Redis's commands return for them);
-//! encoders write the two that thredis saves (listpack for small hashes and list nodes, intset
-//! for small integer sets), so redis-server loads them into the same encodings it would choose.
+//! encoders write the two that thredis saves (listpack for small hashes, sorted sets, list
+//! nodes and stream nodes, intset for small integer sets), so redis-server loads them into the
+//! same encodings it would choose.
 //!
 //! The blobs come from files that may be damaged: every read is bounds-checked and a bad blob is
 //! a [`Corrupt`] error naming the encoding, never a panic.
@@ -299,18 +300,33 @@ impl ListpackWriter {
         self.count == 0
     }
 
+    /// Appends a string element (Redis's `lpAppend`): as an integer if it is the canonical
+    /// text of one.
     pub fn push(&mut self, item: &[u8]) {
         let start = self.bytes.len();
         match crate::number::parse_i64(item) {
-            Some(n) => self.push_integer(n),
-            None => self.push_string(item),
+            Some(n) => self.encode_integer(n),
+            None => self.encode_string(item),
         }
+        self.end_entry(start);
+    }
+
+    /// Appends an integer element (Redis's `lpAppendInteger`: a stream node's counts, flags
+    /// and ID deltas).
+    pub fn push_integer(&mut self, n: i64) {
+        let start = self.bytes.len();
+        self.encode_integer(n);
+        self.end_entry(start);
+    }
+
+    /// Closes the element that began at `start` with its back length.
+    fn end_entry(&mut self, start: usize) {
         let entry_len = (self.bytes.len() - start) as u64;
         self.bytes.extend_from_slice(&encode_backlen(entry_len));
         self.count += 1;
     }
 
-    fn push_integer(&mut self, n: i64) {
+    fn encode_integer(&mut self, n: i64) {
         let out = &mut self.bytes;
         if (0..=127).contains(&n) {
             out.push(n as u8);
@@ -332,7 +348,7 @@ impl ListpackWriter {
         }
     }
 
-    fn push_string(&mut self, item: &[u8]) {
+    fn encode_string(&mut self, item: &[u8]) {
         let out = &mut self.bytes;
         let len = item.len();
         if len < 64 {

@@ -5,8 +5,9 @@
 //! The file is read as a stream, its CRC-64 computed on the way and checked against the trailer.
 //! Nothing a damaged file says is trusted: declared lengths never size an allocation up front,
 //! and every failure is a [`LoadError`] that names the problem, logged with Redis's words before
-//! the server refuses to start. A file thredis cannot represent (a sorted set, a stream, module
-//! data, functions) is refused too: starting without that data would lose it silently.
+//! the server refuses to start. A file thredis cannot represent (module data, functions) is
+//! refused too: starting without that data would lose it silently. Streams are read in
+//! [`super::stream`].
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -75,7 +76,7 @@ pub enum LoadError {
         key: Vec<u8>,
         db: usize,
     },
-    /// Data of a kind thredis does not have (`sorted set`, `stream`, `module`, `functions`).
+    /// Data of a kind thredis does not have (`module`, `functions`).
     Unsupported {
         kind: &'static str,
         key: Option<Vec<u8>>,
@@ -214,8 +215,9 @@ pub fn load(
     .run(databases)
 }
 
-/// The file, with the checksum of everything read so far.
-struct Input<R> {
+/// The file, with the checksum of everything read so far. (`super::stream` reads streams
+/// through it too.)
+pub(super) struct Input<R> {
     inner: R,
     crc: u64,
     offset: u64,
@@ -249,13 +251,13 @@ impl<R: BufRead> Input<R> {
         Ok(())
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let mut out = [0u8; N];
         self.fill(&mut out)?;
         Ok(out)
     }
 
-    fn byte(&mut self) -> Result<u8> {
+    pub(super) fn byte(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
@@ -270,7 +272,7 @@ impl<R: BufRead> Input<R> {
         Ok(out)
     }
 
-    fn corrupt(&self, reason: impl Into<String>) -> LoadError {
+    pub(super) fn corrupt(&self, reason: impl Into<String>) -> LoadError {
         LoadError::Corrupt {
             offset: self.offset,
             reason: reason.into(),
@@ -278,7 +280,7 @@ impl<R: BufRead> Input<R> {
     }
 
     /// An RDB length (see the module documentation of `rdb`).
-    fn length(&mut self) -> Result<u64> {
+    pub(super) fn length(&mut self) -> Result<u64> {
         match self.length_or_special()? {
             Length::Plain(len) => Ok(len),
             Length::Special(kind) => {
@@ -307,7 +309,7 @@ impl<R: BufRead> Input<R> {
     }
 
     /// An RDB string: raw, an integer, or LZF-compressed.
-    fn string(&mut self) -> Result<Vec<u8>> {
+    pub(super) fn string(&mut self) -> Result<Vec<u8>> {
         let kind = match self.length_or_special()? {
             Length::Plain(len) => return self.bytes(len),
             Length::Special(kind) => kind,
@@ -615,7 +617,7 @@ impl<R: BufRead> Loader<R> {
                 self.zset(members, true, what)?
             }
             types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | types::STREAM_LISTPACKS_3 => {
-                return unsupported("stream");
+                Value::stream(super::stream::load(&mut self.input, kind)?)
             }
             types::MODULE | types::MODULE_2 => return unsupported("module value"),
             other => {
@@ -808,7 +810,7 @@ pub mod tests {
     }
 
     /// A whole file of `version` with `records` in database 0.
-    fn file(version: u32, records: &[Vec<u8>]) -> Vec<u8> {
+    pub fn file(version: u32, records: &[Vec<u8>]) -> Vec<u8> {
         let mut out = format!("REDIS{version:04}").into_bytes();
         out.extend_from_slice(&[opcodes::SELECTDB, 0]);
         for record in records {

@@ -7,7 +7,8 @@
 //! smaller; lists as quicklists of listpacks of at most 8 KB (Redis's default
 //! `list-max-listpack-size -2`); hashes as one listpack while thredis reports them `listpack`
 //! (128 fields of at most 64 bytes), otherwise field by field; sets as an intset while they are
-//! `intset`, otherwise member by member.
+//! `intset`, otherwise member by member; sorted sets as a listpack while they are one, otherwise
+//! member by member; streams as Redis 7.0's `STREAM_LISTPACKS_2` (see [`super::stream`]).
 
 use std::io;
 use std::path::Path;
@@ -128,6 +129,7 @@ fn encode_value(out: &mut Vec<u8>, value: &Value, compress: bool) -> u8 {
             }
             types::ZSET_2
         }
+        Value::Stream { stream, .. } => super::stream::encode(out, stream, compress),
     }
 }
 
