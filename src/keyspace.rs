@@ -358,6 +358,11 @@ impl Writer<'_> {
             self.recorded.journal.push(Record::new(db, args.iter()));
         }
         self.signal_modified(db, key);
+        // A stream that expires answers the clients blocked on it through a group, as a
+        // deleted one does (Redis's expiry deletes through `dbGenericDelete`). The value is
+        // gone already, so any waited key is offered: list and sorted-set waiters just go on
+        // waiting for a key that is not there.
+        self.signal_ready(db, key);
         self.notify_in(db, EventClass::EXPIRED, "expired", key);
     }
 

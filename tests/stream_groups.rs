@@ -589,6 +589,32 @@ fn every_reader_blocked_on_a_deleted_stream_is_told() {
     }
 }
 
+#[test]
+fn a_reader_blocked_on_a_stream_that_expires_is_told() {
+    let server = TestServer::start();
+    let mut writer = server.raw();
+    writer.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    let mut reader = server.raw();
+    reader.send(&common::resp(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ]));
+    writer.wait_for_blocked(1);
+    // Nobody touches the key again: the background expiry cycle removes it.
+    writer.cmd(&["PEXPIRE", "s", "1"]);
+    assert_eq!(
+        reader.reply_text(),
+        error("UNBLOCKED the stream key no longer exists")
+    );
+}
+
 // ------------------------------------------------------------------------- XACK, XPENDING
 
 #[test]
