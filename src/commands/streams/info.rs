@@ -86,18 +86,24 @@ fn reply_edge_entry<'s>(reply: &mut Reply, mut entries: impl Iterator<Item = Raw
     }
 }
 
-/// A group as `XINFO STREAM ... FULL` shows it: its counters, up to `count` PEL entries, and
-/// its consumers with up to `count` of theirs.
-fn reply_full_group(reply: &mut Reply, tally: &Tally, name: &[u8], group: &Group, count: usize) {
-    reply.map(7);
-    reply.bulk(b"name");
-    reply.bulk(name);
+/// Where a group has read to, as both XINFO GROUPS and XINFO STREAM FULL list it:
+/// `last-delivered-id`, `entries-read` and `lag`.
+fn reply_position(reply: &mut Reply, tally: &Tally, group: &Group) {
     reply.bulk(b"last-delivered-id");
     reply_id(reply, group.last_id);
     reply.bulk(b"entries-read");
     reply_counter(reply, group.entries_read.map(|n| n as i64));
     reply.bulk(b"lag");
     reply_counter(reply, tally.lag(group));
+}
+
+/// A group as `XINFO STREAM ... FULL` shows it: its counters, up to `count` PEL entries, and
+/// its consumers with up to `count` of theirs.
+fn reply_full_group(reply: &mut Reply, tally: &Tally, name: &[u8], group: &Group, count: usize) {
+    reply.map(7);
+    reply.bulk(b"name");
+    reply.bulk(name);
+    reply_position(reply, tally, group);
     reply.bulk(b"pel-count");
     reply.integer(group.pel.len() as i64);
     reply.bulk(b"pending");
@@ -183,12 +189,7 @@ pub fn xinfo_groups(ctx: &mut Ctx, args: &Args, dbs: &Databases) -> CommandResul
         reply.integer(group.consumers.len() as i64);
         reply.bulk(b"pending");
         reply.integer(group.pel.len() as i64);
-        reply.bulk(b"last-delivered-id");
-        reply_id(reply, group.last_id);
-        reply.bulk(b"entries-read");
-        reply_counter(reply, group.entries_read.map(|n| n as i64));
-        reply.bulk(b"lag");
-        reply_counter(reply, tally.lag(group));
+        reply_position(reply, &tally, group);
     }
     Ok(())
 }
