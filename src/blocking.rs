@@ -118,6 +118,17 @@ pub struct Wait {
     deadline: Option<Instant>,
 }
 
+impl Wait {
+    /// The same wait, ended at `deadline` too, though the client does not count as one with a
+    /// timeout (`clients_in_timeout_table`): a client `CLIENT PAUSE` holds, whose wait in Redis
+    /// has no timeout of its own but ends with the pause.
+    pub fn until(self, deadline: Instant) -> Wait {
+        Wait {
+            deadline: Some(deadline),
+        }
+    }
+}
+
 impl Registry {
     /// Ends a wait with `reply`: the waiter leaves every key's queue and its thread is woken.
     fn finish(&mut self, id: u64, reply: Vec<u8>) {
@@ -381,20 +392,20 @@ pub fn serve(server: &Server, w: &mut Writer, changes: &mut Changes) {
                 .task
                 .serve(&key, w, &mut Reply::new(&mut out, waiter.resp3));
             let more = w.take_changes();
+            let its_changes = changes.modified.len();
             changes.journal.extend(more.journal);
             changes.modified.extend(more.modified);
             changes.events.extend(more.events);
             queue_ready(&mut ready, more.ready);
             if done {
-                // An error a blocked client is answered with (XREADGROUP's NOGROUP) counts
-                // as any error reply does (INFO errorstats), and as a failed call of its
-                // command, as Redis's `updateStatsOnUnblock` counts it.
-                if let [b'-', line @ .., b'\r', b'\n'] = out.as_slice() {
-                    server.stats.record_error(line);
-                    if let Ok(resolved) = crate::commands::resolve(&waiter.request) {
-                        let failed = &server.stats.command(resolved.id).failed;
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
+                // An error reply (XREADGROUP's NOGROUP) is counted by the client's own thread
+                // once it has it, with every other way a wait ends (`commands::observe`).
+                if w.tracking().tracked {
+                    // Client-side caching: what the served command changed is its own change.
+                    let modified = &changes.modified[its_changes..];
+                    server
+                        .tracking
+                        .invalidate_served(server, modified, id, &mut out);
                 }
                 registry.finish(id, out);
             }

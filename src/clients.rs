@@ -21,6 +21,7 @@ use crate::commands;
 use crate::doorbell::Doorbell;
 use crate::protocol::Request;
 use crate::stream::{Address, Stream};
+use crate::tracking::ClientTracking;
 
 /// The names a client goes by: what it told us about itself (`CLIENT SETNAME`, `CLIENT
 /// SETINFO`) and the ACL user it is logged in as.
@@ -68,6 +69,8 @@ pub struct ClientInfo {
     doorbell: OnceLock<Doorbell>,
     /// Its transaction and pub/sub state, as CLIENT LIST shows it.
     pub modes: Modes,
+    /// Its client-side caching mode (`CLIENT TRACKING`).
+    pub tracking: ClientTracking,
 }
 
 impl ClientInfo {
@@ -91,6 +94,7 @@ impl ClientInfo {
             names: Mutex::new(ClientNames::default()),
             doorbell: OnceLock::new(),
             modes: Modes::default(),
+            tracking: ClientTracking::default(),
         }
     }
 
@@ -202,6 +206,13 @@ impl ClientInfo {
         let _ = self.stream.shutdown();
     }
 
+    /// The connection is ending on its own (QUIT, a protocol error): from now on it counts as
+    /// gone, as in Redis, which frees such a client as soon as its last reply is written (a
+    /// client-side caching redirection to it is broken from then on, for instance).
+    pub fn mark_closing(&self) {
+        self.killed.store(true, Ordering::Relaxed);
+    }
+
     pub fn set_blocked(&self, blocked: bool) {
         self.blocked.store(blocked, Ordering::Relaxed);
     }
@@ -239,7 +250,7 @@ impl ClientInfo {
         if self.is_blocked() {
             flags.push('b');
         }
-        self.modes.push_flags(&mut flags);
+        self.modes.push_flags(&mut flags, &self.tracking);
         if self.peer.is_unix() {
             flags.push('U');
         }
@@ -258,7 +269,7 @@ impl ClientInfo {
         };
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf={qbuf} qbuf-free=0 \
-             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem={omem} events=r cmd={} user={} redir=-1 resp={} \
+             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem={omem} events=r cmd={} user={} redir={} resp={} \
              lib-name={} lib-ver={}",
             self.id,
             self.addr(),
@@ -272,6 +283,7 @@ impl ClientInfo {
             self.modes.counts(),
             command,
             String::from_utf8_lossy(&names.user),
+            self.tracking.reported_redirect(),
             self.resp.load(Ordering::Relaxed),
             String::from_utf8_lossy(&names.lib_name),
             String::from_utf8_lossy(&names.lib_ver),
@@ -347,6 +359,8 @@ pub struct Modes {
     /// Channels, patterns and shard channels subscribed to (`sub=`, `psub=`, `ssub=`); any
     /// makes it a pub/sub client (flag `P`).
     subscriptions: [AtomicUsize; 3],
+    /// In MONITOR mode (flag `O`), kept by `monitor.rs`.
+    monitor: AtomicBool,
 }
 
 impl Default for Modes {
@@ -355,6 +369,7 @@ impl Default for Modes {
             multi: AtomicI64::new(-1),
             watch_dirty: AtomicBool::new(false),
             subscriptions: Default::default(),
+            monitor: AtomicBool::new(false),
         }
     }
 }
@@ -387,14 +402,27 @@ impl Modes {
             .any(|count| count.load(Ordering::Relaxed) > 0)
     }
 
-    /// The flags of CLIENT LIST these modes stand for, in Redis's order.
-    fn push_flags(&self, flags: &mut String) {
+    pub fn set_monitor(&self, on: bool) {
+        self.monitor.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_monitor(&self) -> bool {
+        self.monitor.load(Ordering::Relaxed)
+    }
+
+    /// The flags of CLIENT LIST these modes (and `tracking`'s `t`, `R`, `B`) stand for, in
+    /// Redis's order.
+    fn push_flags(&self, flags: &mut String, tracking: &ClientTracking) {
+        if self.is_monitor() {
+            flags.push('O');
+        }
         if self.is_pubsub() {
             flags.push('P');
         }
         if self.multi.load(Ordering::Relaxed) >= 0 {
             flags.push('x');
         }
+        tracking.push_list_flags(flags);
         if self.is_watch_dirty() {
             flags.push('d');
         }

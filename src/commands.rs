@@ -17,7 +17,16 @@
 //! - [`Handler::Read`] runs under the shared lock;
 //! - [`Handler::Write`] runs inside [`Server::write`], the one write path, and is what makes a
 //!   command a "write" command (`COMMAND INFO` derives the `write` flag from it). What it
-//!   changes is journaled, signalled and notified from there (`keyspace/changes.rs`).
+//!   changes is journaled, signalled and notified from there (`keyspace/changes.rs`);
+//! - [`Handler::ReadOrWrite`] is a read that sometimes must write (PFCOUNT, whose cached
+//!   cardinality may be stale): its read half runs under the shared lock, so concurrent readers
+//!   do not queue on the exclusive one, and answers, or finds it must write and returns
+//!   [`MustWrite`] having done nothing; the lock is released and its write half runs the
+//!   whole command again on the write path, seeing whatever changed in between. Inside `EXEC`
+//!   or a load the exclusive lock is held already, and the write half runs directly. Such a
+//!   row is not a write command (flagged `READONLY`), so what pauses it, if anything, is its
+//!   flags (PFCOUNT is `may_replicate`, held by `CLIENT PAUSE WRITE` whether or not it writes,
+//!   as in Redis).
 //!
 //! A handler parses its arguments, does its work, and appends its reply to `ctx.reply`. It does
 //! no I/O. If it returns an error, anything it already appended is rolled back and the error
@@ -25,32 +34,45 @@
 
 pub mod acl;
 mod args;
+pub mod bitmaps;
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod connection;
 mod context;
 pub mod debug;
+pub mod dump;
 mod error;
 pub mod expire;
 pub mod geo;
 pub mod hashes;
+pub mod hyperloglog;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod latency;
+pub mod lcs;
 pub mod lists;
 mod lookup;
 pub mod memory;
+pub mod monitor;
+pub mod observe;
+pub mod pause;
 pub mod persistence;
 pub mod pubsub;
+mod redact;
 mod row;
 pub mod server;
 pub mod sets;
+pub mod slowlog;
+pub mod sort;
 pub mod streams;
 pub mod strings;
 mod table;
 pub mod transactions;
 pub mod zsets;
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use crate::clock;
@@ -65,7 +87,9 @@ pub use lookup::{
     Resolved, all_commands, lookup, lookup_original, lookup_subcommand, refused_command,
     rename_commands, resolve,
 };
-pub use row::{Channels, Command, Flags, Group, Handler, KeyAccess, KeyNum, KeySpec, KeyUse, Keys};
+pub use row::{
+    Channels, Command, Flags, Group, Handler, KeyAccess, KeyNum, KeySpec, KeyUse, Keys, MustWrite,
+};
 pub use table::COMMANDS;
 
 /// A request's arguments; `args.arg(0)` is the command name.
@@ -95,29 +119,45 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
         reject(ctx, Some(resolved), &error);
         return;
     }
+    if ctx.server.keyspace.switches.tracking_clients.load(Relaxed) > 0 {
+        ctx.server.tracking.enforce_limit(ctx.server);
+    }
+    if crate::pause::holds(ctx, resolved) {
+        if let Err(error) = crate::pause::postpone(ctx, request) {
+            reply_error(ctx, &error);
+        }
+        return;
+    }
     if transactions::queues(ctx.session, resolved) {
         transactions::queue(ctx, resolved, request);
         return;
     }
     let start_us = ctx.now_us;
-    call(ctx, resolved, start_us, |ctx| {
+    call(ctx, resolved, request, start_us, |ctx| {
         match resolved.command.handler {
             Handler::Plain(run) => {
                 let result = run(ctx, request);
+                remember_reads(ctx, resolved, request);
+                observe::feed_monitors(ctx, resolved, request);
                 ctx.expire_keys_read();
                 result
             }
             Handler::Read(run) => {
-                let databases = ctx.server.keyspace.read();
-                let result = run(ctx, request, &databases);
-                drop(databases);
-                ctx.expire_keys_read();
-                result
+                let answered = run_shared(ctx, resolved, request, |ctx, databases| {
+                    Ok(run(ctx, request, databases))
+                });
+                answered.unwrap_or_else(|MustWrite| unreachable!("a read handler always answers"))
             }
-            Handler::Write(run) => {
-                let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);
-                server.write(db, now_ms, |writer| {
-                    as_command(writer, request, |writer| run(ctx, request, writer))
+            Handler::Write(run) => run_exclusive(ctx, resolved, request, run),
+            Handler::ReadOrWrite(read, write) => {
+                let mark = ctx.reply.mark();
+                let attempt = run_shared(ctx, resolved, request, |ctx, databases| {
+                    read(ctx, request, databases)
+                });
+                attempt.unwrap_or_else(|MustWrite| {
+                    // The read half replies nothing when it gives up; this makes sure of it.
+                    ctx.reply.truncate(mark);
+                    run_exclusive(ctx, resolved, request, write)
                 })
             }
             Handler::Container => {
@@ -125,6 +165,53 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
             }
         }
     });
+    observe::echo_to_monitor(ctx);
+    let in_transaction = ctx.session.transaction.is_some();
+    crate::tracking::command_done(&ctx.session.info, resolved, in_transaction);
+}
+
+/// Runs a read under the shared lock; if it answers (not [`MustWrite`]), what it read is
+/// remembered for tracking while the lock is held, then monitors see it and the expired keys
+/// it found are removed.
+#[inline]
+fn run_shared(
+    ctx: &mut Ctx,
+    resolved: Resolved,
+    request: &Request,
+    read: impl FnOnce(&mut Ctx, &crate::keyspace::Databases) -> Result<CommandResult, MustWrite>,
+) -> Result<CommandResult, MustWrite> {
+    let databases = ctx.server.keyspace.read();
+    let result = read(ctx, &databases)?;
+    remember_reads(ctx, resolved, request);
+    drop(databases);
+    observe::feed_monitors(ctx, resolved, request);
+    ctx.expire_keys_read();
+    Ok(result)
+}
+
+/// Runs a write handler on the write path, under the exclusive lock.
+#[inline]
+fn run_exclusive(
+    ctx: &mut Ctx,
+    resolved: Resolved,
+    request: &Request,
+    run: fn(&mut Ctx, &Args, &mut Writer) -> CommandResult,
+) -> CommandResult {
+    let (server, db, now_ms) = (ctx.server, ctx.session.db, ctx.now_ms);
+    server.write(db, now_ms, |writer| {
+        let result = as_command(writer, request, |writer| run(ctx, request, writer));
+        remember_reads(ctx, resolved, request);
+        // Under the write lock: monitors see writes in the order they were applied.
+        observe::feed_monitors(ctx, resolved, request);
+        result
+    })
+}
+
+/// Client-side caching: a client that tracks keys is told when those a read-only command just
+/// read change. Called while the lock the command read under is still held.
+#[inline]
+fn remember_reads(ctx: &Ctx, resolved: Resolved, request: &Request) {
+    crate::tracking::remember_reads(ctx.server, &ctx.session.info, resolved.command, request);
 }
 
 /// Runs a command the server replays on its own behalf (an append-only file being loaded) with
@@ -142,8 +229,17 @@ pub fn replay(ctx: &mut Ctx, request: &Request, writer: &mut Writer) -> CommandR
 /// data. The reply goes into EXEC's array.
 pub fn execute_queued(ctx: &mut Ctx, resolved: Resolved, request: &Request, writer: &mut Writer) {
     writer.select(ctx.session.db);
-    call(ctx, resolved, clock::now_us(), |ctx| {
-        run_holding(ctx, resolved, request, writer)
+    call(ctx, resolved, request, clock::now_us(), |ctx| {
+        let result = run_holding(ctx, resolved, request, writer);
+        // Each command's changes are invalidated before the next one reads, as in Redis.
+        if writer.tracking().tracked {
+            ctx.server
+                .tracking
+                .invalidate(ctx.server, writer.modified_to_invalidate());
+        }
+        remember_reads(ctx, resolved, request);
+        observe::feed_monitors(ctx, resolved, request);
+        result
     });
     // A queued HELLO switches the protocol for the rest of EXEC's reply, as in Redis.
     ctx.reply.set_resp3(ctx.session.resp3);
@@ -160,7 +256,10 @@ fn run_holding(
     match resolved.command.handler {
         Handler::Plain(run) => run(&mut ctx.holding(writer.databases()), request),
         Handler::Read(run) => run(ctx, request, writer.databases()),
-        Handler::Write(run) => as_command(writer, request, |writer| run(ctx, request, writer)),
+        // The exclusive lock is held: the write half can do the whole command.
+        Handler::Write(run) | Handler::ReadOrWrite(_, run) => {
+            as_command(writer, request, |writer| run(ctx, request, writer))
+        }
         Handler::Container => unreachable!("resolve() returns a subcommand or an arity error"),
     }
 }
@@ -179,20 +278,23 @@ fn as_command(
     result
 }
 
-/// Runs `handler`, counts the call (its duration from `start_us`), and replaces whatever it
-/// replied with its error if it failed.
+/// Runs `handler`, counts the call (its duration from `start_us`), tells the slow log and the
+/// latency monitor of it (`observe`), and replaces whatever it replied with its error if it
+/// failed.
 fn call(
     ctx: &mut Ctx,
     resolved: Resolved,
+    request: &Request,
     start_us: i64,
     handler: impl FnOnce(&mut Ctx) -> CommandResult,
 ) {
     let mark = ctx.reply.mark();
-    let result = handler(ctx);
+    let result = crate::tracking::running(|| handler(ctx));
     let elapsed = Duration::from_micros(clock::now_us().saturating_sub(start_us) as u64);
     ctx.server
         .stats
         .record_call(resolved.id, elapsed, result.is_err());
+    observe::ran(ctx.server, ctx.session, resolved, request, elapsed);
     if let Err(error) = result {
         ctx.reply.truncate(mark);
         reply_error(ctx, &error);
@@ -216,10 +318,9 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
         ));
     }
     acl::authorize(ctx, resolved, request)?;
-    if ctx
-        .server
-        .memory
-        .is_over(Config::get(&ctx.server.config.maxmemory))
+    // Before any command, as Redis's `processCommand`: eviction makes room if it can.
+    let outcome = crate::memory::eviction::perform_evictions(ctx.server, ctx.now_ms);
+    if outcome == crate::memory::eviction::Outcome::Full
         && transactions::refused_out_of_memory(ctx.session, resolved)
     {
         return Err(CommandError::coded(

@@ -126,6 +126,16 @@ pub struct Config {
     pub oom_score_adj: AtomicI64,
     pub oom_score_adj_values: RwLock<[i64; 3]>,
     pub latency_percentiles: RwLock<Vec<f64>>,
+    // ---- introspection: the slow log and the latency monitor
+    /// `slowlog-log-slower-than` in microseconds: -1 logs nothing, 0 every command.
+    pub slowlog_log_slower_than: AtomicI64,
+    /// `tracking-table-max-keys`: how many keys the client-side caching table may hold (0: any).
+    pub tracking_table_max_keys: AtomicI64,
+    pub slowlog_max_len: AtomicI64,
+    /// `latency-monitor-threshold` in milliseconds: 0 records no latency events.
+    pub latency_monitor_threshold: AtomicI64,
+    /// `latency-tracking`: per-command latency histograms (INFO latencystats).
+    pub latency_tracking: AtomicBool,
     // ---- data
     pub databases: AtomicI64,
     /// `notify-keyspace-events`, as an `EventClass` mask. Shared with the keyspace, whose
@@ -136,11 +146,19 @@ pub struct Config {
     pub zset_max_listpack_entries: AtomicI64,
     pub zset_max_listpack_value: AtomicI64,
     pub set_max_intset_entries: AtomicI64,
+    /// `hll-sparse-max-bytes`: the longest a sparse HyperLogLog grows before it turns dense.
+    pub hll_sparse_max_bytes: AtomicI64,
     pub stream_node_max_bytes: AtomicI64,
     pub stream_node_max_entries: AtomicI64,
     /// `maxmemory` in bytes, 0 for no limit (see `crate::memory`).
     pub maxmemory: AtomicI64,
     pub maxmemory_policy: AtomicI64,
+    /// `maxmemory-samples`, `maxmemory-eviction-tenacity`, `lfu-log-factor`, `lfu-decay-time`
+    /// (see `crate::memory::eviction` and `crate::memory::lfu`).
+    pub maxmemory_samples: AtomicI64,
+    pub maxmemory_eviction_tenacity: AtomicI64,
+    pub lfu_log_factor: AtomicI64,
+    pub lfu_decay_time: AtomicI64,
     // ---- persistence: how RDB files and the AOF are written and read
     pub dbfilename: RwLock<String>,
     /// `save` points as (seconds, changes) pairs.
@@ -151,6 +169,8 @@ pub struct Config {
     pub rdb_save_incremental_fsync: AtomicBool,
     /// Microseconds to sleep after saving each key (a test hook that makes saves slow).
     pub rdb_key_save_delay: AtomicI64,
+    /// `sanitize-dump-payload`: 0 `no`, 1 `yes`, 2 `clients` (RESTORE's payload checks).
+    pub sanitize_dump_payload: AtomicI64,
     pub appendonly: AtomicBool,
     /// A value of [`params::APPENDFSYNC`].
     pub appendfsync: AtomicI64,
@@ -222,6 +242,11 @@ impl Default for Config {
             oom_score_adj: AtomicI64::new(0),
             oom_score_adj_values: RwLock::new(special::DEFAULT_OOM_SCORE_ADJ_VALUES),
             latency_percentiles: RwLock::new(special::DEFAULT_PERCENTILES.to_vec()),
+            slowlog_log_slower_than: Default::default(),
+            tracking_table_max_keys: Default::default(),
+            slowlog_max_len: Default::default(),
+            latency_monitor_threshold: Default::default(),
+            latency_tracking: Default::default(),
             databases: Default::default(),
             notify_keyspace_events: Default::default(),
             hash_max_listpack_entries: Default::default(),
@@ -229,10 +254,15 @@ impl Default for Config {
             zset_max_listpack_entries: Default::default(),
             zset_max_listpack_value: Default::default(),
             set_max_intset_entries: Default::default(),
+            hll_sparse_max_bytes: Default::default(),
             stream_node_max_bytes: Default::default(),
             stream_node_max_entries: Default::default(),
             maxmemory: Default::default(),
             maxmemory_policy: Default::default(),
+            maxmemory_samples: Default::default(),
+            maxmemory_eviction_tenacity: Default::default(),
+            lfu_log_factor: Default::default(),
+            lfu_decay_time: Default::default(),
             dbfilename: Default::default(),
             save: RwLock::new(vec![(3600, 1), (300, 100), (60, 10_000)]),
             rdbcompression: Default::default(),
@@ -240,6 +270,7 @@ impl Default for Config {
             stop_writes_on_bgsave_error: Default::default(),
             rdb_save_incremental_fsync: Default::default(),
             rdb_key_save_delay: Default::default(),
+            sanitize_dump_payload: Default::default(),
             appendonly: Default::default(),
             appendfsync: Default::default(),
             appenddirname: Default::default(),
@@ -340,6 +371,11 @@ impl Config {
         }
     }
 
+    /// `hll-sparse-max-bytes`, for PFADD and PFMERGE.
+    pub fn hll_sparse_max_bytes(&self) -> usize {
+        Config::get(&self.hll_sparse_max_bytes) as usize
+    }
+
     /// `set-max-intset-entries`, for the set commands.
     pub fn set_limits(&self) -> set::Limits {
         set::Limits {
@@ -401,6 +437,11 @@ impl Config {
     /// The `pidfile` path, if one is set.
     pub fn pidfile(&self) -> Option<String> {
         Some(read(&self.pidfile)).filter(|path| !path.is_empty())
+    }
+
+    /// The output buffer limit of normal clients (`client-output-buffer-limit normal ...`).
+    pub fn normal_output_limit(&self) -> OutputLimit {
+        read(&self.client_output_buffer_limit)[0]
     }
 
     /// The output buffer limit of pub/sub clients (`client-output-buffer-limit pubsub ...`).

@@ -23,7 +23,8 @@
 //! waits on its socket *and* its doorbell (`doorbell::wait`), which publishers ring, and writes
 //! the messages waiting in its outbox (`pubsub.rs`) along with its replies: those published
 //! before a command's reply was complete (by itself or anyone) go out before that reply, as in
-//! Redis. Other clients keep the plain `read`.
+//! Redis. A client that tracks keys (`CLIENT TRACKING`) waits the same way for its
+//! invalidations. Other clients keep the plain `read`.
 
 use std::io::{self, BufReader, Read, Write};
 use std::sync::Arc;
@@ -77,6 +78,12 @@ pub struct Session {
     skip_this_reply: bool,
     /// The command just run blocked (`BLPOP` on an empty list): what to wait for.
     pub blocked: Option<crate::blocking::Wait>,
+    /// That command's run, for the slow log once it is served (`commands::observe`).
+    pub blocked_call: Option<commands::observe::BlockedCall>,
+    /// The command waits for a `CLIENT PAUSE` to end, and runs again then (`pause.rs`).
+    pub postponed: bool,
+    /// MONITOR lines of this monitor's own commands, sent after their replies.
+    pub monitor_echo: Vec<u8>,
     pub rng: Rng,
     /// The commands queued since MULTI; `None` outside a transaction.
     pub transaction: Option<Transaction>,
@@ -98,6 +105,9 @@ impl Session {
             skip_next_reply: false,
             skip_this_reply: false,
             blocked: None,
+            blocked_call: None,
+            postponed: false,
+            monitor_echo: Vec::new(),
             rng: Rng::new(),
             transaction: None,
             subscriber: None,
@@ -279,7 +289,7 @@ impl Socket<'_> {
     /// Sleeps until the client sends something or, if it is subscribed, a publisher rings.
     /// Returns whether the socket is worth reading (false: messages arrived).
     fn wait(&mut self) -> io::Result<bool> {
-        let Some(subscriber) = self.subscriber.as_ref().filter(|s| s.is_listening()) else {
+        let Some(subscriber) = self.subscriber.as_ref().filter(|s| s.expects_messages()) else {
             return Ok(true);
         };
         if !subscriber.may_sleep() {
@@ -293,6 +303,9 @@ impl Socket<'_> {
 
 impl Read for Socket<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Between requests: what this thread allocated becomes visible to the others' figure
+        // (their `maxmemory` checks and INFO), even if the client leaves before it sleeps.
+        crate::memory::allocator::publish_pending();
         let n = loop {
             self.take_messages(self.out.len());
             self.flush_before_read()?;
@@ -330,6 +343,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
     let mut reader = RequestReader::new(BufReader::with_capacity(READ_BUFFER, socket));
     let mut request = Request::default();
     let mut session = Session::new(Arc::clone(&info), Login::new(&server.acl));
+    crate::tracking::serve_as(info.id);
 
     loop {
         let limits = server
@@ -368,39 +382,62 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
 
         let socket = reader.get_mut().get_mut();
         let mut mark = socket.out.len();
-        let resp3 = session.resp3;
-        let now_us = clock::now_us();
-        let mut ctx = Ctx {
-            server,
-            session: &mut session,
-            reply: Reply::new(&mut socket.out, resp3),
-            now_ms: now_us / 1000,
-            now_us,
-            may_block: true,
-            held: None,
-            expired_reads: Default::default(),
-        };
-        commands::execute(&mut ctx, &request);
-        socket.durable_to = server.persistence.aof.end();
-        if socket.subscriber.is_none() {
-            socket.subscriber = session.subscriber.clone();
-        }
-        if let Some(wait) = session.blocked.take() {
-            // The command blocked: earlier replies go out first, its own comes when it is served.
-            match crate::blocking::wait(server, &info, wait, || socket.flush()) {
-                Some(reply) => socket.out.extend_from_slice(&reply),
-                None => return,
+        // Once more after a CLIENT PAUSE that held the command ends (`pause.rs`).
+        let mut released = false;
+        loop {
+            let resp3 = session.resp3;
+            let now_us = clock::now_us();
+            let mut ctx = Ctx {
+                server,
+                session: &mut session,
+                reply: Reply::new(&mut socket.out, resp3),
+                now_ms: now_us / 1000,
+                now_us,
+                may_block: true,
+                held: None,
+                expired_reads: Default::default(),
+            };
+            commands::execute(&mut ctx, &request);
+            if std::mem::take(&mut released) {
+                // The held clients run one after another, in the order they were held.
+                server.pause.release_next(server);
             }
+            socket.durable_to = server.persistence.aof.end();
+            if session.subscriber.is_none() && info.tracking.is_redirect_target() {
+                // Another client sends its invalidations here: they wait in this outbox.
+                session.subscriber = server.pubsub.subscriber(info.id);
+            }
+            if socket.subscriber.is_none() {
+                socket.subscriber = session.subscriber.clone();
+            }
+            let Some(wait) = session.blocked.take() else {
+                break;
+            };
+            // The command blocked: earlier replies go out first, its own comes when it is served.
+            let Some(reply) = crate::blocking::wait(server, &info, wait, || socket.flush()) else {
+                if session.postponed {
+                    server.pause.release_next(server);
+                }
+                return;
+            };
+            socket.out.extend_from_slice(&reply);
             mark = 0;
             // The write that served it (another client's) journaled the pop: durable first.
             socket.durable_to = server.persistence.aof.end();
+            released = std::mem::take(&mut session.postponed);
+            if !released {
+                commands::observe::unblocked(server, &mut session, &request, &reply);
+                break;
+            }
         }
 
         if session.reply_off || session.skip_this_reply {
             socket.out.truncate(mark);
         }
-        // Messages published before the command's reply was complete go out before it.
+        // Messages published before the command's reply was complete go out before it;
+        // invalidations its own writes caused, after it (`tracking/delivery.rs`).
         socket.take_messages(mark);
+        crate::tracking::take_deferred(&mut socket.out);
         session.skip_this_reply = std::mem::take(&mut session.skip_next_reply);
         if session.close_after_reply || info.is_killed() {
             break;
@@ -411,6 +448,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         request.shrink();
     }
     // Whatever is still pending (QUIT's +OK, a protocol error) goes out before the close.
+    info.mark_closing();
     let socket = reader.get_mut().get_mut();
     if socket.flush().is_ok() {
         discard_unread_input(socket.stream);

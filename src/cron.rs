@@ -32,7 +32,11 @@ fn run(server: &Server) {
         }
         server.run_scheduled_shutdown();
         let now_ms = clock::now_ms();
-        if DebugSwitches::is_on(&server.switches.active_expire) {
+        // During CLIENT PAUSE expiry waits too, as in Redis (`pause.rs`).
+        if DebugSwitches::is_on(&server.switches.active_expire)
+            && !server.pause.holds_expiry(now_ms)
+        {
+            let started = std::time::Instant::now();
             // A quarter of each period at most, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
             let remove = |db: usize, keys: &[Bytes]| {
                 server.write(db, now_ms, |w| {
@@ -40,14 +44,22 @@ fn run(server: &Server) {
                 });
             };
             expire::active_expire_cycle(&server.keyspace, &mut cursor, now_ms, period / 4, remove);
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            server
+                .latency
+                .record(&server.config, "expire-cycle", elapsed_ms);
         }
         crate::persistence::jobs::cron(server, now_ms);
+        server.tracking.enforce_limit(server);
         if now_ms - last_timeout_check >= 1000 {
             close_idle_clients(server, now_ms);
             last_timeout_check = now_ms;
         }
         server.stats.sample_rates(now_ms);
         server.memory.sample();
+        // Eviction that ran out of time goes on without waiting for a command (Redis's
+        // `evictionTimeProc`).
+        crate::memory::eviction::perform_evictions(server, now_ms);
     }
 }
 

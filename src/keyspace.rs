@@ -36,7 +36,7 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 
 pub use bytes::Bytes;
 pub use changes::{Changes, Event, EventClass, Record, Switches, Tracking};
-pub use db::{Db, Expired, SHARDS, ShardEntries, SnapshotHook, Ttl};
+pub use db::{Db, Expired, SHARDS, Sampled, ShardEntries, SnapshotHook, Ttl};
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
@@ -180,6 +180,11 @@ impl Writer<'_> {
         at_ms <= self.expiry_clock
     }
 
+    /// Whether this writer is applying a load (see [`Writer::loading`]).
+    pub fn is_loading(&self) -> bool {
+        self.expiry_clock == i64::MIN
+    }
+
     /// Runs `load` the way a load applies what it reads (an append-only file replayed, Redis's
     /// `server.loading`): nothing counts as expired (`keyIsExpired` is false while loading), so
     /// each replayed command meets exactly the keys it met when it first ran; and nothing is
@@ -306,7 +311,7 @@ impl Writer<'_> {
 
     /// Signals `key` as modified without counting a change (the change was counted already).
     fn signal_modified(&mut self, db: usize, key: &[u8]) {
-        if self.tracking.watched {
+        if self.tracking.watched || self.tracking.tracked {
             self.recorded.modified.push((db, Bytes::new(key)));
         }
     }
@@ -338,6 +343,14 @@ impl Writer<'_> {
         std::mem::take(&mut self.recorded.events)
     }
 
+    /// The keys modified since the last call, for client-side caching to invalidate before the
+    /// commit (EXEC's commands, each as it runs); the commit leaves them out.
+    pub fn modified_to_invalidate(&mut self) -> &[(usize, Bytes)] {
+        let recorded = &mut self.recorded;
+        let start = std::mem::replace(&mut recorded.invalidated, recorded.modified.len());
+        &recorded.modified[start..]
+    }
+
     /// Everything recorded so far, for the commit. Leaves nothing behind.
     pub fn take_changes(&mut self) -> Changes {
         std::mem::take(&mut self.recorded)
@@ -353,10 +366,7 @@ impl Writer<'_> {
 
     fn record_expiry(&mut self, db: usize, key: &[u8]) {
         self.expired += 1;
-        if self.tracking.journal {
-            let args: [&[u8]; 2] = [b"DEL", key];
-            self.recorded.journal.push(Record::new(db, args.iter()));
-        }
+        self.journal_deletion(db, key);
         self.signal_modified(db, key);
         // A stream that expires answers the clients blocked on it through a group, as a
         // deleted one does (Redis's expiry deletes through `dbGenericDelete`). The value is
@@ -364,6 +374,29 @@ impl Writer<'_> {
         // waiting for a key that is not there.
         self.signal_ready(db, key);
         self.notify_in(db, EventClass::EXPIRED, "expired", key);
+    }
+
+    /// Journals `DEL key`: how a key the server removed on its own is replayed (Redis's
+    /// `propagateDeletion`, for expiry and eviction).
+    fn journal_deletion(&mut self, db: usize, key: &[u8]) {
+        if self.tracking.journal {
+            let args: [&[u8]; 2] = [b"DEL", key];
+            self.recorded.journal.push(Record::new(db, args.iter()));
+        }
+    }
+
+    /// Evicts `key` from database `db` to get under `maxmemory` (Redis's `performEvictions`):
+    /// removes it, journals `DEL key`, signals it modified (WATCH) and notifies `evicted`. Not a
+    /// change of the data (`dirty` does not move, as in Redis). A key found expired is expired
+    /// instead. Returns the evicted entry, for the caller to drop: eviction measures what that
+    /// frees apart from what recording the eviction costs.
+    pub fn evict_in(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.expire_if_needed(db, key);
+        let (entry, _) = self.databases.dbs[db].take(key)?;
+        self.journal_deletion(db, key);
+        self.signal_modified(db, key);
+        self.notify_in(db, EventClass::EVICTED, "evicted", key);
+        Some(entry)
     }
 
     /// The live entry under `key` in the selected database.

@@ -21,7 +21,7 @@
 //! a `CONFIG SET` does to the running server), [`switches`] (what `DEBUG` turns on and off),
 //! [`clients`] (who is connected),
 //! [`stats`] (`INFO` counters), [`cron`] (active expiry, idle timeouts), [`memory`] (used
-//! memory and `maxmemory`), [`blocking`] (clients
+//! memory as the counting allocator sees it, `maxmemory` and eviction), [`blocking`] (clients
 //! waiting in `BLPOP` and friends), [`doorbell`] (waking a connection thread from another one), [`sys`] (the few libc calls std lacks: signals, file
 //! limits, `poll`, `fork`), [`persistence`] (RDB snapshots and the append-only file: loaded at
 //! startup, fed by the write path, made durable before replies go out).
@@ -36,7 +36,8 @@
 //!
 //! Data types beyond strings live in `keyspace/` (`list.rs`, `hash.rs`, `set.rs`, `zset.rs`),
 //! their commands in `commands/`; [`geo`] is the geohash and distance mathematics the GEO
-//! commands store in sorted sets.
+//! commands store in sorted sets; [`hyperloglog`] is the HyperLogLog representation PFADD,
+//! PFCOUNT and PFMERGE keep in strings.
 
 pub mod acl;
 pub mod banner;
@@ -50,12 +51,16 @@ pub mod cron;
 pub mod doorbell;
 pub mod geo;
 pub mod glob;
+pub mod hyperloglog;
 pub mod keyspace;
+pub mod latency;
 pub mod listeners;
 pub mod log;
 pub mod memory;
+pub mod monitor;
 pub mod notify;
 pub mod number;
+pub mod pause;
 pub mod persistence;
 pub mod process;
 pub mod protocol;
@@ -63,10 +68,12 @@ pub mod pubsub;
 pub mod random;
 pub mod reconfigure;
 pub mod server;
+pub mod slowlog;
 pub mod stats;
 pub mod stream;
 pub mod switches;
 pub mod sys;
+pub mod tracking;
 pub mod watch;
 
 pub use config::Config;

@@ -304,6 +304,9 @@ fn accept_loop(server: &Arc<Server>, open: &Open) {
                     return;
                 }
                 server.admit(stream, peer, local);
+                // What admitting allocated (the client's record, its thread) is the new
+                // connection's memory: counted now, not when this thread's delta next folds.
+                crate::memory::allocator::publish_pending();
             }
             Err(_) if open.closed.load(Ordering::Acquire) => return,
             Err(error) => {

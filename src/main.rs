@@ -7,10 +7,17 @@ use std::sync::Arc;
 use std::thread;
 
 use thredis::config::file::LoadError;
+use thredis::memory::allocator::{self, CountingAllocator};
 use thredis::server::TerminationSignal;
 use thredis::{Config, Server, banner, log, process, reconfigure, sys};
 
+/// Every heap byte goes through the counting allocator: its count is `used_memory`, what
+/// `maxmemory` is checked against (see `thredis::memory`).
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
 fn main() -> ExitCode {
+    allocator::declare_installed();
     // Before any other thread exists, so that every thread inherits the blocked mask and the
     // signals reach only the thread that waits for them.
     sys::block_termination_signals();

@@ -285,8 +285,10 @@ pub fn reload_append_only_file(server: &Server, now_ms: i64) -> Result<(), Comma
 }
 
 /// Empties every database before a load replaces them (Redis's `emptyData`): their watchers are
-/// flagged, as FLUSHALL flags them, and a save still writing the old contents gets them first.
+/// flagged and tracking clients told, as FLUSHALL does, and a save still writing the old contents
+/// gets them first.
 pub fn empty_databases(server: &Server, databases: &mut Databases, now_ms: i64) {
+    server.tracking.invalidate_all(server);
     for index in 0..databases.count() {
         server
             .watches
@@ -501,6 +503,7 @@ pub fn base_format(config: &Config) -> Format {
     if config.aof_use_rdb_preamble.load(Ordering::Relaxed) {
         Format::Rdb {
             compress: config.rdbcompression.load(Ordering::Relaxed),
+            access: rdb::SavedAccess::for_policy(config),
         }
     } else {
         Format::Aof
@@ -641,6 +644,9 @@ pub fn load_options(server: &Server, now_ms: i64) -> LoadOptions {
         hash_limits: server.config.hash_limits(),
         set_limits: server.config.set_limits(),
         zset_limits: server.config.zset_limits(),
+        // Files are always checked deeply: stricter than Redis, which does it only with
+        // `sanitize-dump-payload yes`, and a load happens once (RESTORE chooses per payload).
+        integrity: rdb::compact::Integrity::Deep,
     }
 }
 

@@ -291,6 +291,25 @@ impl PubSub {
         receivers
     }
 
+    /// The outbox of client `id`, if it has one (a client-side caching redirection sends to
+    /// it).
+    pub fn subscriber(&self, id: u64) -> Option<Arc<Subscriber>> {
+        self.read().clients.get(&id).cloned()
+    }
+
+    /// The outbox of `info`'s client, made (with its doorbell) if it has none yet: by its first
+    /// pub/sub command, or by a client that redirects its invalidations to it. Dropped with the
+    /// connection ([`PubSub::forget`]).
+    pub fn outbox_for(&self, info: &Arc<ClientInfo>) -> std::io::Result<Arc<Subscriber>> {
+        info.doorbell()?;
+        let mut registry = self.write();
+        let subscriber = registry
+            .clients
+            .entry(info.id)
+            .or_insert_with(|| Arc::new(Subscriber::new(Arc::clone(info))));
+        Ok(Arc::clone(subscriber))
+    }
+
     /// The channels (or shard channels) with subscribers, matching `pattern` if one is given
     /// (`PUBSUB CHANNELS`), in no particular order.
     /// What client `id` is subscribed to, by kind ([`Kind::index`]), if it ever subscribed.
@@ -456,6 +475,20 @@ impl Subscriber {
         self.info.modes.is_pubsub()
     }
 
+    /// Whether messages may come for the client while it says nothing: it listens, it tracks
+    /// keys and is told of their changes (`tracking.rs`), or it monitors (`monitor.rs`).
+    pub fn expects_messages(&self) -> bool {
+        self.is_listening()
+            || self.info.tracking.is_on()
+            || self.info.tracking.is_redirect_target()
+            || self.info.modes.is_monitor()
+    }
+
+    /// The client this outbox belongs to.
+    pub fn info(&self) -> &Arc<ClientInfo> {
+        &self.info
+    }
+
     /// Appends a confirmation (`subscribe`, `punsubscribe`...) to the outbox. The client's own
     /// thread does this, so it needs no ring: the thread drains the outbox before it waits.
     fn confirm(&self, word: &[u8], name: Option<&[u8]>, count: usize, resp3: bool) {
@@ -474,12 +507,24 @@ impl Subscriber {
     /// the client is disconnected instead.
     fn deliver(&self, frame: &Frame, limit: OutputLimit, now_ms: i64) {
         let first = if self.info.is_resp3() { b'>' } else { b'*' };
+        self.append(first, &frame.0[1..], limit, now_ms);
+    }
+
+    /// Appends a message framed already for this client (a client-side caching invalidation,
+    /// `tracking.rs`), as [`Subscriber::deliver`] appends a published one.
+    pub fn deliver_push(&self, framed: &[u8], limit: OutputLimit, now_ms: i64) {
+        if let Some((&first, rest)) = framed.split_first() {
+            self.append(first, rest, limit, now_ms);
+        }
+    }
+
+    fn append(&self, first: u8, rest: &[u8], limit: OutputLimit, now_ms: i64) {
         let mut outbox = self.outbox();
         if outbox.closed {
             return;
         }
         outbox.bytes.push(first);
-        outbox.bytes.extend_from_slice(&frame.0[1..]);
+        outbox.bytes.extend_from_slice(rest);
         let used = outbox.bytes.len();
         self.info.set_pending_output(used);
         if over_limit(limit, used, &mut outbox.over_soft_limit_since, now_ms) {

@@ -39,7 +39,11 @@ pub fn apply(
                 crate::process::set_oom_score_adj(&server.config)
             }
             "maxmemory" => {
-                maxmemory(server);
+                maxmemory(server, in_exec);
+                Ok(())
+            }
+            "maxmemory-policy" | "lfu-log-factor" | "lfu-decay-time" => {
+                crate::memory::lfu::follow_config(&server.config);
                 Ok(())
             }
             // Redis's `updatePort` and `updateBindAddr` errors; the details are in the log.
@@ -79,14 +83,18 @@ fn maxclients(server: &Server) -> Result<(), String> {
     Ok(())
 }
 
-/// Redis's `updateMaxmemory`: a limit below what is used already is taken, with a warning.
-fn maxmemory(server: &Server) {
+/// Redis's `updateMaxmemory`: a limit below what is used already is taken, with a warning, and
+/// eviction starts at once. Not inside EXEC, which holds the keyspace: the next command evicts.
+fn maxmemory(server: &Server, in_exec: bool) {
     let limit = server.config.maxmemory.load(Ordering::Relaxed) as u64;
-    let used = server.memory.used();
+    let used = crate::memory::used_for_eviction(server);
     if limit != 0 && limit < used {
         log!(
             Warning,
             "WARNING: the new maxmemory value set via CONFIG SET ({limit}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
         );
+    }
+    if !in_exec {
+        crate::memory::eviction::perform_evictions(server, crate::clock::now_ms());
     }
 }

@@ -24,14 +24,19 @@ use crate::clients::Clients;
 use crate::config::params::SHUTDOWN_FORCE;
 use crate::config::{self, Config};
 use crate::keyspace::{Changes, Keyspace, Writer};
+use crate::latency::Latency;
 use crate::listeners::Listeners;
 use crate::log;
 use crate::memory::Memory;
+use crate::monitor::Monitors;
+use crate::pause::Pause;
 use crate::persistence::{self, Persistence, SaveOnExit};
 use crate::pubsub::PubSub;
+use crate::slowlog::SlowLog;
 use crate::stats::Stats;
 use crate::stream::{Address, Stream};
 use crate::switches::DebugSwitches;
+use crate::tracking::KeyTracking;
 use crate::watch::Watches;
 use crate::{clock, connection, cron, notify, process, random, sys};
 
@@ -76,12 +81,22 @@ pub struct Server {
     pub pubsub: PubSub,
     /// Keys watched by clients (`WATCH`).
     pub watches: Watches,
+    /// Client-side caching: who may have cached which keys (`CLIENT TRACKING`).
+    pub tracking: KeyTracking,
     /// Used memory as the cron thread samples it, for `maxmemory`.
     pub memory: Memory,
     /// The TCP and Unix sockets clients connect to.
     pub listeners: Listeners,
     /// The users, their permissions, and the log of refusals.
     pub acl: Acl,
+    /// Commands slower than `slowlog-log-slower-than` (SLOWLOG).
+    pub slowlog: SlowLog,
+    /// Latency spikes by event (LATENCY).
+    pub latency: Latency,
+    /// The clients in MONITOR mode.
+    pub monitors: Monitors,
+    /// `CLIENT PAUSE`, and the clients it holds.
+    pub pause: Pause,
 }
 
 /// The signals that ask the server to shut down.
@@ -148,12 +163,18 @@ impl Server {
             persistence: Persistence::default(),
             pubsub: PubSub::default(),
             watches: Watches::default(),
+            tracking: KeyTracking::default(),
             memory: Memory::default(),
             listeners,
             acl,
+            slowlog: SlowLog::default(),
+            latency: Latency::default(),
+            monitors: Monitors::default(),
+            pause: Pause::default(),
             config,
         };
         server.memory.sample();
+        crate::memory::lfu::follow_config(&server.config);
         Ok(Listening {
             server: Arc::new(server),
         })
@@ -186,7 +207,8 @@ impl Server {
     fn consume(&self, writer: &mut Writer, mut changes: Changes) {
         // Consumers plug in here, in this order: clients blocked on ready keys are served first
         // (their pops are changes too), then the journal goes to the append-only file and the
-        // replicas, then WATCH and keyspace notifications see the modified keys and events.
+        // replicas, then WATCH, client-side caching (`tracking.rs`) and keyspace notifications
+        // see the modified keys and events.
         if !changes.ready.is_empty() {
             blocking::serve(self, writer, &mut changes);
         }
@@ -195,6 +217,11 @@ impl Server {
         }
         if !changes.modified.is_empty() {
             self.watches.touch(&changes.modified, writer.databases());
+            if writer.tracking().tracked {
+                let not_yet = &changes.modified[changes.invalidated..];
+                self.tracking.invalidate(self, not_yet);
+                self.tracking.broadcast(self);
+            }
         }
         if !changes.events.is_empty() {
             notify::publish(self, &changes.events, writer.tracking().events);
@@ -349,10 +376,12 @@ impl Drop for Unregister<'_> {
     fn drop(&mut self) {
         let server = self.server;
         server.pubsub.forget(self.id);
+        server.monitors.remove(self.id);
         if let Some(info) = server.clients.get(self.id) {
             server
                 .watches
                 .unwatch_all(&info, &server.keyspace.switches.watched_keys);
+            server.tracking.disable(server, &info);
         }
         server.clients.unregister(self.id);
     }

@@ -4,18 +4,21 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use crate::commands;
+use crate::latency::histogram::Histogram;
 
-/// Per command: Redis's `calls`, `usec`, `rejected_calls`, `failed_calls`.
+/// Per command: Redis's `calls`, `usec`, `rejected_calls`, `failed_calls`, and its latency
+/// histogram (`latency-tracking`), made at its first call as Redis makes it.
 #[derive(Default)]
 pub struct CommandStats {
     pub calls: AtomicU64,
     pub usec: AtomicU64,
     pub rejected: AtomicU64,
     pub failed: AtomicU64,
+    latency: OnceLock<Histogram>,
 }
 
 /// Samples of a counter taken by the cron thread, for a rate over the last 1.6 seconds.
@@ -58,6 +61,8 @@ pub struct Stats {
     pub net_output_bytes: AtomicU64,
     pub keyspace_hits: AtomicU64,
     pub keyspace_misses: AtomicU64,
+    /// Keys removed to get under `maxmemory` (`evicted_keys`, see `memory::eviction`).
+    pub evicted_keys: AtomicU64,
     pub error_replies: AtomicU64,
     pub reads_processed: AtomicU64,
     pub writes_processed: AtomicU64,
@@ -77,6 +82,7 @@ impl Default for Stats {
             net_output_bytes: AtomicU64::new(0),
             keyspace_hits: AtomicU64::new(0),
             keyspace_misses: AtomicU64::new(0),
+            evicted_keys: AtomicU64::new(0),
             error_replies: AtomicU64::new(0),
             reads_processed: AtomicU64::new(0),
             writes_processed: AtomicU64::new(0),
@@ -108,6 +114,29 @@ impl Stats {
             add(&stats.failed, 1);
         }
         add(&self.commands_processed, 1);
+    }
+
+    /// Adds a call's duration to the command's latency histogram (INFO latencystats, LATENCY
+    /// HISTOGRAM).
+    pub fn record_latency(&self, command: usize, elapsed: Duration) {
+        let histogram = self.commands[command]
+            .latency
+            .get_or_init(Histogram::default);
+        histogram.record(elapsed.as_nanos() as u64);
+    }
+
+    /// The command's latency histogram, if it has recorded calls since the last reset.
+    pub fn latency_histogram(&self, command: usize) -> Option<&Histogram> {
+        self.commands[command]
+            .latency
+            .get()
+            .filter(|histogram| histogram.total() > 0)
+    }
+
+    /// A command that blocked ended with an error reply (`CLIENT UNBLOCK ... ERROR`), counted
+    /// once it is sent, as Redis's `updateStatsOnUnblock` counts it.
+    pub fn record_failed(&self, command: usize) {
+        add(&self.commands[command].failed, 1);
     }
 
     /// A command was refused before it ran (wrong arity, unknown subcommand). `command` is the
@@ -191,6 +220,7 @@ impl Stats {
             &self.net_output_bytes,
             &self.keyspace_hits,
             &self.keyspace_misses,
+            &self.evicted_keys,
             &self.error_replies,
             &self.reads_processed,
             &self.writes_processed,
@@ -200,6 +230,9 @@ impl Stats {
         for stats in &self.commands {
             for counter in [&stats.calls, &stats.usec, &stats.rejected, &stats.failed] {
                 counter.store(0, Ordering::Relaxed);
+            }
+            if let Some(histogram) = stats.latency.get() {
+                histogram.reset();
             }
         }
         self.errors

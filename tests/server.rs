@@ -447,6 +447,57 @@ fn command_count_info_and_list_come_from_the_table() {
 }
 
 #[test]
+fn command_getkeysandflags_gives_each_key_its_spec_flags() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    // SET with GET reads its key too: the flags come from the request, not only the spec.
+    assert_eq!(
+        client.cmd(&["COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b", "GET"]),
+        "*1\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+update\r\n"
+    );
+    assert_eq!(
+        client.cmd(&[
+            "COMMAND",
+            "GETKEYSANDFLAGS",
+            "LMOVE",
+            "a",
+            "b",
+            "LEFT",
+            "RIGHT"
+        ]),
+        "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n\
+         *2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n"
+    );
+    // SORT's keys come from its own key finder: the sorted key read, STORE's written.
+    assert_eq!(
+        client.cmd(&["COMMAND", "GETKEYSANDFLAGS", "SORT", "a", "STORE", "b"]),
+        "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n\
+         *2\r\n$1\r\nb\r\n*2\r\n+OW\r\n+update\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["COMMAND", "GETKEYSANDFLAGS", "PING", "x"]),
+        "-ERR The command has no key arguments\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["COMMAND", "GETKEYSANDFLAGS", "GET"]),
+        "-ERR wrong number of arguments for 'command|getkeysandflags' command\r\n"
+    );
+}
+
+#[test]
+fn cluster_commands_answer_that_cluster_support_is_disabled() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    for command in ["ASKING", "READONLY", "READWRITE"] {
+        assert_eq!(
+            client.cmd(&[command]),
+            "-ERR This instance has cluster support disabled\r\n"
+        );
+    }
+    assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
+}
+
+#[test]
 fn command_docs_has_what_redis_cli_reads() {
     let server = TestServer::start();
     let mut client = server.client();

@@ -560,6 +560,40 @@ fn a_blocked_xreadgroup_learns_that_its_group_or_stream_went() {
 }
 
 #[test]
+fn the_error_a_blocked_xreadgroup_is_served_counts_once() {
+    let server = TestServer::start();
+    let (mut reader, mut writer) = (server.raw(), server.raw());
+    writer.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    reader.send(&common::resp(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "a",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ]));
+    writer.wait_for_blocked(1);
+    writer.cmd(&["XGROUP", "DESTROY", "s", "g"]);
+    assert!(reader.reply_text().starts_with("-NOGROUP"));
+    // Counted by the blocked client's thread once it has the reply: wait for it.
+    let counted = |writer: &mut Raw| {
+        writer
+            .cmd(&["INFO", "errorstats"])
+            .contains("NOGROUP:count=")
+    };
+    assert!(common::wait_until(Duration::from_secs(5), || counted(
+        &mut writer
+    )));
+    let stats = writer.cmd(&["INFO", "errorstats"]);
+    assert!(stats.contains("errorstat_NOGROUP:count=1\r\n"), "{stats}");
+    let commandstats = writer.cmd(&["INFO", "commandstats"]);
+    assert!(commandstats.contains("failed_calls=1"), "{commandstats}");
+}
+
+#[test]
 fn every_reader_blocked_on_a_deleted_stream_is_told() {
     let server = TestServer::start();
     let mut writer = server.raw();

@@ -70,6 +70,9 @@ pub fn of(command: &Command) -> Categories {
     let is_container = matches!(command.handler, Handler::Container);
     let from_group = match command.group {
         _ if is_container => None,
+        // A generic command the row files under data types instead (SORT: lists, sets and
+        // sorted sets) is not about the keyspace, as Redis lists it.
+        Group::Generic if command.acl_categories.iter().any(|c| is_data_type(c)) => None,
         Group::Generic => Some("keyspace"),
         Group::String => Some("string"),
         Group::Connection => Some("connection"),
@@ -80,9 +83,11 @@ pub fn of(command: &Command) -> Categories {
         Group::SortedSet => Some("sortedset"),
         Group::Geo => Some("geo"),
         Group::Stream => Some("stream"),
+        Group::Bitmap => Some("bitmap"),
+        Group::HyperLogLog => Some("hyperloglog"),
         Group::Transactions => Some("transaction"),
         // Pub/sub commands are `@pubsub` by their flag; PUBSUB HELP is not.
-        Group::Server | Group::Pubsub => None,
+        Group::Server | Group::Pubsub | Group::Cluster => None,
     };
     let flags = command.flags;
     let implied = [
@@ -102,6 +107,22 @@ pub fn of(command: &Command) -> Categories {
     named.fold(0, |all, name| {
         all | by_name(name.as_bytes()).expect("the table names only Redis's categories")
     })
+}
+
+/// Whether a category stands for a data type's commands.
+fn is_data_type(category: &str) -> bool {
+    matches!(
+        category,
+        "string"
+            | "list"
+            | "hash"
+            | "set"
+            | "sortedset"
+            | "stream"
+            | "bitmap"
+            | "hyperloglog"
+            | "geo"
+    )
 }
 
 #[cfg(test)]

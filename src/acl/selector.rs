@@ -439,6 +439,17 @@ impl Selector {
         })
     }
 
+    /// Whether any key at all may be used as `access` says: all keys, or a `*` pattern with the
+    /// permissions needed (Redis's `ACLSelectorHasUnrestrictedKeyAccess`).
+    pub fn allows_every_key(&self, access: KeyAccess) -> bool {
+        self.all_keys
+            || self.keys.iter().any(|pattern| {
+                (pattern.read || !access.reads)
+                    && (pattern.write || !access.writes)
+                    && pattern.pattern == b"*"
+            })
+    }
+
     /// Whether a channel may be published or subscribed to; a pattern subscription must name
     /// one of the selector's patterns exactly.
     pub fn may_use_channel(&self, channel: &[u8], literal: bool) -> bool {

@@ -6,7 +6,7 @@
 
 use super::selector::Selector;
 use super::{Denied, RuleError, sha256};
-use crate::commands::Resolved;
+use crate::commands::{KeyAccess, Resolved};
 use crate::protocol::Request;
 use crate::protocol::split::split_args;
 
@@ -159,6 +159,12 @@ impl User {
         self.enabled
     }
 
+    /// `skip-sanitize-payload`: RESTOREs from this user are not checked deeply under
+    /// `sanitize-dump-payload clients` (Redis's `USER_FLAG_SANITIZE_PAYLOAD_SKIP`).
+    pub fn skips_payload_sanitizing(&self) -> bool {
+        matches!(self.sanitize, Some(Sanitize::Skip))
+    }
+
     /// Whether any password works (and none is needed, for the default user).
     pub fn is_nopass(&self) -> bool {
         self.nopass
@@ -232,6 +238,15 @@ impl User {
             out.push(b')');
         }
         out
+    }
+
+    /// Whether one selector lets the user run `args` and use any key as `access` says (Redis's
+    /// `ACLUserCheckCmdWithUnrestrictedKeyAccess`): SORT's BY and GET read keys that no
+    /// argument names, so no key pattern short of `*` can vouch for them.
+    pub fn may_use_any_key(&self, resolved: Resolved, args: &Request, access: KeyAccess) -> bool {
+        self.selectors
+            .iter()
+            .any(|s| s.check(resolved, args).is_ok() && s.allows_every_key(access))
     }
 
     /// Whether the user may run `args` (Redis's `ACLCheckAllUserCommandPerm`): allowed if one

@@ -1,6 +1,9 @@
 //! `CLIENT` subcommands: a connection's identity (ID, SETNAME, GETNAME, SETINFO), the list of
 //! connections (LIST, INFO, KILL), and per-connection switches (REPLY, NO-EVICT, NO-TOUCH).
-//! Client libraries send several of these during their handshake.
+//! Client libraries send several of these during their handshake. The client-side caching
+//! subcommands (TRACKING, CACHING, GETREDIR, TRACKINGINFO) are in `client/tracking.rs`.
+
+pub mod tracking;
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, reply_help};
 
@@ -286,6 +289,10 @@ pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
         &mut ctx.reply,
         "CLIENT",
         &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
@@ -310,12 +317,21 @@ pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

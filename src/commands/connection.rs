@@ -113,9 +113,11 @@ pub fn hello(ctx: &mut Ctx, args: &Args) -> CommandResult {
 /// RESP2, no name, replies on, logged in as `default` only if it needs no password.
 pub fn reset(ctx: &mut Ctx, _: &Args) -> CommandResult {
     discard_transaction(ctx);
+    ctx.server.monitors.remove(ctx.session.info.id);
     if let Some(subscriber) = &ctx.session.subscriber {
         ctx.server.pubsub.unsubscribe_all(subscriber);
     }
+    ctx.server.tracking.disable(ctx.server, &ctx.session.info);
     ctx.session.select(0);
     ctx.session.set_resp3(false);
     ctx.reply.set_resp3(false);

@@ -93,7 +93,8 @@ impl Ctx<'_> {
     /// Called once the read lock is released.
     pub fn expire_keys_read(&mut self) {
         let keys = std::mem::take(self.expired_reads.get_mut());
-        if keys.is_empty() {
+        // During CLIENT PAUSE nothing is deleted: the keys stay, expired (`pause.rs`).
+        if keys.is_empty() || self.server.pause.holds_expiry(self.now_ms) {
             return;
         }
         let db = self.session.db;

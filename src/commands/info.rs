@@ -4,7 +4,7 @@
 //!
 //! Every field reports something true about thredis. Where thredis has no such thing (forks,
 //! defragmentation, cluster), the field reads 0 as it does on an idle Redis. `used_memory` is the
-//! process's resident size: without a counting allocator, that is the honest figure.
+//! counting allocator's figure, as Redis's is zmalloc's; `used_memory_rss` the resident size.
 
 use std::fmt::Write as _;
 
@@ -14,8 +14,9 @@ use crate::server::Server;
 use crate::stats::get;
 use crate::{REDIS_VERSION, VERSION, clock, config, memory};
 
-/// Every section, in the order Redis prints them. All but `commandstats` are in the default set.
-const SECTIONS: [&str; 12] = [
+/// Every section, in the order Redis prints them. All but `commandstats` and `latencystats` are
+/// in the default set.
+const SECTIONS: [&str; 13] = [
     "server",
     "clients",
     "memory",
@@ -26,12 +27,15 @@ const SECTIONS: [&str; 12] = [
     "module_list",
     "commandstats",
     "errorstats",
+    "latencystats",
     "cluster",
     "keyspace",
 ];
 
 fn default_sections<'a>() -> impl Iterator<Item = &'a str> {
-    SECTIONS.into_iter().filter(|&name| name != "commandstats")
+    SECTIONS
+        .into_iter()
+        .filter(|&name| name != "commandstats" && name != "latencystats")
 }
 
 /// `INFO`, `INFO section ...`, `INFO all`, `INFO everything`.
@@ -67,7 +71,7 @@ pub fn render(ctx: &Ctx, sections: &[&str]) -> String {
         let body = match name {
             "server" => server_section(server),
             "clients" => clients_section(server),
-            "memory" => memory_section(server),
+            "memory" => memory_section(server, &ctx.databases()),
             "persistence" => persistence_section(&ctx.databases(), server),
             "stats" => stats_section(server, ctx.databases().expired_keys),
             "replication" => replication_section(server),
@@ -75,6 +79,7 @@ pub fn render(ctx: &Ctx, sections: &[&str]) -> String {
             "module_list" => String::new(),
             "commandstats" => commandstats_section(server),
             "errorstats" => errorstats_section(server),
+            "latencystats" => latencystats_section(server),
             "cluster" => "cluster_enabled:0\r\n".to_string(),
             _ => keyspace_section(&ctx.databases()),
         };
@@ -150,7 +155,7 @@ fn clients_section(server: &Server) -> String {
         "client_recent_max_input_buffer" => 0,
         "client_recent_max_output_buffer" => 0,
         "blocked_clients" => server.blocking.blocked_clients(),
-        "tracking_clients" => 0,
+        "tracking_clients" => server.tracking.counts().clients,
         "clients_in_timeout_table" => server.blocking.with_timeout(),
     }
 }
@@ -166,20 +171,45 @@ fn human(bytes: u64) -> String {
     }
 }
 
-fn memory_section(server: &Server) -> String {
-    let (rss, peak) = (memory::resident_bytes(), memory::peak_bytes());
+/// Used memory is the allocator's count (see `crate::memory`), the RSS the kernel's.
+fn memory_section(server: &Server, databases: &Databases) -> String {
+    let (used, peak, startup) = (
+        server.memory.used(),
+        server.memory.peak(),
+        server.memory.startup(),
+    );
+    let rss = memory::resident_bytes();
+    let (overhead, dataset) = super::memory::overhead_and_dataset(server, databases);
+    let not_counted = memory::not_counted_for_eviction(server);
     let maxmemory = config::Config::get(&server.config.maxmemory).max(0) as u64;
+    let percent =
+        |part: u64, whole: u64| format!("{:.2}%", part as f64 * 100.0 / whole.max(1) as f64);
     fields! {
-        "used_memory" => rss,
-        "used_memory_human" => human(rss),
+        "used_memory" => used,
+        "used_memory_human" => human(used),
         "used_memory_rss" => rss,
         "used_memory_rss_human" => human(rss),
         "used_memory_peak" => peak,
         "used_memory_peak_human" => human(peak),
+        "used_memory_peak_perc" => percent(used, peak),
+        "used_memory_overhead" => overhead,
+        "used_memory_startup" => startup,
+        "used_memory_dataset" => dataset,
+        "used_memory_dataset_perc" => percent(dataset, used.saturating_sub(startup)),
         "maxmemory" => maxmemory,
         "maxmemory_human" => human(maxmemory),
-        "maxmemory_policy" => "noeviction",
+        "maxmemory_policy" => crate::config::params::find("maxmemory-policy").map(|p| p.get(&server.config)).unwrap_or_default(),
+        "mem_fragmentation_ratio" => format!("{:.2}", rss as f64 / used.max(1) as f64),
+        "mem_fragmentation_bytes" => rss as i64 - used as i64,
+        "mem_not_counted_for_evict" => not_counted,
+        "mem_replication_backlog" => 0,
+        "mem_clients_slaves" => 0,
+        "mem_clients_normal" => 0,
+        "mem_aof_buffer" => not_counted,
         "mem_allocator" => "libc",
+        // Flushed data is freed by a thread of its own, not counted (the suite waits for 0).
+        "lazyfree_pending_objects" => 0,
+        "lazyfreed_objects" => 0,
     }
 }
 
@@ -191,6 +221,7 @@ fn stats_section(server: &Server, expired: u64) -> String {
     let stats = &server.stats;
     let (ops, input, output) = stats.rates();
     let pubsub = server.pubsub.counts();
+    let tracking = server.tracking.counts();
     fields! {
         "total_connections_received" => get(&stats.connections_received),
         "total_commands_processed" => get(&stats.commands_processed),
@@ -210,7 +241,7 @@ fn stats_section(server: &Server, expired: u64) -> String {
         "expired_keys" => expired,
         "expired_stale_perc" => "0.00",
         "expired_time_cap_reached_count" => 0,
-        "evicted_keys" => 0,
+        "evicted_keys" => get(&stats.evicted_keys),
         "evicted_clients" => 0,
         "keyspace_hits" => get(&stats.keyspace_hits),
         "keyspace_misses" => get(&stats.keyspace_misses),
@@ -219,6 +250,11 @@ fn stats_section(server: &Server, expired: u64) -> String {
         "pubsubshard_channels" => pubsub.shard_channels,
         "latest_fork_usec" => 0,
         "total_forks" => 0,
+        // No MIGRATE, so no connections cached for it.
+        "migrate_cached_sockets" => 0,
+        "tracking_total_keys" => tracking.keys,
+        "tracking_total_items" => tracking.items,
+        "tracking_total_prefixes" => tracking.prefixes,
         "unexpected_error_replies" => 0,
         "total_error_replies" => get(&stats.error_replies),
         "total_reads_processed" => get(&stats.reads_processed),
@@ -299,6 +335,46 @@ fn errorstats_section(server: &Server) -> String {
         .iter()
         .map(|(code, count)| format!("errorstat_{code}:count={count}\r\n"))
         .collect()
+}
+
+/// `latency_percentiles_usec_<command>:p50=..,p99=..,p99.9=..` for each command with calls
+/// (Redis's `fillPercentileDistributionLatencies`): `latency-tracking-info-percentiles`, each
+/// printed as C's `%f` trimmed of trailing zeros, and its value in microseconds.
+fn latencystats_section(server: &Server) -> String {
+    if !server
+        .config
+        .latency_tracking
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return String::new();
+    }
+    let percentiles = config::read(&server.config.latency_percentiles);
+    let mut text = String::new();
+    for resolved in all_commands() {
+        let Some(histogram) = server.stats.latency_histogram(resolved.id) else {
+            continue;
+        };
+        let values: Vec<String> = percentiles
+            .iter()
+            .map(|&p| {
+                let usec = histogram.value_at_percentile(p) as f64 / 1000.0;
+                format!("p{}={usec:.3}", trimmed_percentile(p))
+            })
+            .collect();
+        let _ = write!(
+            text,
+            "latency_percentiles_usec_{}:{}\r\n",
+            resolved.full_name(),
+            values.join(",")
+        );
+    }
+    text
+}
+
+/// `99.900000` → `99.9`, `50.000000` → `50`, as Redis's `trimDoubleString`.
+fn trimmed_percentile(p: f64) -> String {
+    let text = format!("{p:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn keyspace_section(databases: &Databases) -> String {

@@ -31,7 +31,7 @@ pub fn count(ctx: &mut Ctx, _: &Args) -> CommandResult {
 }
 
 /// Finds `name` or `parent|sub`, as `COMMAND INFO` and `COMMAND DOCS` accept them.
-fn find(name: &[u8]) -> Option<Resolved> {
+pub(super) fn find(name: &[u8]) -> Option<Resolved> {
     match name.iter().position(|&b| b == b'|') {
         Some(bar) => lookup_subcommand(lookup(&name[..bar])?, &name[bar + 1..]),
         None => lookup(name),
@@ -74,12 +74,16 @@ fn reply_info(reply: &mut Reply, resolved: &Resolved) {
     for name in names {
         reply.simple(&format!("@{name}"));
     }
-    reply.array(command.tips.len());
+    // Tips and key specs are sets, and so are missing subcommands, in Redis's RESP3 reply.
+    reply.set(command.tips.len());
     for tip in command.tips {
         reply.bulk(tip.as_bytes());
     }
     reply_key_specs(reply, command);
-    reply.array(command.subcommands.len());
+    match command.subcommands.len() {
+        0 => reply.set(0),
+        count => reply.array(count),
+    }
     for (position, _) in command.subcommands.iter().enumerate() {
         reply_info(reply, &all_commands()[resolved.id + 1 + position]);
     }
@@ -102,7 +106,7 @@ fn flag_names(command: &Command) -> Vec<&'static str> {
 
 /// Redis 7 key specifications, one map per group of keys.
 fn reply_key_specs(reply: &mut Reply, command: &Command) {
-    reply.array(command.key_specs.len());
+    reply.set(command.key_specs.len());
     for spec in command.key_specs {
         let has_notes = !spec.notes.is_empty();
         reply.map(3 + has_notes as usize);
@@ -114,6 +118,18 @@ fn reply_key_specs(reply: &mut Reply, command: &Command) {
         reply.set(spec.flags.len());
         for flag in spec.flags {
             reply.simple(flag);
+        }
+        if spec.unknown {
+            // Redis's `unknown` begin_search and find_keys, each with an empty spec.
+            for part in [&b"begin_search"[..], b"find_keys"] {
+                reply.bulk(part);
+                reply.map(2);
+                reply.bulk(b"type");
+                reply.bulk(b"unknown");
+                reply.bulk(b"spec");
+                reply.map(0);
+            }
+            continue;
         }
         reply.bulk(b"begin_search");
         reply.map(2);
@@ -242,13 +258,39 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
 
 /// `COMMAND GETKEYS command [arg ...]`: which arguments of that command are keys.
 pub fn getkeys(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let keys = keys_of_request(args)?;
+    ctx.reply.array(keys.len());
+    for (position, _) in keys {
+        ctx.reply.bulk(args.arg(position + 2));
+    }
+    Ok(())
+}
+
+/// `COMMAND GETKEYSANDFLAGS command [arg ...]` (7.0): the keys, each with its key-spec flags.
+pub fn getkeysandflags(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let keys = keys_of_request(args)?;
+    ctx.reply.array(keys.len());
+    for (position, flags) in keys {
+        ctx.reply.array(2);
+        ctx.reply.bulk(args.arg(position + 2));
+        ctx.reply.array(flags.len());
+        for flag in flags {
+            ctx.reply.simple(flag);
+        }
+    }
+    Ok(())
+}
+
+/// The keys of the command described from argument 2 on, with their flags, or Redis's error
+/// (`commandGetKeysAndFlagsCommand`'s checks, in its order: the command, whether it takes
+/// keys, its arity, whether the arguments name any).
+fn keys_of_request(args: &Args) -> Result<Vec<(usize, &'static [&'static str])>, CommandError> {
     let invalid = || CommandError::err("Invalid command specified");
     let mut resolved = lookup(args.arg(2)).ok_or_else(invalid)?;
     if !resolved.command.subcommands.is_empty() && args.len() > 3 {
         resolved = lookup_subcommand(resolved, args.arg(3)).ok_or_else(invalid)?;
     }
     let command = resolved.command;
-    // Redis checks in this order: the command, whether it takes keys, then its arity.
     if command.key_specs.is_empty() {
         return Err(CommandError::err("The command has no key arguments"));
     }
@@ -259,15 +301,11 @@ pub fn getkeys(ctx: &mut Ctx, args: &Args) -> CommandResult {
     }
     // The same walk over the key specs that permissions use, on the request being asked about.
     let request = Request::from_args(&args.iter().skip(2).collect::<Vec<_>>());
-    let positions: Vec<usize> = command.keys_in(&request).map(|(at, _)| at).collect();
-    if positions.is_empty() {
+    let keys: Vec<_> = command.key_flags_in(&request).collect();
+    if keys.is_empty() {
         return Err(CommandError::err("Invalid arguments specified for command"));
     }
-    ctx.reply.array(positions.len());
-    for position in positions {
-        ctx.reply.bulk(args.arg(position + 2));
-    }
-    Ok(())
+    Ok(keys)
 }
 
 pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
@@ -291,6 +329,8 @@ pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     );
     Ok(())

@@ -5,6 +5,8 @@
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, reply_help};
 use crate::glob;
 use crate::keyspace::{Databases, EventClass, Writer};
+use crate::memory::eviction::{Order, Policy};
+use crate::memory::lfu;
 
 /// `DEL key [key ...]` and `UNLINK key [key ...]`: how many keys were removed. (UNLINK frees in
 /// the background in Redis; here memory is freed when the value is dropped, which for strings is
@@ -320,29 +322,53 @@ pub fn object_encoding(ctx: &mut Ctx, args: &Args, databases: &Databases) -> Com
 }
 
 /// `OBJECT REFCOUNT key`: what Redis would count (see `Value::refcount`); thredis itself never
-/// shares values between keys.
+/// shares values between keys. Redis stops sharing integers when `maxmemory` is set under an LRU
+/// or LFU policy (`MAXMEMORY_FLAG_NO_SHARED_INTEGERS`): each key needs its own access clock.
 pub fn object_refcount(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
+    let config = &ctx.server.config;
+    let own_clocks = crate::config::Config::get(&config.maxmemory) != 0
+        && Policy::configured(config).is_some_and(|policy| {
+            matches!(
+                policy.order,
+                Order::LeastRecentlyUsed | Order::LeastFrequentlyUsed
+            )
+        });
     object_lookup(ctx, args, databases, |ctx, entry| {
-        ctx.reply.integer(entry.value().refcount());
+        let refcount = if own_clocks {
+            1
+        } else {
+            entry.value().refcount()
+        };
+        ctx.reply.integer(refcount);
         Ok(())
     })
 }
 
-/// `OBJECT IDLETIME key`: seconds since the key was last read or written.
+/// `OBJECT IDLETIME key`: seconds since the key was last read or written, which an LFU policy
+/// does not track (the clock counts frequency then, see `memory::lfu`).
 pub fn object_idletime(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
     object_lookup(ctx, args, databases, |ctx, entry| {
+        if lfu::is_selected() {
+            return Err(CommandError::err(
+                "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
         ctx.reply.integer(i64::from(entry.idle_seconds(ctx.now_ms)));
         Ok(())
     })
 }
 
-/// `OBJECT FREQ key`: access frequency is tracked only under an LFU eviction policy, which
-/// thredis does not have; Redis answers this error under its default policy too.
+/// `OBJECT FREQ key`: the logarithmic access counter, decayed to now, tracked only under an
+/// LFU policy.
 pub fn object_freq(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
-    object_lookup(ctx, args, databases, |_, _| {
-        Err(CommandError::err(
-            "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
-        ))
+    object_lookup(ctx, args, databases, |ctx, entry| {
+        if !lfu::is_selected() {
+            return Err(CommandError::err(
+                "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        ctx.reply.integer(i64::from(entry.frequency(ctx.now_ms)));
+        Ok(())
     })
 }
 

@@ -13,7 +13,6 @@
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int, reply_help};
 use crate::keyspace::{Bytes, Databases, Entry};
 use crate::memory;
-use crate::persistence::aof::AofState;
 use crate::protocol::Reply;
 use crate::server::Server;
 
@@ -115,17 +114,22 @@ pub fn help(ctx: &mut Ctx, _: &Args) -> CommandResult {
     Ok(())
 }
 
+/// INFO memory's `used_memory_overhead` and `used_memory_dataset`, as MEMORY STATS counts them.
+pub fn overhead_and_dataset(server: &Server, databases: &Databases) -> (u64, u64) {
+    let overhead = Overhead::measure(server, databases);
+    (overhead.total(), overhead.dataset())
+}
+
 /// What memory is used for, as Redis's `redisMemOverhead`: what STATS reports and DOCTOR reads.
 #[derive(Debug, Clone, Default)]
 struct Overhead {
-    /// Used memory (Redis's `zmalloc_used`): the resident size, as INFO's `used_memory`.
+    /// Used memory (Redis's `zmalloc_used`), as INFO's `used_memory` (see `crate::memory`).
     used: u64,
     /// The highest used memory since the process started (INFO's `used_memory_peak`).
     peak: u64,
     /// Used memory before any data was loaded (Redis's `initial_memory_usage`).
     startup: u64,
-    /// The process's resident size. Without a counting allocator this is `used` itself; it is
-    /// kept apart because Redis's fragmentation figures are the two compared.
+    /// The process's resident size: Redis's fragmentation figures compare it with `used`.
     rss: u64,
     /// Memory of client buffers (Redis's `clients_normal`): thredis does not count it, so 0.
     clients_normal: u64,
@@ -182,18 +186,13 @@ impl Overhead {
     /// Measures now. The kernel's peak can trail the resident size just read; Redis raises its
     /// peak to the used memory it reports, and so does this.
     fn measure(server: &Server, databases: &Databases) -> Overhead {
-        let used = memory::resident_bytes();
-        let aof = &server.persistence.aof;
+        let used = server.memory.used();
         let mut overhead = Overhead {
             used,
-            peak: memory::peak_bytes().max(used),
+            peak: server.memory.peak(),
             startup: server.memory.startup(),
-            rss: used,
-            aof_buffer: if aof.state() == AofState::Off {
-                0
-            } else {
-                aof.pending()
-            },
+            rss: memory::resident_bytes(),
+            aof_buffer: memory::not_counted_for_eviction(server),
             ..Overhead::default()
         };
         for (index, db) in databases.iter().enumerate() {

@@ -11,17 +11,14 @@ use std::sync::Arc;
 use super::{Args, CommandError, CommandResult, Ctx, reply_help};
 use crate::pubsub::{Kind, Subscriber};
 
-/// This connection's subscriber, made on its first pub/sub command, with the doorbell
-/// publishers ring.
-fn subscriber(ctx: &mut Ctx) -> Result<Arc<Subscriber>, CommandError> {
+/// This connection's subscriber, made on its first pub/sub command (or `CLIENT TRACKING on`,
+/// whose invalidations use its outbox), with the doorbell publishers ring.
+pub(crate) fn subscriber(ctx: &mut Ctx) -> Result<Arc<Subscriber>, CommandError> {
     if let Some(subscriber) = &ctx.session.subscriber {
         return Ok(Arc::clone(subscriber));
     }
-    ctx.session
-        .info
-        .doorbell()
+    let subscriber = (ctx.server.pubsub.outbox_for(&ctx.session.info))
         .map_err(|error| CommandError::err(format!("cannot subscribe: {error}")))?;
-    let subscriber = Arc::new(Subscriber::new(Arc::clone(&ctx.session.info)));
     ctx.session.subscriber = Some(Arc::clone(&subscriber));
     Ok(subscriber)
 }

@@ -13,9 +13,22 @@ pub enum Handler {
     Read(fn(&mut Ctx, &Args, &Databases) -> CommandResult),
     /// Runs on the write path, under the exclusive lock.
     Write(fn(&mut Ctx, &Args, &mut Writer) -> CommandResult),
+    /// A read that may have to write after all (PFCOUNT, which caches the cardinality it
+    /// computes): the first function tries under the shared lock and either answers or returns
+    /// [`MustWrite`] having changed and replied nothing; the second then runs on the write
+    /// path and does the whole command. Not a write command: its writes are incidental.
+    ReadOrWrite(
+        fn(&mut Ctx, &Args, &Databases) -> Result<CommandResult, MustWrite>,
+        fn(&mut Ctx, &Args, &mut Writer) -> CommandResult,
+    ),
     /// Has no handler of its own: the second argument names a subcommand.
     Container,
 }
+
+/// What the read half of a [`Handler::ReadOrWrite`] returns when it cannot answer without
+/// writing: the command is then run again, from the start, on the write path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MustWrite;
 
 /// Policy flags, as in Redis's command table. They are reported by `COMMAND INFO` and read by
 /// dispatch; `write` is not among them because it follows from [`Handler::Write`].
@@ -157,6 +170,10 @@ pub struct KeySpec {
     /// With `last` negative, the keys are the first 1/`limit` of the arguments from `begin`
     /// on (`XREAD ... STREAMS key key id id`: 2); 0 or 1 is all of them.
     pub limit: i32,
+    /// Set when the spec cannot tell where its keys are (Redis's `unknown` begin_search and
+    /// find_keys: SORT's BY/GET patterns and its STORE key): the row's
+    /// [`Command::find_keys`] reads them from the request. The other fields are unused then.
+    pub unknown: bool,
 }
 
 /// A `keynum` key specification, relative to the spec's `begin`: the number of keys is the
@@ -184,6 +201,10 @@ impl KeySpec {
     /// them, or `None` when the request does not fit the spec (a count that is not a number,
     /// keys past the end): Redis then takes no keys from the command at all.
     fn positions(&self, args: &Request) -> Option<impl Iterator<Item = usize>> {
+        if self.unknown {
+            // Redis's `getKeysUsingKeySpecs` gives up on such a spec (`invalid_spec`).
+            return None;
+        }
         let argc = args.len() as i64;
         let begin = match self.keyword {
             // Redis stops one short of the end: a keyword in last place has no key after it.
@@ -234,7 +255,7 @@ impl KeySpec {
     /// Whether the keys sit at fixed positions (an index, then a range), as opposed to being
     /// found by a count or after a keyword: the command then reports `movablekeys`.
     pub const fn is_fixed(&self) -> bool {
-        self.keynum.is_none() && self.keyword.is_none()
+        self.keynum.is_none() && self.keyword.is_none() && !self.unknown
     }
 
     /// The legacy `first_key, last_key, step` triple Redis derives from a command's specs
@@ -336,6 +357,18 @@ impl KeyAccess {
             writes: (flags.iter()).any(|f| matches!(*f, "insert" | "update" | "delete")),
         }
     }
+
+    /// Key-spec flags that mean this access, for keys a [`Command::find_keys`] found (they
+    /// have no spec): what Redis's `getkeys_proc`s report (`sortGetKeys`: `RO access` for
+    /// what is read, `OW update` for what is stored).
+    pub fn flags(self) -> &'static [&'static str] {
+        match (self.reads, self.writes) {
+            (true, true) => &["RW", "access", "update"],
+            (true, false) => &["RO", "access"],
+            (false, true) => &["OW", "update"],
+            (false, false) => &["RO"],
+        }
+    }
 }
 
 /// The group a command is listed under in `COMMAND DOCS` (and redis-cli's `help @group`).
@@ -354,6 +387,9 @@ pub enum Group {
     SortedSet,
     Geo,
     Stream,
+    Bitmap,
+    HyperLogLog,
+    Cluster,
 }
 
 impl Group {
@@ -372,6 +408,9 @@ impl Group {
             Group::SortedSet => "sorted-set",
             Group::Stream => "stream",
             Group::Geo => "geo",
+            Group::Bitmap => "bitmap",
+            Group::HyperLogLog => "hyperloglog",
+            Group::Cluster => "cluster",
         }
     }
 }
@@ -390,6 +429,9 @@ pub struct Command {
     /// For a spec flagged `variable_flags`: the flags a given request really has (SET without
     /// GET does not read its key), as Redis's `getkeys_proc` tells them.
     pub variable_key_flags: Option<fn(&Request) -> &'static [&'static str]>,
+    /// Redis's `getkeys_proc`, for a command whose specs cannot place all its keys (an
+    /// `unknown` spec): finds them, with what the command does to each, by reading the request.
+    pub find_keys: Option<fn(&Request) -> Vec<KeyUse>>,
     /// Where its Pub/Sub channels are.
     pub channels: Channels,
     pub group: Group,
@@ -414,20 +456,32 @@ impl Command {
     }
 
     /// The keys a request names, with what the command does to each: Redis's
-    /// `getKeysFromCommandWithSpecs`. A request that does not fit one of the specs names no
-    /// keys at all, as in Redis; the handler will refuse it. Allocates nothing: the ACL walks
-    /// it on every command of a user whose keys are limited.
+    /// `getKeysFromCommandWithSpecs`. Allocates nothing for a row without
+    /// [`Command::find_keys`]: the ACL walks it on every command of a user whose keys are limited.
     pub fn keys_in<'a>(&'a self, args: &'a Request) -> impl Iterator<Item = KeyUse> + 'a {
+        (self.key_flags_in(args)).map(|(position, flags)| (position, KeyAccess::of(flags)))
+    }
+
+    /// The keys a request names with their key-spec flags (`COMMAND GETKEYSANDFLAGS`). A
+    /// request that does not fit one of the specs names no keys at all, as in Redis (the
+    /// handler will refuse it), unless the row has its own [`Command::find_keys`], which Redis
+    /// falls back to then.
+    pub fn key_flags_in<'a>(
+        &'a self,
+        args: &'a Request,
+    ) -> impl Iterator<Item = (usize, &'static [&'static str])> + 'a {
         let specs = self.key_specs.iter().filter(|spec| spec.is_key());
         let fits = specs.clone().all(|spec| spec.positions(args).is_some());
-        specs.filter(move |_| fits).flat_map(move |spec| {
+        let found = self.find_keys.filter(|_| !fits).map(|find| find(args));
+        let by_specs = specs.filter(move |_| fits).flat_map(move |spec| {
             let flags = match self.variable_key_flags {
                 Some(flags_of) if spec.flags.contains(&"variable_flags") => flags_of(args),
                 _ => spec.flags,
             };
-            let access = KeyAccess::of(flags);
-            (spec.positions(args).into_iter().flatten()).map(move |pos| (pos, access))
-        })
+            (spec.positions(args).into_iter().flatten()).map(move |pos| (pos, flags))
+        });
+        let found = found.into_iter().flatten();
+        by_specs.chain(found.map(|(position, access)| (position, access.flags())))
     }
 
     /// Whether the command names any key (Redis's `doesCommandHaveKeys`).

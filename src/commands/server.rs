@@ -49,8 +49,9 @@ pub fn flushdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     ctx.server
         .watches
         .touch_database(w.databases(), db, None, now_ms);
-    let old = std::mem::take(w.databases().db_mut(db));
+    let old = w.databases().db_mut(db).take_all();
     w.changed(old.len() as u64);
+    ctx.server.tracking.invalidate_all(ctx.server);
     release(vec![old], asynchronous);
     offer_waited_keys(ctx, w, db);
     journal_always(args, w);
@@ -76,9 +77,10 @@ pub fn flushall(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
             .touch_database(databases, db, None, now_ms);
     }
     let old: Vec<Db> = (0..databases.count())
-        .map(|i| std::mem::take(databases.db_mut(i)))
+        .map(|i| databases.db_mut(i).take_all())
         .collect();
     w.changed(old.iter().map(|db| db.len() as u64).sum::<u64>());
+    ctx.server.tracking.invalidate_all(ctx.server);
     release(old, asynchronous);
     for db in 0..w.databases().count() {
         offer_waited_keys(ctx, w, db);
@@ -109,6 +111,7 @@ pub fn swapdb(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     }
     w.databases().swap(first, second);
     w.changed(1);
+    ctx.server.tracking.invalidate_all(ctx.server);
     // Clients blocked in either database now see other data: offer them their keys again.
     for db in [first, second] {
         offer_waited_keys(ctx, w, db);

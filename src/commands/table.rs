@@ -6,15 +6,17 @@
 //! `commands.rs`): `Write(..)` rows are the write commands.
 
 use super::Group::{
-    Connection, Generic, Geo, Hash, List, Pubsub, Scripting, Server, Set, SortedSet, Stream,
-    String, Transactions,
+    Bitmap, Cluster, Connection, Generic, Geo, Hash, HyperLogLog, List, Pubsub, Scripting, Server,
+    Set, SortedSet, Stream, String, Transactions,
 };
-use super::Handler::{Container, Plain, Read, Write};
-use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, Keys};
+use super::Handler::{Container, Plain, Read, ReadOrWrite, Write};
+use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, KeyUse, Keys};
 use super::{
-    acl, client, config, connection, debug, expire, geo, hashes, introspection, keys, lists,
-    memory, persistence, pubsub, server, sets, streams, strings, transactions, zsets,
+    acl, bitmaps, client, config, connection, debug, dump, expire, geo, hashes, hyperloglog,
+    introspection, keys, lcs, lists, memory, persistence, pubsub, server, sets, sort, streams,
+    strings, transactions, zsets,
 };
+use super::{cluster, latency, monitor, pause, slowlog};
 use crate::protocol::Request;
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
@@ -25,6 +27,7 @@ const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> 
         key_specs: &[],
         keys: Keys::NONE,
         variable_key_flags: None,
+        find_keys: None,
         channels: Channels::None,
         group: Generic,
         acl_categories: &[],
@@ -58,6 +61,14 @@ impl Command {
     ) -> Command {
         Command {
             variable_key_flags: Some(flags_of),
+            ..self
+        }
+    }
+
+    /// Finds the keys of a command whose specs include `unknown` ones (Redis's `getkeys_proc`).
+    const fn find_keys(self, find_keys: fn(&Request) -> Vec<KeyUse>) -> Command {
+        Command {
+            find_keys: Some(find_keys),
             ..self
         }
     }
@@ -134,6 +145,7 @@ const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
         keynum: None,
         keyword: None,
         limit: 0,
+        unknown: false,
     }
 }
 
@@ -148,6 +160,7 @@ const fn all(index: i32, step: i32, flags: &'static [&'static str]) -> KeySpec {
         keynum: None,
         keyword: None,
         limit: 0,
+        unknown: false,
     }
 }
 
@@ -190,6 +203,16 @@ const fn counted(index: i32, flags: &'static [&'static str]) -> KeySpec {
     }
 }
 
+/// Keys the spec cannot place (`unknown`), which the row's `find_keys` finds; `notes` say why.
+const fn unknown(notes: &'static str, flags: &'static [&'static str]) -> KeySpec {
+    KeySpec {
+        begin: 0,
+        notes,
+        unknown: true,
+        ..one(0, flags)
+    }
+}
+
 /// Every argument from `index` up to `last` counted from the end (-2: all but the last).
 const fn all_but(index: i32, last: i32, flags: &'static [&'static str]) -> KeySpec {
     KeySpec {
@@ -212,6 +235,22 @@ const NOT_KEY: &[&str] = &["not_key"];
 const SET_KEY: KeySpec = KeySpec {
     notes: "RW and ACCESS due to the optional `GET` argument",
     ..one(1, &["RW", "access", "update", "variable_flags"])
+};
+
+/// The keys SORT's BY and GET patterns read, which depend on the data.
+const SORT_PATTERN_KEYS: KeySpec = unknown(
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort",
+    RO_ACCESS,
+);
+
+const BITFIELD_KEY: KeySpec = KeySpec {
+    notes: "This command allows both access and modification of the key",
+    ..one(1, &["RW", "access", "update", "variable_flags"])
+};
+
+const PFCOUNT_KEYS: KeySpec = KeySpec {
+    notes: "RW because it may change the internal representation of the key, and propagate to replicas",
+    ..all(1, 1, &["RW", "access"])
 };
 
 pub static COMMANDS: &[Command] = &[
@@ -263,6 +302,8 @@ pub static COMMANDS: &[Command] = &[
             "5.0.0",
             "Unblock a client blocked in a blocking command from a different connection",
         ),
+        cmd("pause", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(pause::pause)).doc(Connection, "2.9.50", "Stop processing commands from clients for some time"),
+        cmd("unpause", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(pause::unpause)).doc(Connection, "6.2.0", "Resume processing of clients that were paused"),
         cmd("no-evict", 3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(client::no_evict)).doc(
             Connection,
             "7.0.0",
@@ -272,6 +313,26 @@ pub static COMMANDS: &[Command] = &[
             Connection,
             "7.2.0",
             "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.",
+        ),
+        cmd("tracking", -3, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::tracking::tracking)).doc(
+            Connection,
+            "6.0.0",
+            "Enable or disable server assisted client side caching support",
+        ),
+        cmd("caching", 3, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::tracking::caching)).doc(
+            Connection,
+            "6.0.0",
+            "Instruct the server about tracking or not keys in the next request",
+        ),
+        cmd("getredir", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::tracking::getredir)).doc(
+            Connection,
+            "6.0.0",
+            "Get tracking notifications redirection client ID if any",
+        ),
+        cmd("trackinginfo", 2, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::tracking::trackinginfo)).doc(
+            Connection,
+            "6.2.0",
+            "Return information about server assisted client side caching for the current connection",
         ),
         cmd("reply", 3, f(&[NOSCRIPT, LOADING, STALE]), Plain(client::reply)).doc(
             Connection,
@@ -351,6 +412,7 @@ pub static COMMANDS: &[Command] = &[
         "2.4.0",
         "Returns a substring of the string stored at a key.",
     ),
+    cmd("lcs", -3, READONLY, Read(lcs::lcs)).keys(&[KeySpec { last: 1, ..one(1, RO_ACCESS) }]).doc(String, "7.0.0", "Find longest common substring"),
     cmd("substr", 4, READONLY, Read(strings::getrange)).keys(&[one(1, RO_ACCESS)]).doc(String, "1.0.0", "Returns a substring from a string value."),
     cmd("setrange", 4, DENYOOM, Write(strings::setrange)).keys(&[one(1, RW_UPDATE)]).doc(
         String,
@@ -382,6 +444,43 @@ pub static COMMANDS: &[Command] = &[
         "2.6.0",
         "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
     ),
+    // ---------------------------------------------------------------- bitmaps (issue 15)
+    cmd("bitcount", -2, READONLY, Read(bitmaps::bitcount)).keys(&[one(1, RO_ACCESS)]).doc(Bitmap, "2.6.0", "Count set bits in a string"),
+    cmd("bitfield", -2, DENYOOM, Write(bitmaps::bitfield)).keys(&[BITFIELD_KEY]).variable_key_flags(bitmaps::bitfield_key_flags).doc(
+        Bitmap,
+        "3.2.0",
+        "Perform arbitrary bitfield integer operations on strings",
+    ),
+    cmd("bitfield_ro", -2, f(&[READONLY, FAST]), Read(bitmaps::bitfield_ro)).keys(&[one(1, RO_ACCESS)]).doc(
+        Bitmap,
+        "6.0.0",
+        "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+    ),
+    cmd("bitop", -4, DENYOOM, Write(bitmaps::bitop)).keys(&[one(2, OW_UPDATE), all(3, 1, RO_ACCESS)]).doc(Bitmap, "2.6.0", "Perform bitwise operations between strings"),
+    cmd("bitpos", -3, READONLY, Read(bitmaps::bitpos)).keys(&[one(1, RO_ACCESS)]).doc(Bitmap, "2.8.7", "Find first bit set or clear in a string"),
+    cmd("getbit", 3, f(&[READONLY, FAST]), Read(bitmaps::getbit)).keys(&[one(1, RO_ACCESS)]).doc(Bitmap, "2.2.0", "Returns the bit value at offset in the string value stored at key"),
+    cmd("setbit", 4, DENYOOM, Write(bitmaps::setbit)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(Bitmap, "2.2.0", "Sets or clears the bit at offset in the string value stored at key"),
+    // ---------------------------------------------------------------- hyperloglog (issue 15)
+    cmd("pfadd", -2, f(&[DENYOOM, FAST]), Write(hyperloglog::pfadd)).keys(&[one(1, RW_INSERT)]).doc(HyperLogLog, "2.8.9", "Adds the specified elements to the specified HyperLogLog."),
+    // Read-only in Redis's table, but it caches the cardinality in the string and propagates
+    // that: the write path when the cache is stale, and `may_replicate` (CLIENT PAUSE WRITE
+    // holds it).
+    cmd("pfcount", -2, f(&[READONLY, MAY_REPLICATE]), ReadOrWrite(hyperloglog::pfcount_cached, hyperloglog::pfcount)).keys(&[PFCOUNT_KEYS]).doc(
+        HyperLogLog,
+        "2.8.9",
+        "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+    ),
+    cmd("pfmerge", -2, DENYOOM, Write(hyperloglog::pfmerge)).keys(&[one(1, &["RW", "access", "insert"]), all(2, 1, RO_ACCESS)]).doc(
+        HyperLogLog,
+        "2.8.9",
+        "Merge N different HyperLogLogs into a single one.",
+    ),
+    cmd("pfdebug", 3, f(&[DENYOOM, ADMIN]), Write(hyperloglog::pfdebug)).keys(&[one(2, &["RW", "access"])]).doc(
+        HyperLogLog,
+        "2.8.9",
+        "Internal commands for debugging HyperLogLog values",
+    ),
+    cmd("pfselftest", 1, ADMIN, Plain(hyperloglog::pfselftest)).doc(HyperLogLog, "2.8.9", "An internal command for testing HyperLogLog values"),
     // ---------------------------------------------------------------- lists (stages 74–84)
     cmd("lpush", -3, f(&[DENYOOM, FAST]), Write(lists::lpush)).keys(&[one(1, RW_INSERT)]).doc(List, "1.0.0", "Prepend one or multiple elements to a list"),
     cmd("rpush", -3, f(&[DENYOOM, FAST]), Write(lists::rpush)).keys(&[one(1, RW_INSERT)]).doc(List, "1.0.0", "Append one or multiple elements to a list"),
@@ -593,8 +692,28 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Renames a key only when the target key name doesn't exist.",
     ),
+    cmd("sort", -2, DENYOOM, Write(sort::sort)).keys(&[one(1, RO_ACCESS), SORT_PATTERN_KEYS, unknown("For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array", OW_UPDATE)]).find_keys(sort::sort_keys).acl(&["set", "sortedset", "list", "dangerous"]).doc(
+        Generic,
+        "1.0.0",
+        "Sort the elements in a list, set or sorted set",
+    ),
+    cmd("sort_ro", -2, READONLY, Read(sort::sort_ro)).keys(&[one(1, RO_ACCESS), SORT_PATTERN_KEYS]).find_keys(sort::sort_ro_keys).acl(&["set", "sortedset", "list", "dangerous"]).doc(
+        Generic,
+        "7.0.0",
+        "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+    ),
     cmd("copy", -3, DENYOOM, Write(keys::copy)).keys(&[one(1, RO_ACCESS), one(2, OW_UPDATE)]).doc(Generic, "6.2.0", "Copies the value of a key to a new key."),
     cmd("move", 3, FAST, Write(keys::move_)).keys(&[one(1, RW_ACCESS_UPDATE)]).doc(Generic, "1.0.0", "Moves a key to another database."),
+    cmd("dump", 2, READONLY, Read(dump::dump)).tips(&["nondeterministic_output"]).keys(&[one(1, RO_ACCESS)]).doc(
+        Generic,
+        "2.6.0",
+        "Returns a serialized representation of the value stored at a key.",
+    ),
+    cmd("restore", -4, DENYOOM, Write(dump::restore)).acl(&["dangerous"]).keys(&[one(1, OW_UPDATE)]).doc(
+        Generic,
+        "2.6.0",
+        "Creates a key from the serialized representation of a value.",
+    ),
     cmd("touch", -2, f(&[READONLY, FAST]), Read(keys::touch)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RO)]).doc(
         Generic,
         "3.2.1",
@@ -684,6 +803,22 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Returns information and statistics about the server.",
     ),
+    cmd("monitor", 1, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(monitor::monitor)).doc(Server, "1.0.0", "Listen for all requests received by the server in real time"),
+    cmd("slowlog", -2, NONE, Container).doc(Server, "2.2.12", "A container for slow log commands").subcommands(&[
+        cmd("reset", 2, f(&[ADMIN, LOADING, STALE]), Plain(slowlog::reset)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Server, "2.2.12", "Clear all entries from the slow log"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(slowlog::help)).doc(Server, "6.2.0", "Show helpful text about the different subcommands"),
+        cmd("get", -2, f(&[ADMIN, LOADING, STALE]), Plain(slowlog::get)).tips(&["request_policy:all_nodes", "nondeterministic_output"]).doc(Server, "2.2.12", "Get the slow log's entries"),
+        cmd("len", 2, f(&[ADMIN, LOADING, STALE]), Plain(slowlog::len)).tips(&["request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"]).doc(Server, "2.2.12", "Get the slow log's length"),
+    ]),
+    cmd("latency", -2, NONE, Container).doc(Server, "2.8.13", "A container for latency diagnostics commands").subcommands(&[
+        cmd("histogram", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(latency::histogram)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Server, "7.0.0", "Return the cumulative distribution of latencies of a subset of commands or all."),
+        cmd("doctor", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(latency::doctor)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Server, "2.8.13", "Return a human readable latency analysis report."),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(latency::help)).doc(Server, "2.8.13", "Show helpful text about the different subcommands."),
+        cmd("history", 3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(latency::history)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Server, "2.8.13", "Return timestamp-latency samples for the event."),
+        cmd("reset", -2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(latency::reset)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Server, "2.8.13", "Reset latency data for one or more events."),
+        cmd("graph", 3, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(latency::graph)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Server, "2.8.13", "Return a latency graph for the event."),
+        cmd("latest", 2, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(latency::latest)).tips(&["nondeterministic_output", "request_policy:all_nodes", "response_policy:special"]).doc(Server, "2.8.13", "Return the latest latency samples for all events."),
+    ]),
     cmd("acl", -2, SENTINEL, Container).doc(Server, "6.0.0", "A container for Access List Control commands.").subcommands(&[
         cmd("cat", -2, f(&[NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::cat)).doc(Server, "6.0.0", "Lists the ACL categories, or the commands inside a category."),
         cmd("deluser", -3, f(&[ADMIN, NOSCRIPT, LOADING, STALE, SENTINEL]), Plain(acl::deluser)).doc(Server, "6.0.0", "Deletes ACL users, and terminates their connections."),
@@ -746,6 +881,7 @@ pub static COMMANDS: &[Command] = &[
                 "2.8.13",
                 "Extracts the key names from an arbitrary command.",
             ),
+            cmd("getkeysandflags", -4, f(&[LOADING, STALE]), Plain(introspection::getkeysandflags)).acl(&["connection"]).doc(Server, "7.0.0", "Extract keys and access flags given a full Redis command"),
             cmd("help", 2, f(&[LOADING, STALE]), Plain(introspection::help)).acl(&["connection"]).doc(
                 Server,
                 "5.0.0",
@@ -801,6 +937,9 @@ pub static COMMANDS: &[Command] = &[
     ),
     cmd("unwatch", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY]), Plain(transactions::unwatch)).doc(Transactions, "2.2.0", "Forget about all watched keys"),
     cmd("reset", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TXN_CONTROL, PUBSUB_OK]), Plain(connection::reset)).doc(Connection, "6.2.0", "Reset the connection"),
+    cmd("asking", 1, FAST, Plain(cluster::refuse)).acl(&["connection"]).doc(Cluster, "3.0.0", "Sent by cluster clients after an -ASK redirect"),
+    cmd("readonly", 1, f(&[LOADING, STALE, FAST]), Plain(cluster::refuse)).acl(&["connection"]).doc(Cluster, "3.0.0", "Enables read queries for a connection to a cluster replica node"),
+    cmd("readwrite", 1, f(&[LOADING, STALE, FAST]), Plain(cluster::refuse)).acl(&["connection"]).doc(Cluster, "3.0.0", "Disables read queries for a connection to a cluster replica node"),
     // ---------------------------------------------------------------- pub/sub (stages 85–91)
     cmd("subscribe", -2, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::subscribe)).channels(Channels::Subscribe).doc(Pubsub, "2.0.0", "Listen for messages published to the given channels"),
     cmd("unsubscribe", -1, f(&[PUBSUB, NOSCRIPT, LOADING, STALE, PUBSUB_OK]), Plain(pubsub::unsubscribe)).doc(Pubsub, "2.0.0", "Stop listening for messages posted to the given channels"),

@@ -72,6 +72,21 @@ pub fn writes(session: &Session, command: Resolved) -> bool {
             .is_some_and(|t| t.queued.iter().any(|(queued, _)| queued.command.is_write()))
 }
 
+/// Whether `command` is an EXEC that would run a queued command `test` holds for (what
+/// Redis reads from `c->mstate.cmd_flags`).
+pub fn exec_runs_any(
+    session: &Session,
+    command: Resolved,
+    test: impl Fn(&Resolved) -> bool,
+) -> bool {
+    let is_exec = command.parent.is_none() && command.command.name == "exec";
+    is_exec
+        && session
+            .transaction
+            .as_ref()
+            .is_some_and(|t| t.queued.iter().any(|(queued, _)| test(queued)))
+}
+
 /// Queues a checked command and replies `+QUEUED`.
 pub fn queue(ctx: &mut Ctx, command: Resolved, request: &Request) {
     let Some(transaction) = &mut ctx.session.transaction else {

@@ -39,15 +39,9 @@ const LAZYFREE: &str = "a value is freed by the thread that drops it";
 const SYSLOG: &str = "the log goes to stdout or the logfile only";
 const CPU: &str = "thredis does not pin its threads to CPUs";
 const PROC_TITLE: &str = "the standard library cannot change the process title";
-const EVICTION: &str = "nothing is evicted yet: past maxmemory, writes are refused";
-const HLL: &str = "HyperLogLog is not implemented yet";
-const SLOWLOG: &str = "the slow log is not implemented yet";
-const LATENCY: &str = "latency monitoring is not implemented yet";
-const TRACKING: &str = "client-side caching is not implemented yet";
 const SCRIPTING: &str = "scripting is not implemented yet";
 const MODULES: &str = "thredis has no modules";
 const LISTS: &str = "lists have one encoding in thredis and in Redis 7.0 (quicklist)";
-const DUMPS: &str = "DUMP/RESTORE are not implemented yet";
 const CLIENT_MEMORY: &str = "clients are not evicted for their memory";
 const DEBUG_HOOK: &str = "a Redis test hook thredis does not need";
 
@@ -268,7 +262,15 @@ const DISKLESS_LOAD: &[(&str, i64)] = &[("disabled", 0), ("on-empty-db", 1), ("s
 const TLS_AUTH_CLIENTS: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("optional", 2)];
 const OOM_SCORE_ADJ: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)];
 const ACL_PUBSUB_DEFAULT: &[(&str, i64)] = &[("allchannels", 1), ("resetchannels", 0)];
-const SANITIZE_DUMP_PAYLOAD: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("clients", 2)];
+const SANITIZE_DUMP_PAYLOAD: &[(&str, i64)] = &[
+    ("no", 0),
+    ("yes", SANITIZE_YES),
+    ("clients", SANITIZE_CLIENTS),
+];
+/// `sanitize-dump-payload yes`: every RESTORE payload is checked deeply.
+pub const SANITIZE_YES: i64 = 1;
+/// `sanitize-dump-payload clients`: only those of clients not `skip-sanitize-payload`.
+pub const SANITIZE_CLIENTS: i64 = 2;
 /// `enable-protected-configs`, `enable-debug-command`, `enable-module-command`.
 pub const PROTECTED_ACTION: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("local", 2)];
 const ENDPOINT_TYPES: &[(&str, i64)] = &[("ip", 0), ("hostname", 1), ("unknown-endpoint", 2)];
@@ -469,7 +471,7 @@ pub static PARAMS: &[Param] = &[
         .no_effect("thredis leaves transparent huge pages as the system sets them"),
     boolean("cluster-allow-replica-migration", true, Kept).no_effect(CLUSTER),
     boolean("replica-announced", true, Kept).no_effect(REPLICATION),
-    boolean("latency-tracking", true, Kept).no_effect(LATENCY),
+    boolean("latency-tracking", true, Field(|c| &c.latency_tracking)),
     boolean("aof-disable-auto-gc", false, Kept)
         .no_effect("files a rewrite replaced are always deleted at once"),
     boolean("replica-ignore-disk-write-errors", false, Kept).no_effect(REPLICATION),
@@ -584,7 +586,12 @@ pub static PARAMS: &[Param] = &[
         0,
         Field(|c| &c.acl_pubsub_default),
     ),
-    choice("sanitize-dump-payload", SANITIZE_DUMP_PAYLOAD, 0, Kept).no_effect(DUMPS),
+    choice(
+        "sanitize-dump-payload",
+        SANITIZE_DUMP_PAYLOAD,
+        0,
+        Field(|c| &c.sanitize_dump_payload),
+    ),
     choice(
         "enable-protected-configs",
         PROTECTED_ACTION,
@@ -646,14 +653,38 @@ pub static PARAMS: &[Param] = &[
     number("active-defrag-cycle-max", 25, 1, 99, Kept).no_effect(ALLOCATOR),
     number("active-defrag-threshold-lower", 10, 0, 1000, Kept).no_effect(ALLOCATOR),
     number("active-defrag-threshold-upper", 100, 0, 1000, Kept).no_effect(ALLOCATOR),
-    number("lfu-log-factor", 10, 0, INT_MAX, Kept).no_effect(EVICTION),
-    number("lfu-decay-time", 1, 0, INT_MAX, Kept).no_effect(EVICTION),
+    number(
+        "lfu-log-factor",
+        10,
+        0,
+        INT_MAX,
+        Field(|c| &c.lfu_log_factor),
+    ),
+    number(
+        "lfu-decay-time",
+        1,
+        0,
+        INT_MAX,
+        Field(|c| &c.lfu_decay_time),
+    ),
     number("replica-priority", 100, 0, INT_MAX, Kept)
         .alias("slave-priority")
         .no_effect(REPLICATION),
     number("repl-diskless-sync-delay", 5, 0, INT_MAX, Kept).no_effect(REPLICATION),
-    number("maxmemory-samples", 5, 1, INT_MAX, Kept).no_effect(EVICTION),
-    number("maxmemory-eviction-tenacity", 10, 0, 100, Kept).no_effect(EVICTION),
+    number(
+        "maxmemory-samples",
+        5,
+        1,
+        INT_MAX,
+        Field(|c| &c.maxmemory_samples),
+    ),
+    number(
+        "maxmemory-eviction-tenacity",
+        10,
+        0,
+        100,
+        Field(|c| &c.maxmemory_eviction_tenacity),
+    ),
     number("timeout", 0, 0, INT_MAX, Field(|c| &c.timeout)),
     number("replica-announce-port", 0, 0, 65535, Kept)
         .alias("slave-announce-port")
@@ -714,7 +745,13 @@ pub static PARAMS: &[Param] = &[
         .unsigned()
         .no_effect("thredis does not mark its sockets"),
     number("active-defrag-max-scan-fields", 1000, 1, LONG_MAX, Kept).no_effect(ALLOCATOR),
-    number("slowlog-max-len", 128, 0, LONG_MAX, Kept).no_effect(SLOWLOG),
+    number(
+        "slowlog-max-len",
+        128,
+        0,
+        LONG_MAX,
+        Field(|c| &c.slowlog_max_len),
+    ),
     number(
         "acllog-max-len",
         128,
@@ -726,8 +763,20 @@ pub static PARAMS: &[Param] = &[
         .alias("lua-time-limit")
         .no_effect(SCRIPTING),
     number("cluster-node-timeout", 15000, 0, LONG_MAX, Kept).no_effect(CLUSTER),
-    number("slowlog-log-slower-than", 10000, -1, LONG_MAX, Kept).no_effect(SLOWLOG),
-    number("latency-monitor-threshold", 0, 0, LONG_MAX, Kept).no_effect(LATENCY),
+    number(
+        "slowlog-log-slower-than",
+        10000,
+        -1,
+        LONG_MAX,
+        Field(|c| &c.slowlog_log_slower_than),
+    ),
+    number(
+        "latency-monitor-threshold",
+        0,
+        0,
+        LONG_MAX,
+        Field(|c| &c.latency_monitor_threshold),
+    ),
     number(
         "proto-max-bulk-len",
         512 << 20,
@@ -813,13 +862,23 @@ pub static PARAMS: &[Param] = &[
     .alias("zset-max-ziplist-value")
     .unit(Unit::Bytes)
     .unsigned(),
-    number("hll-sparse-max-bytes", 3000, 0, LONG_MAX, Kept)
-        .unit(Unit::Bytes)
-        .unsigned()
-        .no_effect(HLL),
-    number("tracking-table-max-keys", 1_000_000, 0, LONG_MAX, Kept)
-        .unsigned()
-        .no_effect(TRACKING),
+    number(
+        "hll-sparse-max-bytes",
+        3000,
+        0,
+        LONG_MAX,
+        Field(|c| &c.hll_sparse_max_bytes),
+    )
+    .unit(Unit::Bytes)
+    .unsigned(),
+    number(
+        "tracking-table-max-keys",
+        1_000_000,
+        0,
+        LONG_MAX,
+        Field(|c| &c.tracking_table_max_keys),
+    )
+    .unsigned(),
     number(
         "client-query-buffer-limit",
         1 << 30,
@@ -911,8 +970,7 @@ pub static PARAMS: &[Param] = &[
         "latency-tracking-info-percentiles",
         &special::LATENCY_PERCENTILES,
     )
-    .flags(Flags::MULTI_ARG)
-    .no_effect(LATENCY),
+    .flags(Flags::MULTI_ARG),
 ];
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 //! What a write command changed, recorded by the [`Writer`](super::Writer) while it holds the
 //! exclusive lock, for the features that must see every change in apply order:
 //! - the **journal**: each change as a command to replay (the append-only file, replicas);
-//! - **modified keys** (Redis's `signalModifiedKey`): `WATCH` aborts transactions on them;
+//! - **modified keys** (Redis's `signalModifiedKey`): `WATCH` aborts transactions on them, and
+//!   clients that track them (`CLIENT TRACKING`) are told they changed;
 //! - **ready keys** (Redis's `signalKeyAsReady`): a list appeared where clients may be blocked;
 //! - **keyspace events** (Redis's `notifyKeyspaceEvent`): `notify-keyspace-events`.
 //!
 //! Recording costs nothing for a feature nobody uses: [`Switches`] says, at the moment the lock
-//! is taken, whether anyone journals, watches, blocks or listens, and the writer skips what is
-//! off. Subsystems flip their switch while they hold the keyspace lock (a client registers its
+//! is taken, whether anyone journals, watches, tracks, blocks or listens, and the writer skips
+//! what is off. Subsystems flip their switch while they hold the keyspace lock (a client registers its
 //! `WATCH` under the lock, for instance), so a writer never misses a consumer that registered
 //! before it, and never pays for one that registers after.
 
@@ -27,6 +28,8 @@ pub struct Switches {
     pub watched_keys: AtomicUsize,
     /// How many keys some client is blocked on (`BLPOP` and friends).
     pub blocked_keys: AtomicUsize,
+    /// How many clients track keys for client-side caching (`CLIENT TRACKING on`).
+    pub tracking_clients: AtomicUsize,
     /// The event classes `notify-keyspace-events` asks for (an [`EventClass`] mask; 0 = none),
     /// plus whether keyspace and/or keyevent channels are wanted (the publisher decides).
     /// Shared with the configuration, which `CONFIG SET` changes (`Server::bind` links them).
@@ -40,6 +43,7 @@ impl Switches {
             journal: self.journal.load(Ordering::Relaxed),
             watched: self.watched_keys.load(Ordering::Relaxed) > 0,
             blocked: self.blocked_keys.load(Ordering::Relaxed) > 0,
+            tracked: self.tracking_clients.load(Ordering::Relaxed) > 0,
             events: EventClass(self.events.load(Ordering::Relaxed)).recorded(),
         }
     }
@@ -51,6 +55,8 @@ pub struct Tracking {
     pub journal: bool,
     pub watched: bool,
     pub blocked: bool,
+    /// Some client tracks keys: modified keys are recorded for its invalidations.
+    pub tracked: bool,
     pub events: EventClass,
 }
 
@@ -180,6 +186,9 @@ pub struct Changes {
     pub journal: Vec<Record>,
     /// (database, key) of every key whose value or time to live changed.
     pub modified: Vec<(usize, Bytes)>,
+    /// How many of `modified` client-side caching was told of already (EXEC tells it of each
+    /// command's as it runs, as Redis signals them).
+    pub invalidated: usize,
     /// (database, key) of lists (later sorted sets and streams) that appeared or grew while
     /// someone was blocked on a key.
     pub ready: Vec<(usize, Bytes)>,

@@ -63,6 +63,14 @@ impl Shard {
     }
 }
 
+/// A key [`Db::sample`] picked, with its entry, and its expiry time when sampled among the keys
+/// with a time to live.
+pub struct Sampled<'a> {
+    pub key: &'a Bytes,
+    pub entry: &'a Entry,
+    pub expires_at: Option<i64>,
+}
+
 /// What `Db::set` does with the key's time to live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ttl {
@@ -258,6 +266,19 @@ impl Db {
             .any(|attached| same_hook(attached, snapshot))
     }
 
+    /// Takes everything out (`FLUSHDB`, `FLUSHALL`) and returns it, leaving an empty database
+    /// that keeps its shard directory if it had one. The directory (a hundred kilobytes of empty
+    /// maps) is the fixed cost of a database in use: dropping it would make the next key pay it
+    /// again all at once, which `used_memory` would show as that key's cost.
+    pub fn take_all(&mut self) -> Db {
+        let mut emptied = Db::new();
+        if !self.shards.is_empty() {
+            let maps = &emptied.maps;
+            emptied.shards.resize_with(SHARDS, || Shard::new(maps));
+        }
+        std::mem::replace(self, emptied)
+    }
+
     /// Hands everything this database holds to the snapshots that still need it, and leaves it
     /// empty: call before dropping a database whole (`FLUSHDB`, `FLUSHALL`). Costs nothing when
     /// no save is running; the data moves, it is not copied.
@@ -355,7 +376,7 @@ impl Db {
         let created = match shard.entries.get_mut(key) {
             // Overwrite in place: no new key allocation, and the map does not move.
             Some(entry) => {
-                *entry = Entry::new(value, now_ms);
+                entry.overwrite(value, now_ms);
                 false
             }
             None => {
@@ -528,6 +549,75 @@ impl Db {
             }
         }
         self.live_entries(now_ms).map(|(key, _)| key).next()
+    }
+
+    /// Up to `count` keys picked at random for eviction (Redis's `dictGetSomeKeys`): from a
+    /// random shard on, a run of consecutive keys from a random position in each shard, until
+    /// `count` are found or every shard was visited. With `volatile`, only keys with a time to
+    /// live (the `volatile-*` policies sample Redis's `db->expires`). Expired keys may be among
+    /// them: evicting one just expires it.
+    pub fn sample(&self, count: usize, volatile: bool, rng: &mut Rng) -> Vec<Sampled<'_>> {
+        let mut sampled = Vec::with_capacity(count);
+        let wanted = if volatile { self.volatile } else { self.len };
+        if wanted == 0 || count == 0 {
+            return sampled;
+        }
+        let first = rng.below(SHARDS as u64) as usize;
+        for step in 0..SHARDS {
+            let shard = &self.shards[(first + step) % SHARDS];
+            let size = if volatile {
+                shard.expires.len()
+            } else {
+                shard.entries.len()
+            };
+            if size == 0 {
+                continue;
+            }
+            let start = rng.below(size as u64) as usize;
+            let take = (count - sampled.len()).min(size);
+            if volatile {
+                let run = shard.expires.iter().cycle().skip(start).take(take);
+                sampled.extend(run.filter_map(|(key, &at)| {
+                    let entry = shard.entries.get(key)?;
+                    Some(Sampled {
+                        key,
+                        entry,
+                        expires_at: Some(at),
+                    })
+                }));
+            } else {
+                let run = shard.entries.iter().cycle().skip(start).take(take);
+                sampled.extend(run.map(|(key, entry)| Sampled {
+                    key,
+                    entry,
+                    expires_at: None,
+                }));
+            }
+            if sampled.len() >= count {
+                break;
+            }
+        }
+        sampled
+    }
+
+    /// Gives back the memory of `key`'s shard if its maps hold almost nothing (under a tenth of
+    /// their capacity, Redis's `HASHTABLE_MIN_FILL`), as Redis's `tryResizeHashTables` shrinks a
+    /// sparse dict: eviction calls it, so a key that leaves an empty shard frees its table.
+    /// Returns whether it shrank anything.
+    pub fn shrink_sparse_shard(&mut self, key: &[u8]) -> bool {
+        let sparse = |len: usize, capacity: usize| capacity > 0 && len * 10 < capacity;
+        let Some(shard) = self.shard(key) else {
+            return false;
+        };
+        if !sparse(shard.entries.len(), shard.entries.capacity())
+            && !sparse(shard.expires.len(), shard.expires.capacity())
+        {
+            return false;
+        }
+        let shard = self.shard_mut(key);
+        shard.entries.shrink_to_fit();
+        shard.expires.shrink_to_fit();
+        true
     }
 
     /// Collects expired keys for the active-expiry sweep, examining the TTL keys of whole shards

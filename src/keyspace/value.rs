@@ -1,5 +1,6 @@
 //! What a key holds: [`Value`], one variant per Redis type, and [`Entry`], a value plus its last
-//! access time (for `OBJECT IDLETIME`, `TOUCH` and `CLIENT NO-TOUCH`).
+//! access time (for `OBJECT IDLETIME`, `TOUCH`, `CLIENT NO-TOUCH` and LRU eviction), or under an
+//! LFU policy its access frequency (`OBJECT FREQ`, LFU eviction: see `memory::lfu`).
 //!
 //! Strings, lists, hashes, sets, sorted sets and streams.
 //! Every command that meets a value of the wrong variant answers `WRONGTYPE` through
@@ -22,6 +23,7 @@ use super::list::List;
 use super::set::Set;
 use super::stream::Stream;
 use super::zset::ZSet;
+use crate::memory::lfu;
 use crate::number;
 
 /// A value of the wrong type for the command: the caller replies `WRONGTYPE ...`.
@@ -220,8 +222,10 @@ impl Value {
     }
 }
 
-/// When a value was last read or written, in seconds since the Unix epoch. Atomic because reads
-/// update it under the keyspace's *shared* lock.
+/// When a value was last read or written, in seconds since the Unix epoch, or under an LFU
+/// policy how often it is read (Redis's 24-bit `lru` field: see `memory::lfu`). Atomic because
+/// reads update it under the keyspace's *shared* lock; two readers racing may lose one LFU
+/// increment, which a probabilistic counter does not mind.
 #[derive(Debug, Default)]
 pub struct Clock(AtomicU32);
 
@@ -230,13 +234,24 @@ impl Clock {
         self.0.load(Ordering::Relaxed)
     }
 
-    /// Skips the store when the second has not changed, so a hot key read from many threads
-    /// does not bounce its cache line between cores on every read.
+    /// Records an access. Skips the store when nothing changed (the same second, no LFU
+    /// increment), so a hot key read from many threads does not bounce its cache line between
+    /// cores on every read.
     fn set(&self, now_ms: i64) {
-        let now = seconds(now_ms);
-        if self.get() != now {
-            self.0.store(now, Ordering::Relaxed);
+        let old = self.get();
+        let new = lfu::touched_clock(old, now_ms);
+        if old != new {
+            self.store(new);
         }
+    }
+
+    /// Starts the clock of a new value: now, or the LFU counter's initial value.
+    fn start(&self, now_ms: i64) {
+        self.store(lfu::fresh_clock(now_ms));
+    }
+
+    fn store(&self, clock: u32) {
+        self.0.store(clock, Ordering::Relaxed);
     }
 }
 
@@ -371,6 +386,44 @@ impl Str {
         self.growable().extend_from_slice(tail);
     }
 
+    /// A string of `bytes`, in the growable form: what the bit commands create. Redis's
+    /// `createObject(OBJ_STRING, sds)` is `raw` whatever the content, never `int` or `embstr`.
+    pub fn raw(bytes: Vec<u8>) -> Str {
+        Str::Growable {
+            clock: Clock::default(),
+            bytes: Box::new(bytes),
+        }
+    }
+
+    /// The bytes, writable in place and zero-padded to at least `len`: SETBIT and BITFIELD
+    /// write through this without copying the string. The string becomes growable (`raw`, as
+    /// Redis's `dbUnshareStringValue`), and room is reserved as Redis's `sdsMakeRoomFor` does:
+    /// twice the new length below 1 MB, 1 MB more above it. A bitmap set bit by bit upwards
+    /// then costs amortized O(1) per byte, and a large one never reserves twice its size.
+    pub fn grown_to(&mut self, len: usize) -> &mut [u8] {
+        const MAX_PREALLOC: usize = 1024 * 1024;
+        let vec = self.growable();
+        if len > vec.capacity() {
+            let room = if len < MAX_PREALLOC {
+                len * 2
+            } else {
+                len + MAX_PREALLOC
+            };
+            vec.reserve_exact(room - vec.len());
+        }
+        if vec.len() < len {
+            vec.resize(len, 0);
+        }
+        vec
+    }
+
+    /// The bytes as a vector to edit in place, lengths included: PFADD splices a HyperLogLog's
+    /// sparse code where it changes, without copying the string. The string becomes growable
+    /// (`raw`, as Redis's `dbUnshareStringValue`).
+    pub fn as_mut_vec(&mut self) -> &mut Vec<u8> {
+        self.growable()
+    }
+
     /// Overwrites from `offset`, padding with zero bytes if the string is shorter (`SETRANGE`).
     pub fn set_range(&mut self, offset: usize, bytes: &[u8]) {
         let vec = self.growable();
@@ -391,8 +444,20 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(value: Value, now_ms: i64) -> Entry {
-        value.clock().set(now_ms);
+        value.clock().start(now_ms);
         Entry { value }
+    }
+
+    /// Replaces the value (a `SET` over an existing key). Under an LFU policy the key keeps its
+    /// frequency and counts the write as an access, as Redis's `dbOverwrite` keeps the old
+    /// object's counter after `lookupKeyWrite` bumped it.
+    pub fn overwrite(&mut self, value: Value, now_ms: i64) {
+        let old = self.value.clock().get();
+        *self = Entry::new(value, now_ms);
+        if lfu::is_selected() {
+            self.value.clock().store(old);
+            self.touch(now_ms);
+        }
     }
 
     pub fn value(&self) -> &Value {
@@ -412,19 +477,37 @@ impl Entry {
         self.value.clock().set(now_ms);
     }
 
-    /// Seconds since the last access (`OBJECT IDLETIME`).
+    /// Seconds since the last access (`OBJECT IDLETIME`), meaningful unless an LFU policy is
+    /// selected.
     pub fn idle_seconds(&self, now_ms: i64) -> u32 {
-        seconds(now_ms).saturating_sub(self.value.clock().get())
+        lfu::seconds(now_ms).saturating_sub(self.value.clock().get())
+    }
+
+    /// The access frequency counter, decayed to now (`OBJECT FREQ`), meaningful under an LFU
+    /// policy.
+    pub fn frequency(&self, now_ms: i64) -> u8 {
+        lfu::frequency(self.value.clock().get(), now_ms)
+    }
+
+    /// Sets the access frequency counter (`RESTORE ... FREQ`, an RDB file's `FREQ` opcode), as
+    /// Redis's `objectSetLRUOrLFU`.
+    pub fn set_frequency(&self, counter: u8, now_ms: i64) {
+        self.value
+            .clock()
+            .store(lfu::clock_with_frequency(counter, now_ms));
+    }
+
+    /// Sets the idle time (`RESTORE ... IDLETIME`, an RDB file's `IDLE` opcode).
+    pub fn set_idle_seconds(&self, idle: u32, now_ms: i64) {
+        self.value
+            .clock()
+            .store(lfu::seconds(now_ms).saturating_sub(idle));
     }
 
     /// A copy with a fresh access time (`COPY`).
     pub fn duplicate(&self, now_ms: i64) -> Entry {
         Entry::new(self.value.clone(), now_ms)
     }
-}
-
-fn seconds(now_ms: i64) -> u32 {
-    (now_ms / 1000).clamp(0, u32::MAX as i64) as u32
 }
 
 #[cfg(test)]
@@ -509,6 +592,24 @@ mod tests {
         assert_eq!(s.as_bytes(), b"ab\0\0cd");
         s.set_range(1, b"X");
         assert_eq!(s.as_bytes(), b"aX\0\0cd");
+    }
+
+    #[test]
+    fn grown_to_pads_in_place_and_makes_the_string_raw() {
+        let mut s = Str::new(b"7");
+        assert_eq!(s.grown_to(3), b"7\0\0");
+        assert_eq!(
+            s.encoding(),
+            "raw",
+            "as Redis unshares a string it writes bits into"
+        );
+        s.grown_to(2)[1] = b'x';
+        assert_eq!(s.as_bytes(), b"7x\0", "never shrinks");
+        let Str::Growable { bytes, .. } = &s else {
+            panic!("growable")
+        };
+        assert_eq!(bytes.capacity(), 6, "twice the length below 1 MB");
+        assert_eq!(Str::raw(b"1".to_vec()).encoding(), "raw");
     }
 
     #[test]

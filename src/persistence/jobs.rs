@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::aof::AofState;
 use super::files::TempFile;
+use super::rdb::SavedAccess;
 use super::snapshot::{Format, Snapshot};
 use super::{
     SaveFailed, aof_dir, base_format, create_aof_dir, persist_manifest, write_base, write_rdb,
@@ -348,6 +349,7 @@ fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot 
 fn rdb_format(server: &Server) -> Format {
     Format::Rdb {
         compress: server.config.rdbcompression.load(Ordering::Relaxed),
+        access: SavedAccess::for_policy(&server.config),
     }
 }
 

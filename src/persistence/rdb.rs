@@ -27,6 +27,7 @@
 //! module of their own ([`stream`]).
 
 pub mod compact;
+pub mod dump;
 pub mod load;
 pub mod save;
 pub mod stream;
@@ -76,6 +77,71 @@ pub mod opcodes {
     pub const EXPIRETIME: u8 = 253;
     pub const SELECTDB: u8 = 254;
     pub const EOF: u8 = 255;
+}
+
+/// What a key's access clock is set to when it is created from RDB data: the `IDLE` and `FREQ`
+/// opcodes of a file, RESTORE's `IDLETIME` and `FREQ`. Only the one the eviction policy keeps
+/// is applied (Redis's `objectSetLRUOrLFU`): the frequency under an LFU policy, the idle time
+/// under any other.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AccessHints {
+    pub idle_seconds: Option<u64>,
+    pub frequency: Option<u8>,
+}
+
+impl AccessHints {
+    /// Sets `entry`'s clock from these hints.
+    pub fn apply(self, entry: &crate::keyspace::Entry, now_ms: i64) {
+        if crate::memory::lfu::is_selected() {
+            if let Some(frequency) = self.frequency {
+                entry.set_frequency(frequency, now_ms);
+            }
+        } else if let Some(idle) = self.idle_seconds {
+            entry.set_idle_seconds(u32::try_from(idle).unwrap_or(u32::MAX), now_ms);
+        }
+    }
+}
+
+/// Which access data a save writes before each key (Redis's `rdbSaveKeyValuePair`): the idle
+/// time under an LRU policy, the frequency under an LFU one, nothing under the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SavedAccess {
+    Nothing,
+    IdleTime,
+    Frequency,
+}
+
+impl SavedAccess {
+    /// What `maxmemory-policy` asks a save to keep.
+    pub fn for_policy(config: &crate::config::Config) -> SavedAccess {
+        let policy = crate::config::Config::get(&config.maxmemory_policy);
+        let name = crate::config::params::MAXMEMORY_POLICIES
+            .iter()
+            .find(|&&(_, value)| value == policy)
+            .map_or("", |&(name, _)| name);
+        if name.ends_with("-lru") {
+            SavedAccess::IdleTime
+        } else if name.ends_with("-lfu") {
+            SavedAccess::Frequency
+        } else {
+            SavedAccess::Nothing
+        }
+    }
+
+    /// The hints to save for `entry` at `now_ms`.
+    pub fn hints(self, entry: &crate::keyspace::Entry, now_ms: i64) -> AccessHints {
+        match self {
+            SavedAccess::Nothing => AccessHints::default(),
+            SavedAccess::IdleTime => AccessHints {
+                idle_seconds: Some(u64::from(entry.idle_seconds(now_ms))),
+                frequency: None,
+            },
+            SavedAccess::Frequency => AccessHints {
+                idle_seconds: None,
+                frequency: Some(entry.frequency(now_ms)),
+            },
+        }
+    }
 }
 
 /// Special string encodings, after a `11xxxxxx` length byte (`RDB_ENC_*`).

@@ -32,14 +32,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::aof::rewrite::encode_key;
+use super::rdb::SavedAccess;
 use super::rdb::save::encode_record;
 use crate::keyspace::{Databases, Db, SHARDS, ShardEntries, SnapshotHook};
 
 /// How the snapshot is serialised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// RDB records (`compress`: `rdbcompression`).
-    Rdb { compress: bool },
+    /// RDB records (`compress`: `rdbcompression`; `access`: what `maxmemory-policy` keeps of
+    /// each key's accesses).
+    Rdb { compress: bool, access: SavedAccess },
     /// Commands that rebuild the data (an AOF base with `aof-use-rdb-preamble no`).
     Aof,
 }
@@ -127,9 +129,13 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Serialises every key of a shard.
 fn encode_shard(out: &mut Vec<u8>, entries: ShardEntries<'_>, format: Format) {
+    let now_ms = crate::clock::now_ms();
     for (key, entry, expires) in entries {
         match format {
-            Format::Rdb { compress } => encode_record(out, key, entry.value(), expires, compress),
+            Format::Rdb { compress, access } => {
+                let stored = (expires, access.hints(entry, now_ms));
+                encode_record(out, key, entry.value(), stored, compress)
+            }
             Format::Aof => encode_key(out, key, entry.value(), expires),
         }
     }
@@ -426,7 +432,13 @@ mod tests {
     #[test]
     fn an_aborted_save_stops_and_detaches() {
         let keyspace = keyspace_with(5000);
-        let snapshot = Snapshot::start(&keyspace.read(), Format::Rdb { compress: false });
+        let snapshot = Snapshot::start(
+            &keyspace.read(),
+            Format::Rdb {
+                compress: false,
+                access: SavedAccess::Nothing,
+            },
+        );
         snapshot.abort();
         let mut sink = Collect::default();
         let error = snapshot

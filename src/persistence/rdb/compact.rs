@@ -15,6 +15,23 @@ use crate::number::IntBuf;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Corrupt(pub &'static str);
 
+/// How much of a listpack or an intset the decoders verify, as Redis's
+/// `deep_integrity_validation` (`sanitize-dump-payload`). Every read is bounds-checked either
+/// way, so neither can panic or over-allocate; `Deep` also checks what only a damaged blob gets
+/// wrong: the element count in the header, listpack back lengths, intset order, and repeated
+/// fields or members. (Ziplists and zipmaps are always checked deeply: see [`ziplist`].)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integrity {
+    Shallow,
+    Deep,
+}
+
+impl Integrity {
+    pub fn is_deep(self) -> bool {
+        self == Integrity::Deep
+    }
+}
+
 type Result<T> = std::result::Result<T, Corrupt>;
 
 /// A bounds-checked cursor over a blob.
@@ -71,25 +88,33 @@ fn integer(n: i64) -> Bytes {
 }
 
 /// The elements of a ziplist (`<zlbytes u32><zltail u32><zllen u16> entries... 0xFF`), each
-/// entry `<prevlen><encoding><data>`.
-pub fn ziplist(blob: &[u8]) -> Result<Vec<Bytes>> {
-    const WHAT: &str = "Ziplist integrity check failed.";
-    let mut cursor = Cursor::new(blob, WHAT);
+/// entry `<prevlen><encoding><data>`, always checked deeply: each `prevlen`, the count, and that
+/// `zltail` is where the last entry starts (ziplist.c's `ziplistValidateIntegrity`). Redis 7.0
+/// converts every ziplist it loads, and so validates them whatever `sanitize-dump-payload`
+/// says. `what` names the failure (`Zset ziplist integrity check failed.`).
+pub fn ziplist(blob: &[u8], what: &'static str) -> Result<Vec<Bytes>> {
+    let mut cursor = Cursor::new(blob, what);
     let total = cursor.u32_le()? as usize;
-    let _tail = cursor.u32_le()?;
+    let tail = cursor.u32_le()? as usize;
     let count = cursor.u16_le()?;
     if total != blob.len() {
-        return Err(Corrupt(WHAT));
+        return Err(Corrupt(what));
     }
     let mut items = Vec::with_capacity(usize::from(count).min(1024));
+    let (mut previous_start, mut previous_len) = (cursor.pos, 0);
     loop {
         if cursor.peek()? == 0xFF {
             cursor.byte()?;
             break;
         }
+        let start = cursor.pos;
         // prevlen: one byte, or 0xFE and four more.
-        if cursor.byte()? == 0xFE {
-            cursor.take(4)?;
+        let prevlen = match cursor.byte()? {
+            0xFE => cursor.u32_le()? as usize,
+            short => usize::from(short),
+        };
+        if prevlen != previous_len {
+            return Err(Corrupt(what));
         }
         let encoding = cursor.byte()?;
         let item = match encoding >> 6 {
@@ -109,21 +134,27 @@ pub fn ziplist(blob: &[u8]) -> Result<Vec<Bytes>> {
                 0xF0 => cursor.int_le(3)?,
                 0xFE => cursor.int_le(1)?,
                 0xF1..=0xFD => i64::from(encoding & 0x0F) - 1,
-                _ => return Err(Corrupt(WHAT)),
+                _ => return Err(Corrupt(what)),
             }),
         };
         items.push(item);
+        (previous_start, previous_len) = (start, cursor.pos - start);
     }
-    // A count of 65535 means "too many to count"; otherwise it must be right.
-    if cursor.pos != blob.len() || (count != u16::MAX && usize::from(count) != items.len()) {
-        return Err(Corrupt(WHAT));
+    if cursor.pos != blob.len() {
+        return Err(Corrupt(what));
+    }
+    // A count of 65535 means "too many to count"; otherwise it must be right. An empty ziplist's
+    // tail is its header's end.
+    if (count != u16::MAX && usize::from(count) != items.len()) || tail != previous_start {
+        return Err(Corrupt(what));
     }
     Ok(items)
 }
 
 /// The elements of a listpack (`<total bytes u32><count u16> entries... 0xFF`), each entry
-/// `<encoding+data><backlen>`.
-pub fn listpack(blob: &[u8], what: &'static str) -> Result<Vec<Bytes>> {
+/// `<encoding+data><backlen>`. A deep check also verifies each back length and the count
+/// (listpack.c's `lpValidateIntegrity`).
+pub fn listpack(blob: &[u8], what: &'static str, integrity: Integrity) -> Result<Vec<Bytes>> {
     let mut cursor = Cursor::new(blob, what);
     let total = cursor.u32_le()? as usize;
     let count = cursor.u16_le()?;
@@ -159,22 +190,26 @@ pub fn listpack(blob: &[u8], what: &'static str) -> Result<Vec<Bytes>> {
                 _ => return Err(Corrupt(what)),
             }
         };
-        // The back length encodes the entry's own size; check it, it is cheap.
+        // The back length encodes the entry's own size.
         let entry_len = (cursor.pos - start) as u64;
-        let backlen = backlen_size(entry_len);
-        if cursor.take(backlen)? != encode_backlen(entry_len).as_slice() {
+        let backlen = cursor.take(backlen_size(entry_len))?;
+        if integrity.is_deep() && backlen != encode_backlen(entry_len).as_slice() {
             return Err(Corrupt(what));
         }
         items.push(item);
     }
-    if cursor.pos != blob.len() || (count != u16::MAX && usize::from(count) != items.len()) {
+    if cursor.pos != blob.len() {
+        return Err(Corrupt(what));
+    }
+    if integrity.is_deep() && count != u16::MAX && usize::from(count) != items.len() {
         return Err(Corrupt(what));
     }
     Ok(items)
 }
 
-/// The members of an intset (`<encoding u32: 2, 4 or 8><length u32> values...`), in order.
-pub fn intset(blob: &[u8]) -> Result<Vec<Bytes>> {
+/// The members of an intset (`<encoding u32: 2, 4 or 8><length u32> values...`), in order. A
+/// deep check also verifies that they are sorted and unique (intset.c's `intsetValidateIntegrity`).
+pub fn intset(blob: &[u8], integrity: Integrity) -> Result<Vec<Bytes>> {
     const WHAT: &str = "Intset integrity check failed.";
     let mut cursor = Cursor::new(blob, WHAT);
     let width = cursor.u32_le()? as usize;
@@ -189,8 +224,7 @@ pub fn intset(blob: &[u8]) -> Result<Vec<Bytes>> {
     let mut previous = None;
     for _ in 0..count {
         let value = cursor.int_le(width)?;
-        // Sorted and unique, or it is not an intset (Redis checks this too).
-        if previous.is_some_and(|p| p >= value) {
+        if integrity.is_deep() && previous.is_some_and(|p| p >= value) {
             return Err(Corrupt(WHAT));
         }
         previous = Some(value);
@@ -224,7 +258,8 @@ pub fn zipmap(blob: &[u8]) -> Result<Vec<(Bytes, Bytes)>> {
         pairs.push((field, value));
     }
     cursor.byte()?;
-    if cursor.pos != blob.len() {
+    // An empty zipmap is damage too (zipmap.c's `zipmapValidateIntegrity`).
+    if cursor.pos != blob.len() || pairs.is_empty() {
         return Err(Corrupt(WHAT));
     }
     Ok(pairs)
@@ -447,7 +482,7 @@ mod tests {
             writer.push(value);
         }
         let blob = writer.finish();
-        let items = listpack(&blob, "test").unwrap();
+        let items = listpack(&blob, "test", Integrity::Deep).unwrap();
         let items: Vec<Vec<u8>> = items.iter().map(|b| b.to_vec()).collect();
         assert_eq!(items, values);
     }
@@ -461,7 +496,7 @@ mod tests {
             b'l', b'o', 6, 0xff,
         ];
         assert_eq!(
-            texts(&listpack(&blob, "test").unwrap()),
+            texts(&listpack(&blob, "test", Integrity::Deep).unwrap()),
             ["a", "1", "-5", "hello"]
         );
     }
@@ -482,14 +517,53 @@ mod tests {
         entries.extend_from_slice(&[b'q'; 70]);
         let mut blob = Vec::new();
         let total = (10 + entries.len() + 1) as u32;
+        let last_entry = (10 + entries.len() - 73) as u32;
         blob.extend_from_slice(&total.to_le_bytes());
-        blob.extend_from_slice(&0u32.to_le_bytes());
+        blob.extend_from_slice(&last_entry.to_le_bytes());
         blob.extend_from_slice(&6u16.to_le_bytes());
         blob.extend_from_slice(&entries);
         blob.push(0xFF);
-        let items = texts(&ziplist(&blob).unwrap());
+        let items = texts(&ziplist(&blob, "test").unwrap());
         assert_eq!(items[..5], ["ab", "7", "300", "-70000", "1099511627776"]);
         assert_eq!(items[5], "q".repeat(70));
+    }
+
+    #[test]
+    fn a_shallow_check_trusts_what_only_a_deep_one_verifies() {
+        let mut writer = ListpackWriter::new();
+        writer.push(b"a");
+        writer.push(b"b");
+        let good = writer.finish();
+        let mut miscounted = good.clone();
+        miscounted[4] = 3;
+        let mut bad_backlen = good.clone();
+        bad_backlen[8] = 9;
+        for blob in [&miscounted, &bad_backlen] {
+            assert!(listpack(blob, "test", Integrity::Deep).is_err());
+            assert_eq!(listpack(blob, "test", Integrity::Shallow).unwrap().len(), 2);
+        }
+        // Cut short, it is refused either way: bounds are always checked.
+        assert!(listpack(&good[..good.len() - 1], "test", Integrity::Shallow).is_err());
+        let unsorted = [2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0];
+        assert_eq!(intset(&unsorted, Integrity::Shallow).unwrap().len(), 2);
+        assert!(intset(&unsorted[..11], Integrity::Shallow).is_err());
+    }
+
+    #[test]
+    fn a_ziplist_with_a_wrong_tail_or_previous_length_is_refused() {
+        // "ab" then 7: a 4-byte entry, then a 2-byte one starting at offset 14.
+        let mut blob = vec![17, 0, 0, 0, 14, 0, 0, 0, 2, 0];
+        blob.extend_from_slice(&[0, 0x02, b'a', b'b', 4, 0xF8, 0xFF]);
+        assert_eq!(texts(&ziplist(&blob, "test").unwrap()), ["ab", "7"]);
+        let mut wrong_tail = blob.clone();
+        wrong_tail[4] = 10;
+        assert_eq!(ziplist(&wrong_tail, "test"), Err(Corrupt("test")));
+        let mut wrong_prevlen = blob.clone();
+        wrong_prevlen[14] = 3;
+        assert!(ziplist(&wrong_prevlen, "test").is_err());
+        let mut wrong_count = blob;
+        wrong_count[8] = 3;
+        assert!(ziplist(&wrong_count, "test").is_err());
     }
 
     #[test]
@@ -497,10 +571,13 @@ mod tests {
         let members: Vec<&[u8]> = vec![b"5", b"-3", b"70000", b"5"];
         let blob = encode_intset(members.into_iter()).unwrap();
         assert_eq!(&blob[..4], &4u32.to_le_bytes(), "needs 32 bits");
-        assert_eq!(texts(&intset(&blob).unwrap()), ["-3", "5", "70000"]);
+        assert_eq!(
+            texts(&intset(&blob, Integrity::Deep).unwrap()),
+            ["-3", "5", "70000"]
+        );
         assert!(encode_intset([&b"x"[..]].into_iter()).is_none());
         let unsorted = [2, 0, 0, 0, 2, 0, 0, 0, 5, 0, 1, 0];
-        assert!(intset(&unsorted).is_err());
+        assert!(intset(&unsorted, Integrity::Deep).is_err());
     }
 
     #[test]
@@ -532,12 +609,16 @@ mod tests {
         }
         let blob = writer.finish();
         for len in 0..blob.len() {
-            assert!(listpack(&blob[..len], "test").is_err(), "cut at {len}");
+            assert!(
+                listpack(&blob[..len], "test", Integrity::Deep).is_err(),
+                "cut at {len}"
+            );
         }
         let mut flipped = blob.clone();
         flipped[6] = 0xF9;
-        assert!(listpack(&flipped, "test").is_err());
-        assert!(ziplist(&[1, 2, 3]).is_err());
+        assert!(listpack(&flipped, "test", Integrity::Deep).is_err());
+        assert!(ziplist(&[1, 2, 3], "test").is_err());
         assert!(zipmap(&[1, 3, b'a']).is_err());
+        assert!(zipmap(&[0, 0xFF]).is_err(), "an empty zipmap");
     }
 }

@@ -13,8 +13,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
+use super::compact::Integrity;
 use super::{
-    CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, compact, opcodes, special, types,
+    AccessHints, CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, compact, opcodes, special,
+    types,
 };
 use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value, ZSet, hash, set, zset};
 use crate::log;
@@ -39,6 +41,10 @@ pub struct LoadOptions {
     pub hash_limits: hash::Limits,
     pub set_limits: set::Limits,
     pub zset_limits: zset::Limits,
+    /// How closely compact encodings are checked (see [`Integrity`]); a repeated field or member
+    /// in one is damage only when `Deep`, merged otherwise. (Plain encodings are always checked
+    /// for repeats, as Redis's loader always does.)
+    pub integrity: Integrity,
 }
 
 /// What a successful load found.
@@ -88,10 +94,7 @@ impl LoadError {
     /// server will not start.
     pub fn log(&self) {
         let internal = |offset: &u64, reason: &str| {
-            log!(
-                Warning,
-                "Internal error in RDB reading offset {offset}, function at rdb/load.rs -> {reason}"
-            );
+            log!(Warning, "{}", internal_error(*offset, reason));
             log!(
                 Warning,
                 "Terminating server after rdb file reading failure."
@@ -160,6 +163,18 @@ impl LoadError {
         }
     }
 
+    /// Redis's `rdbReportError` line for damage (RESTORE logs it instead of refusing to start),
+    /// or the [`LoadError::summary`] of any other failure.
+    pub fn describe(&self) -> String {
+        match self {
+            LoadError::ShortRead { offset } => {
+                internal_error(*offset, "Unexpected EOF reading RDB file")
+            }
+            LoadError::Corrupt { offset, reason } => internal_error(*offset, reason),
+            other => other.summary(),
+        }
+    }
+
     /// One line saying what went wrong, for the error `main` prints.
     pub fn summary(&self) -> String {
         match self {
@@ -178,6 +193,11 @@ impl LoadError {
             }
         }
     }
+}
+
+/// What Redis's `rdbReportError` logs for damage at `offset`.
+fn internal_error(offset: u64, reason: &str) -> String {
+    format!("Internal error in RDB reading offset {offset}, function at rdb/load.rs -> {reason}")
 }
 
 type Result<T> = std::result::Result<T, LoadError>;
@@ -213,6 +233,32 @@ pub fn load(
         loaded: Loaded::default(),
     }
     .run(databases)
+}
+
+/// Reads one value of RDB type `kind` from the start of `bytes`, as Redis's `rdbLoadObject`
+/// reads a DUMP payload (RESTORE): `key` only names it in errors. Bytes after the value are
+/// not looked at. `Ok(None)`: an empty collection, which Redis refuses to restore.
+pub fn decode_value(
+    kind: u8,
+    bytes: &[u8],
+    key: &[u8],
+    options: LoadOptions,
+) -> Result<Option<Value>> {
+    let mut loader = Loader {
+        input: Input {
+            inner: bytes,
+            crc: 0,
+            offset: 0,
+        },
+        options,
+        loaded: Loaded::default(),
+    };
+    match kind {
+        opcodes::FUNCTION2..=opcodes::EOF => Err(loader
+            .input
+            .corrupt(format!("Unknown RDB encoding type {kind}"))),
+        _ => loader.value(kind, key),
+    }
 }
 
 /// The file, with the checksum of everything read so far. (`super::stream` reads streams
@@ -390,6 +436,7 @@ impl<R: BufRead> Loader<R> {
 
         let mut db = 0;
         let mut expires_at = None;
+        let mut access = AccessHints::default();
         loop {
             let kind = self.input.byte()?;
             match kind {
@@ -401,10 +448,10 @@ impl<R: BufRead> Loader<R> {
                     expires_at = Some(i64::from(seconds) * 1000);
                 }
                 opcodes::FREQ => {
-                    self.input.byte()?;
+                    access.frequency = Some(self.input.byte()?);
                 }
                 opcodes::IDLE => {
-                    self.input.length()?;
+                    access.idle_seconds = Some(self.input.length()?);
                 }
                 opcodes::EOF => break,
                 opcodes::SELECTDB => {
@@ -440,7 +487,8 @@ impl<R: BufRead> Loader<R> {
                 _ => {
                     let key = self.input.string()?;
                     let value = self.value(kind, &key)?;
-                    self.store(databases, db, key, value, expires_at.take())?;
+                    let stored = (expires_at.take(), std::mem::take(&mut access));
+                    self.store(databases, db, key, value, stored)?;
                 }
             }
         }
@@ -479,14 +527,15 @@ impl<R: BufRead> Loader<R> {
     }
 
     /// Adds a key as Redis's loader does: an empty collection is skipped, an expired key is
-    /// dropped (unless this is an AOF base), a duplicate is fatal.
+    /// dropped (unless this is an AOF base), a duplicate is fatal. `expires_at` and `access`:
+    /// what the opcodes before the key said.
     fn store(
         &mut self,
         databases: &mut Databases,
         db: usize,
         key: Vec<u8>,
         value: Option<Value>,
-        expires_at: Option<i64>,
+        (expires_at, access): (Option<i64>, AccessHints),
     ) -> Result<()> {
         let Some(value) = value else {
             self.loaded.empty_skipped += 1;
@@ -514,6 +563,9 @@ impl<R: BufRead> Loader<R> {
         }
         let ttl = expires_at.map_or(Ttl::Clear, Ttl::At);
         target.set(&key, value, ttl, now_ms);
+        if let Some(entry) = target.get_mut_unchecked(&key) {
+            access.apply(entry, now_ms);
+        }
         self.loaded.keys += 1;
         Ok(())
     }
@@ -534,7 +586,7 @@ impl<R: BufRead> Loader<R> {
             }
             types::SET => {
                 let members = self.strings()?;
-                self.set(members, "Duplicate set members detected")?
+                self.set(members, Some("Duplicate set members detected"))?
             }
             types::HASH => {
                 let count = self.input.length()?;
@@ -542,41 +594,53 @@ impl<R: BufRead> Loader<R> {
                 for _ in 0..count {
                     pairs.push((self.input.bytes_string()?, self.input.bytes_string()?));
                 }
-                self.hash(pairs, "Duplicate hash fields detected")?
+                self.hash(pairs, Some("Duplicate hash fields detected"))?
             }
             types::HASH_ZIPMAP => {
                 let blob = self.input.string()?;
                 let pairs = self.compact(compact::zipmap(&blob))?;
-                self.hash(pairs, "Hash zipmap with dup elements")?
+                self.hash(pairs, Some("Hash zipmap with dup elements"))?
             }
             types::LIST_ZIPLIST => {
                 let blob = self.input.string()?;
-                list(self.compact(compact::ziplist(&blob))?)
+                let what = "List ziplist integrity check failed.";
+                list(self.compact(compact::ziplist(&blob, what))?)
             }
             types::SET_INTSET => {
                 let blob = self.input.string()?;
-                let members = self.compact(compact::intset(&blob))?;
-                self.set(members, "Intset integrity check failed.")?
+                let members = self.compact(compact::intset(&blob, self.options.integrity))?;
+                self.set(members, self.if_deep("Intset integrity check failed."))?
             }
             types::SET_LISTPACK => {
                 let blob = self.input.string()?;
                 let what = "Set listpack integrity check failed.";
-                let members = self.compact(compact::listpack(&blob, what))?;
-                self.set(members, what)?
+                let members =
+                    self.compact(compact::listpack(&blob, what, self.options.integrity))?;
+                self.set(members, self.if_deep(what))?
             }
             types::HASH_ZIPLIST => {
                 let blob = self.input.string()?;
                 let what = "Hash ziplist integrity check failed.";
-                let items = self.compact(compact::ziplist(&blob))?;
+                let items = self.compact(compact::ziplist(&blob, what))?;
                 let pairs = self.compact(compact::pairs(items, what))?;
-                self.hash(pairs, what)?
+                self.hash(pairs, Some(what))?
             }
             types::HASH_LISTPACK => {
                 let blob = self.input.string()?;
                 let what = "Hash listpack integrity check failed.";
-                let items = self.compact(compact::listpack(&blob, what))?;
+                let items = self.compact(compact::listpack(&blob, what, self.options.integrity))?;
                 let pairs = self.compact(compact::pairs(items, what))?;
-                self.hash(pairs, what)?
+                // Past `hash-max-listpack-*` Redis converts the listpack to a hash table, where
+                // a repeated field is damage whatever the check (`hashTypeConvertListpack`).
+                let limits = self.options.hash_limits;
+                let converted = pairs.len() > limits.max_entries
+                    || pairs
+                        .iter()
+                        .any(|(f, v)| f.len().max(v.len()) > limits.max_value);
+                let duplicate = self
+                    .if_deep(what)
+                    .or(converted.then_some("Hash listpack with dup elements"));
+                self.hash(pairs, duplicate)?
             }
             types::LIST_QUICKLIST | types::LIST_QUICKLIST_2 => {
                 list(self.quicklist(kind == types::LIST_QUICKLIST_2)?)
@@ -593,7 +657,7 @@ impl<R: BufRead> Loader<R> {
                     };
                     members.push((member, score));
                 }
-                self.zset(members, false, "Duplicate zset fields detected")?
+                self.zset(members, false, Some("Duplicate zset fields detected"))?
             }
             types::ZSET_ZIPLIST | types::ZSET_LISTPACK => {
                 let blob = self.input.string()?;
@@ -603,9 +667,9 @@ impl<R: BufRead> Loader<R> {
                     "Zset listpack integrity check failed."
                 };
                 let items = if kind == types::ZSET_ZIPLIST {
-                    self.compact(compact::ziplist(&blob))?
+                    self.compact(compact::ziplist(&blob, what))?
                 } else {
-                    self.compact(compact::listpack(&blob, what))?
+                    self.compact(compact::listpack(&blob, what, self.options.integrity))?
                 };
                 let pairs = self.compact(compact::pairs(items, what))?;
                 let mut members = Vec::with_capacity(pairs.len());
@@ -614,7 +678,9 @@ impl<R: BufRead> Loader<R> {
                         crate::number::parse_f64(&score).ok_or_else(|| self.input.corrupt(what))?;
                     members.push((member, score));
                 }
-                self.zset(members, true, what)?
+                // Repeats in a ziplist are always damage (see `compact::ziplist`).
+                let checked = kind == types::ZSET_ZIPLIST || self.options.integrity.is_deep();
+                self.zset(members, true, checked.then_some(what))?
             }
             types::STREAM_LISTPACKS | types::STREAM_LISTPACKS_2 | types::STREAM_LISTPACKS_3 => {
                 Value::stream(super::stream::load(&mut self.input, kind)?)
@@ -661,35 +727,46 @@ impl<R: BufRead> Loader<R> {
                 items.push(Bytes::from(blob));
             } else if version_2 {
                 let what = "Listpack integrity check failed.";
-                items.extend(self.compact(compact::listpack(&blob, what))?);
+                items.extend(self.compact(compact::listpack(
+                    &blob,
+                    what,
+                    self.options.integrity,
+                ))?);
             } else {
-                items.extend(self.compact(compact::ziplist(&blob))?);
+                let what = "Ziplist integrity check failed.";
+                items.extend(self.compact(compact::ziplist(&blob, what))?);
             }
         }
         Ok(items)
     }
 
-    /// A set from its members; duplicates mean the file is damaged.
-    fn set(&self, members: Vec<Bytes>, duplicate: &'static str) -> Result<Value> {
+    /// `what` as the error for repeats in a compact encoding, if they are checked (a deep check).
+    fn if_deep(&self, what: &'static str) -> Option<&'static str> {
+        self.options.integrity.is_deep().then_some(what)
+    }
+
+    /// A set from its members; duplicates mean the file is damaged, with the error `duplicate`
+    /// (`None`: they are merged).
+    fn set(&self, members: Vec<Bytes>, duplicate: Option<&'static str>) -> Result<Value> {
         let count = members.len();
         let mut set = Set::new();
         for member in &members {
             set.insert(member, self.options.set_limits);
         }
-        if set.len() != count {
+        if let Some(duplicate) = duplicate.filter(|_| set.len() != count) {
             return Err(self.input.corrupt(duplicate));
         }
         Ok(Value::set(set))
     }
 
-    /// A hash from its pairs; a repeated field means the file is damaged.
-    fn hash(&self, pairs: Vec<(Bytes, Bytes)>, duplicate: &'static str) -> Result<Value> {
+    /// A hash from its pairs; a repeated field means the file is damaged (as for [`Loader::set`]).
+    fn hash(&self, pairs: Vec<(Bytes, Bytes)>, duplicate: Option<&'static str>) -> Result<Value> {
         let count = pairs.len();
         let mut hash = Hash::new();
         for (field, value) in &pairs {
             hash.insert(field, value, self.options.hash_limits);
         }
-        if hash.len() != count {
+        if let Some(duplicate) = duplicate.filter(|_| hash.len() != count) {
             return Err(self.input.corrupt(duplicate));
         }
         Ok(Value::hash(hash))
@@ -703,7 +780,7 @@ impl<R: BufRead> Loader<R> {
         &self,
         members: Vec<(Bytes, f64)>,
         from_listpack: bool,
-        duplicate: &'static str,
+        duplicate: Option<&'static str>,
     ) -> Result<Value> {
         let limits = self.options.zset_limits;
         let count = members.len();
@@ -723,7 +800,7 @@ impl<R: BufRead> Loader<R> {
             }
             zset.insert(member, *score, insert_limits);
         }
-        if zset.len() != count {
+        if let Some(duplicate) = duplicate.filter(|_| zset.len() != count) {
             return Err(self.input.corrupt(duplicate));
         }
         if !from_listpack {
@@ -773,9 +850,10 @@ pub mod tests {
     /// A ziplist of `items`, laid out as ziplist.c writes it (every string shorter than 64).
     fn ziplist(items: &[&str]) -> Vec<u8> {
         let mut entries = Vec::new();
-        let mut previous = 0u8;
+        let (mut previous, mut last_start) = (0u8, 0);
         for item in items {
             let start = entries.len();
+            last_start = start;
             entries.push(previous);
             match crate::number::parse_i64(item.as_bytes()).filter(|n| (0..=12).contains(n)) {
                 Some(n) => entries.push(0xF1 + n as u8),
@@ -788,7 +866,7 @@ pub mod tests {
         }
         let mut blob = Vec::new();
         blob.extend_from_slice(&((11 + entries.len()) as u32).to_le_bytes());
-        blob.extend_from_slice(&0u32.to_le_bytes());
+        blob.extend_from_slice(&((10 + last_start) as u32).to_le_bytes());
         blob.extend_from_slice(&(items.len() as u16).to_le_bytes());
         blob.extend_from_slice(&entries);
         blob.push(0xFF);
@@ -839,6 +917,7 @@ pub mod tests {
                     hash_limits: hash::Limits::default(),
                     set_limits: set::Limits::default(),
                     zset_limits: zset::Limits::default(),
+                    integrity: Integrity::Deep,
                 },
             )
         })?;
@@ -1001,6 +1080,17 @@ pub mod tests {
     }
 
     #[test]
+    fn an_idle_time_before_a_key_sets_its_access_clock() {
+        let mut record = vec![opcodes::IDLE, 0x43, 0xE8, types::STRING];
+        super::super::write_string(&mut record, b"k", false);
+        super::super::write_string(&mut record, b"v", false);
+        let (keyspace, _) = load_into(&file(10, &[record])).unwrap();
+        let databases = keyspace.read();
+        let entry = databases.db(0).get(b"k", 0).unwrap();
+        assert_eq!(entry.idle_seconds(1_700_000_000_000), 1000);
+    }
+
+    #[test]
     fn empty_collections_are_skipped_and_duplicates_refused() {
         let empty = blob_record(types::HASH_LISTPACK, "empty", &listpack(&[]));
         let (keyspace, loaded) = load_into(&file(10, &[empty])).unwrap();
@@ -1084,6 +1174,7 @@ pub mod tests {
                     hash_limits: hash::Limits::default(),
                     set_limits: set::Limits::default(),
                     zset_limits: zset::Limits::default(),
+                    integrity: Integrity::Deep,
                 };
                 let _ = load(bytes, w.databases(), options);
             });

@@ -15,7 +15,8 @@ use std::path::Path;
 
 use super::compact::{ListpackWriter, encode_intset};
 use super::{
-    CONTAINER_PACKED, CONTAINER_PLAIN, WRITE_VERSION, opcodes, types, write_length, write_string,
+    AccessHints, CONTAINER_PACKED, CONTAINER_PLAIN, WRITE_VERSION, opcodes, types, write_length,
+    write_string,
 };
 use crate::keyspace::{List, Value};
 use crate::number::format_double;
@@ -52,17 +53,25 @@ pub fn encode_db_header(out: &mut Vec<u8>, index: usize, keys: usize, volatile: 
     write_length(out, volatile as u64);
 }
 
-/// One key: its expiry time (if any), its type, its name, its value.
+/// One key: its expiry time (if any), its idle time or frequency (if `access` has one, see
+/// [`super::SavedAccess`]), its type, its name, its value.
 pub fn encode_record(
     out: &mut Vec<u8>,
     key: &[u8],
     value: &Value,
-    expires_at: Option<i64>,
+    (expires_at, access): (Option<i64>, AccessHints),
     compress: bool,
 ) {
     if let Some(at) = expires_at {
         out.push(opcodes::EXPIRETIME_MS);
         out.extend_from_slice(&at.to_le_bytes());
+    }
+    if let Some(idle) = access.idle_seconds {
+        out.push(opcodes::IDLE);
+        write_length(out, idle);
+    }
+    if let Some(frequency) = access.frequency {
+        out.extend_from_slice(&[opcodes::FREQ, frequency]);
     }
     let type_at = out.len();
     out.push(types::STRING);
@@ -70,8 +79,9 @@ pub fn encode_record(
     out[type_at] = encode_value(out, value, compress);
 }
 
-/// Appends `value` and returns its RDB type.
-fn encode_value(out: &mut Vec<u8>, value: &Value, compress: bool) -> u8 {
+/// Appends `value` and returns its RDB type (the byte a record or a DUMP payload puts before
+/// it).
+pub fn encode_value(out: &mut Vec<u8>, value: &Value, compress: bool) -> u8 {
     match value {
         Value::String(s) => {
             write_string(out, s.as_bytes(), compress);
@@ -219,7 +229,8 @@ mod tests {
         encode_header(&mut out, false, 1_700_000_000_000, 1000);
         encode_db_header(&mut out, db, records.len(), 0);
         for (key, value, expires) in records {
-            encode_record(&mut out, key.as_bytes(), value, *expires, true);
+            let stored = (*expires, AccessHints::default());
+            encode_record(&mut out, key.as_bytes(), value, stored, true);
         }
         out.push(opcodes::EOF);
         let crc = crc64::update(0, &out);

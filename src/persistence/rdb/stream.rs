@@ -266,7 +266,7 @@ fn decode_node(key: &[u8], blob: &[u8]) -> Result<Node, Corrupt> {
         key.try_into()
             .map_err(|_| Corrupt("Stream node key entry is not the size of a stream ID"))?,
     );
-    let items = compact::listpack(blob, BAD_LISTPACK)?;
+    let items = compact::listpack(blob, BAD_LISTPACK, compact::Integrity::Deep)?;
     if items.is_empty() {
         return Err(Corrupt("Empty listpack inside stream"));
     }
