@@ -15,7 +15,9 @@ mod common;
 use std::process::Command;
 
 use common::real_redis::Pair;
-use common::{Raw, TestServer, non_loopback_address, query, resp, run_to_exit, scratch_dir};
+use common::{
+    Raw, TestServer, non_loopback_address, query, resp, resp_bytes, run_to_exit, scratch_dir,
+};
 
 /// SHA-256 of the passwords used below, as ACL GETUSER and ACL LIST show them (each checked
 /// with `printf <password> | sha256sum`).
@@ -62,17 +64,6 @@ fn bulks(items: &[&str]) -> String {
     let mut out = format!("*{}\r\n", items.len());
     for item in items {
         out.push_str(&bulk(item));
-    }
-    out
-}
-
-/// A RESP request of arbitrary bytes (for passwords that are not UTF-8).
-fn resp_bytes(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
     }
     out
 }

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::real_redis::RealRedis;
-use common::{Raw, TestServer, query, scratch_dir, write_collections};
+use common::{Raw, TestServer, query, resp_bytes, scratch_dir, write_collections};
 
 /// A thredis with `DEBUG` enabled (DIGEST, DIGEST-VALUE, SET-SKIP-CHECKSUM-VALIDATION) and
 /// `extra` options.
@@ -16,17 +16,6 @@ fn debug_server(extra: &[&str]) -> TestServer {
     let mut args = vec!["--enable-debug-command", "yes"];
     args.extend_from_slice(extra);
     TestServer::with_args(&args)
-}
-
-/// A RESP request of binary arguments.
-fn request(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// `DUMP key`'s payload (the bulk string's bytes), `None` for a null reply.
@@ -43,7 +32,7 @@ fn dump(raw: &mut Raw, key: &str) -> Option<Vec<u8>> {
 fn restore(raw: &mut Raw, key: &str, ttl: &str, payload: &[u8], options: &[&str]) -> String {
     let mut args: Vec<&[u8]> = vec![b"RESTORE", key.as_bytes(), ttl.as_bytes(), payload];
     args.extend(options.iter().map(|o| o.as_bytes()));
-    raw.send(&request(&args));
+    raw.send(&resp_bytes(&args));
     raw.reply_text()
 }
 
@@ -539,7 +528,7 @@ fn restore_all(raw: &mut Raw, payloads: &[Vec<u8>], first: usize) -> usize {
     let mut batch = Vec::new();
     for (n, payload) in payloads.iter().enumerate() {
         let key = format!("c:{}", first + n);
-        batch.extend(request(&[
+        batch.extend(resp_bytes(&[
             b"RESTORE",
             key.as_bytes(),
             b"0",

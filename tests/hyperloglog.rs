@@ -8,26 +8,15 @@
 mod common;
 
 use common::real_redis::{Pair, RealRedis};
-use common::{Raw, TestServer, query, resp};
+use common::{Raw, TestServer, query, resp, resp_bytes};
 
 /// `PFADD h a b c` in redis-server 7.0.15: sparse, the cache stale (0x80 at byte 15).
 const ABC: &[u8] =
     b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80`\xf3\x80P\xb1\x84K\xfb\x80BZ";
 
-/// The wire form of a request whose arguments may be any bytes.
-fn request(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
 /// Sends a request of any bytes and returns the reply.
 fn send(client: &mut Raw, args: &[&[u8]]) -> Vec<u8> {
-    client.send(&request(args));
+    client.send(&resp_bytes(args));
     client.reply()
 }
 

@@ -516,9 +516,8 @@ fn a_blocked_xreadgroup_times_out_with_null_and_inside_multi_does_not_block() {
     assert_eq!(c.cmd(&["EXEC"]), "*1\r\n*-1\r\n");
 }
 
-/// A client blocked on `s` through group `g`, and the result of `action` on another client.
-fn blocked_then(action: &[&[&str]]) -> String {
-    let server = TestServer::start();
+/// A client blocked on `s` through group `g` (as consumer `a`), and another to act with.
+fn blocked_reader(server: &TestServer) -> (Raw, Raw) {
     let (mut reader, mut writer) = (server.raw(), server.raw());
     writer.cmd(&["XADD", "s", "1-0", "f", "v"]);
     writer.cmd(&["XGROUP", "CREATE", "s", "g", "$"]);
@@ -534,6 +533,13 @@ fn blocked_then(action: &[&[&str]]) -> String {
         ">",
     ]));
     writer.wait_for_blocked(1);
+    (reader, writer)
+}
+
+/// What the blocked reader of [`blocked_reader`] gets once another client did `action`.
+fn blocked_then(action: &[&[&str]]) -> String {
+    let server = TestServer::start();
+    let (mut reader, mut writer) = blocked_reader(&server);
     for args in action {
         writer.cmd(args);
     }
@@ -562,20 +568,7 @@ fn a_blocked_xreadgroup_learns_that_its_group_or_stream_went() {
 #[test]
 fn the_error_a_blocked_xreadgroup_is_served_counts_once() {
     let server = TestServer::start();
-    let (mut reader, mut writer) = (server.raw(), server.raw());
-    writer.cmd(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
-    reader.send(&common::resp(&[
-        "XREADGROUP",
-        "GROUP",
-        "g",
-        "a",
-        "BLOCK",
-        "0",
-        "STREAMS",
-        "s",
-        ">",
-    ]));
-    writer.wait_for_blocked(1);
+    let (mut reader, mut writer) = blocked_reader(&server);
     writer.cmd(&["XGROUP", "DESTROY", "s", "g"]);
     assert!(reader.reply_text().starts_with("-NOGROUP"));
     // Counted by the blocked client's thread once it has the reply: wait for it.

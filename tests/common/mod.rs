@@ -347,9 +347,17 @@ pub fn write_aof_dir(
 
 /// Builds a RESP request: `resp(&["SET", "k", "v"])`.
 pub fn resp(args: &[&str]) -> Vec<u8> {
+    let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();
+    resp_bytes(&args)
+}
+
+/// Builds a RESP request of arguments that may be any bytes (passwords, payloads, HLL values).
+pub fn resp_bytes(args: &[&[u8]]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
     for arg in args {
-        out.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
     }
     out
 }
