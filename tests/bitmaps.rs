@@ -726,3 +726,40 @@ fn bitmap_commands_reply_like_redis() {
         &["COMMAND", "GETKEYS", "bitop", "and", "d", "a", "b"],
     ]);
 }
+
+#[test]
+fn an_aof_replay_obeys_what_the_limit_now_refuses() {
+    // Written while proto-max-bulk-len was larger: a bit past 1 MB and a string grown past it.
+    let dir = common::scratch_dir("bitmaps-obey");
+    common::write_aof_dir(
+        &dir,
+        "appendonlydir",
+        "appendonly.aof.manifest",
+        "file appendonly.aof.1.incr.aof seq 1 type i\n",
+        (
+            "appendonly.aof.1.incr.aof",
+            &common::resp_all(&[
+                &["SETBIT", "bits", "10000000", "1"],
+                &["SETRANGE", "text", "1100000", "x"],
+            ]),
+        ),
+    );
+    let server = TestServer::in_dir(
+        &dir,
+        &["--appendonly", "yes", "--proto-max-bulk-len", "1mb"],
+    );
+    let mut client = server.raw();
+    // The replay is Redis's `mustObeyClient`: what was accepted once loads whatever the limit.
+    assert_eq!(client.cmd(&["BITCOUNT", "bits"]), ":1\r\n");
+    assert_eq!(client.cmd(&["STRLEN", "bits"]), ":1250001\r\n");
+    assert_eq!(client.cmd(&["STRLEN", "text"]), ":1100001\r\n");
+    // A client is held to the limit.
+    assert_eq!(
+        client.cmd(&["SETBIT", "bits", "10000001", "1"]),
+        "-ERR bit offset is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["SETRANGE", "text", "1100001", "y"]),
+        "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
+    );
+}

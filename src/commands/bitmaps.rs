@@ -31,7 +31,7 @@ fn parse_bit_offset(ctx: &Ctx, arg: &[u8], field_width: Option<u32>) -> Result<u
         .and_then(|n| n.checked_mul(multiplier))
         .filter(|&n| n >= 0)
         .ok_or_else(invalid)? as u64;
-    if offset / 8 >= ctx.server.config.limits(false).max_bulk_len as u64 {
+    if offset / 8 >= ctx.max_string_len() {
         return Err(invalid());
     }
     Ok(offset)

@@ -8,7 +8,7 @@ use std::sync::RwLockReadGuard;
 
 use super::{CommandError, parse_c_int};
 use crate::connection::Session;
-use crate::keyspace::{Databases, Db, Entry};
+use crate::keyspace::{Databases, Db, Entry, Writer};
 use crate::protocol::Reply;
 use crate::server::Server;
 
@@ -62,6 +62,23 @@ impl Ctx<'_> {
             if !self.session.no_touch {
                 entry.touch(self.now_ms);
             }
+        }
+        entry
+    }
+
+    /// Looks a key up for reading from the write path (a command that reads and may write:
+    /// PFCOUNT refreshing its cache, XREAD that may block), as Redis's `lookupKeyRead` does
+    /// there: counts a keyspace hit or miss, and a miss is a `keymiss` event. The Writer has
+    /// already removed the key if it expired, and records the access itself.
+    pub fn read_key_on_write_path<'w>(
+        &self,
+        w: &'w mut Writer,
+        key: &[u8],
+    ) -> Option<&'w mut Entry> {
+        let entry = w.get_mut(key);
+        self.server.stats.record_lookup(entry.is_some());
+        if entry.is_none() {
+            crate::notify::key_miss(self.server, self.session.db, key);
         }
         entry
     }
@@ -141,6 +158,22 @@ impl Ctx<'_> {
     /// Whether this command runs inside `EXEC` (under the transaction's exclusive lock).
     pub fn in_exec(&self) -> bool {
         self.held.is_some()
+    }
+
+    /// Whether the server itself runs this command, replaying its append-only file (the
+    /// internal client of `ClientInfo::internal`): Redis's `mustObeyClient`. What was once
+    /// accepted must replay whatever the limits are now.
+    pub fn must_obey(&self) -> bool {
+        self.session.info.id == u64::MAX
+    }
+
+    /// The longest string a command may make: `proto-max-bulk-len`, except for a replay,
+    /// which obeys (Redis's `checkStringLength` and `getBitOffsetFromArgument`).
+    pub fn max_string_len(&self) -> u64 {
+        match self.must_obey() {
+            true => u64::MAX,
+            false => self.server.config.limits(false).max_bulk_len as u64,
+        }
     }
 
     /// A context for one command queued in a transaction, run by `EXEC` with the databases it

@@ -23,17 +23,6 @@ fn corrupted() -> CommandError {
     CommandError::coded("INVALIDOBJ Corrupted HLL object detected")
 }
 
-/// `key`'s entry as Redis's `lookupKeyRead` finds it: the lookup counts as a keyspace hit or
-/// miss, and a miss is a `keymiss` event.
-fn read_entry<'w>(ctx: &Ctx, w: &'w mut Writer, key: &[u8]) -> Option<&'w mut Entry> {
-    let entry = w.get_mut(key);
-    ctx.server.stats.record_lookup(entry.is_some());
-    if entry.is_none() {
-        crate::notify::key_miss(ctx.server, ctx.session.db, key);
-    }
-    entry
-}
-
 /// The HyperLogLog held by `entry` and its encoding, or `WRONGTYPE`.
 fn hll_of(entry: &Entry) -> Result<(&[u8], Encoding), CommandError> {
     let bytes = entry.value().as_string()?.as_bytes();
@@ -159,7 +148,7 @@ fn has_stale_cache(hll: &[u8]) -> bool {
 /// One key's cardinality: the cached one, or computed and cached, which changes the string and
 /// so signals and propagates it (Redis's `pfcountCommand`, single-key case).
 fn count_one(ctx: &Ctx, w: &mut Writer, key: &[u8]) -> Result<u64, CommandError> {
-    let Some(entry) = read_entry(ctx, w, key) else {
+    let Some(entry) = ctx.read_key_on_write_path(w, key) else {
         return Ok(0);
     };
     let hll = hll_mut(entry)?;
@@ -206,7 +195,7 @@ fn merge_sources<'a>(
 ) -> Result<Union, CommandError> {
     let mut union = Union::new();
     for key in keys {
-        union.merge(read_entry(ctx, w, key).map(|entry| &*entry))?;
+        union.merge(ctx.read_key_on_write_path(w, key).map(|entry| &*entry))?;
     }
     Ok(union)
 }

@@ -276,12 +276,6 @@ fn parse_add_or_trim(
     Ok((trim, add))
 }
 
-/// Whether the command is replayed by the server itself (loading the append-only file: the
-/// internal client of `ClientInfo::internal`), Redis's `mustObeyClient`.
-fn obeyed(ctx: &Ctx) -> bool {
-    ctx.session.info.id == u64::MAX
-}
-
 /// `stream-node-max-*`, as the stream commands apply them.
 fn limits(ctx: &Ctx) -> Limits {
     ctx.server.config.stream_limits()
@@ -350,7 +344,7 @@ const ENTRY_MAX_BYTES: usize = 1 << 30;
 pub fn xadd(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let limits = limits(ctx);
     let node_max_entries = limits.node_max_entries as u64;
-    let (trim, add) = parse_add_or_trim(args, true, obeyed(ctx), node_max_entries)?;
+    let (trim, add) = parse_add_or_trim(args, true, ctx.must_obey(), node_max_entries)?;
     let fields_at = add.id_at + 1;
     let pairs = args.len().saturating_sub(fields_at);
     if pairs < 2 || pairs % 2 == 1 {
@@ -434,7 +428,7 @@ fn journal_rewritten(
 /// `XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]`: how many entries went.
 pub fn xtrim(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let node_max_entries = limits(ctx).node_max_entries as u64;
-    let (trim, _) = parse_add_or_trim(args, false, obeyed(ctx), node_max_entries)?;
+    let (trim, _) = parse_add_or_trim(args, false, ctx.must_obey(), node_max_entries)?;
     let key = args.arg(1);
     let Some(stream) = stream_mut(w, key)? else {
         ctx.reply.integer(0);

@@ -5,9 +5,10 @@ use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::keyspace::{Databases, EventClass, Str, Ttl, Value, Writer};
 use crate::number::{self, IntBuf, LongDouble};
 
-/// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits.
+/// `string exceeds maximum allowed size (proto-max-bulk-len)`, unless `len` fits (or the AOF is
+/// replayed: [`Ctx::max_string_len`]).
 fn check_length(ctx: &Ctx, len: u64) -> CommandResult {
-    if len > ctx.server.config.limits(false).max_bulk_len as u64 {
+    if len > ctx.max_string_len() {
         return Err(CommandError::err(
             "string exceeds maximum allowed size (proto-max-bulk-len)",
         ));

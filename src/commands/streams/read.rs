@@ -136,15 +136,10 @@ pub fn lookup_for_read<'w>(
     w: &'w mut Writer,
     key: &[u8],
 ) -> Result<Option<&'w Stream>, CommandError> {
-    let stream = match w.get(key) {
-        Some(entry) => Some(entry.value().as_stream()?),
-        None => None,
-    };
-    ctx.server.stats.record_lookup(stream.is_some());
-    if stream.is_none() {
-        crate::notify::key_miss(ctx.server, ctx.session.db, key);
+    match ctx.read_key_on_write_path(w, key) {
+        Some(entry) => Ok(Some(entry.value().as_stream()?)),
+        None => Ok(None),
     }
-    Ok(stream)
 }
 
 /// Blocks the client on the streams at `keys` until `task` is served, or replies the null
