@@ -6,7 +6,7 @@
 mod common;
 
 use common::real_redis::Pair;
-use common::{Raw, TestServer};
+use common::{Raw, TestServer, keyspace_lookups};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 const NOT_INTEGER: &str = "-ERR value is not an integer or out of range\r\n";
@@ -762,4 +762,19 @@ fn an_aof_replay_obeys_what_the_limit_now_refuses() {
         client.cmd(&["SETRANGE", "text", "1100001", "y"]),
         "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
     );
+}
+
+#[test]
+fn bitop_and_a_reading_bitfield_count_their_lookups_as_redis_does() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    client.cmd(&["SET", "a", "x"]);
+    client.cmd(&["CONFIG", "RESETSTAT"]);
+    // One lookup per source (redis-server 7.0: hits 1, misses 1); the destination is not read.
+    client.cmd(&["BITOP", "AND", "d", "a", "missing"]);
+    assert_eq!(keyspace_lookups(&mut client), (1, 1));
+    client.cmd(&["CONFIG", "RESETSTAT"]);
+    client.cmd(&["BITFIELD", "missing", "GET", "u8", "0"]);
+    client.cmd(&["BITFIELD", "a", "GET", "u8", "0"]);
+    assert_eq!(keyspace_lookups(&mut client), (1, 1));
 }

@@ -8,7 +8,7 @@
 mod common;
 
 use common::real_redis::{Pair, RealRedis};
-use common::{Raw, TestServer, query, resp, resp_bytes};
+use common::{Raw, TestServer, keyspace_lookups, query, resp, resp_bytes};
 
 /// `PFADD h a b c` in redis-server 7.0.15: sparse, the cache stale (0x80 at byte 15).
 const ABC: &[u8] =
@@ -366,23 +366,13 @@ fn the_self_test_passes() {
     );
 }
 
-/// `keyspace_hits` and `keyspace_misses` from INFO.
-fn lookups(client: &mut Raw) -> (u64, u64) {
-    let info = client.cmd(&["INFO", "stats"]);
-    let stat = |name: &str| -> u64 {
-        let line = info.lines().find(|l| l.starts_with(name)).expect(name);
-        line[name.len() + 1..].trim().parse().expect("a count")
-    };
-    (stat("keyspace_hits"), stat("keyspace_misses"))
-}
-
 #[test]
 fn each_pfcount_is_one_lookup_whether_its_cache_is_valid_or_stale() {
     let server = TestServer::start();
     let mut client = server.raw();
     client.cmd(&["PFADD", "h", "a", "b"]);
     client.cmd(&["SET", "s", "not an hll"]);
-    let before = lookups(&mut client);
+    let before = keyspace_lookups(&mut client);
     assert_eq!(client.cmd(&["PFCOUNT", "h"]), ":2\r\n", "stale: computed");
     assert_eq!(client.cmd(&["PFCOUNT", "h"]), ":2\r\n", "valid: read");
     assert_eq!(client.cmd(&["PFCOUNT", "missing"]), ":0\r\n");
@@ -391,7 +381,7 @@ fn each_pfcount_is_one_lookup_whether_its_cache_is_valid_or_stale() {
             .cmd(&["PFCOUNT", "s"])
             .starts_with("-WRONGTYPE Key is not a valid HyperLogLog")
     );
-    let after = lookups(&mut client);
+    let after = keyspace_lookups(&mut client);
     assert_eq!((after.0 - before.0, after.1 - before.1), (3, 1));
 }
 

@@ -256,10 +256,13 @@ pub fn bitop(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
         ));
     }
     let (destination, sources) = (args.arg(2), 3..args.len());
-    // Every source is checked before any work, so a wrong type leaves nothing half done.
+    // Every source is checked before any work, so a wrong type leaves nothing half done; this
+    // first look is Redis's `lookupKeyRead` of each source, a keyspace hit or miss.
     let mut len = 0;
     for i in sources.clone() {
-        len = len.max(source(w, args.arg(i))?.len());
+        if let Some(entry) = ctx.read_key_on_write_path(w, args.arg(i)) {
+            len = len.max(entry.value().as_string()?.len());
+        }
     }
     let mut result = Vec::with_capacity(len);
     result.extend_from_slice(source(w, args.arg(3))?);

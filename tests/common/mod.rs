@@ -345,6 +345,16 @@ pub fn write_aof_dir(
     path
 }
 
+/// `keyspace_hits` and `keyspace_misses` from `INFO stats`.
+pub fn keyspace_lookups(client: &mut Raw) -> (u64, u64) {
+    let info = client.cmd(&["INFO", "stats"]);
+    let stat = |name: &str| -> u64 {
+        let line = info.lines().find(|l| l.starts_with(name)).expect(name);
+        line[name.len() + 1..].trim().parse().expect("a count")
+    };
+    (stat("keyspace_hits"), stat("keyspace_misses"))
+}
+
 /// Builds a RESP request: `resp(&["SET", "k", "v"])`.
 pub fn resp(args: &[&str]) -> Vec<u8> {
     let args: Vec<&[u8]> = args.iter().map(|arg| arg.as_bytes()).collect();

@@ -268,7 +268,7 @@ pub fn bitfield(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
     let key = args.arg(1);
     match written_len(&ops) {
         None => {
-            let bytes = match w.get(key) {
+            let bytes = match ctx.read_key_on_write_path(w, key) {
                 Some(entry) => entry.value().as_string()?.as_bytes(),
                 None => &[],
             };
