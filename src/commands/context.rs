@@ -66,7 +66,7 @@ impl Ctx<'_> {
         entry
     }
 
-    /// Looks a key up for reading from the write path (a command that reads and may write:
+    /// Looks a key up for reading from the write path (BITOP's sources, a reading BITFIELD,
     /// PFCOUNT refreshing its cache, XREAD that may block), as Redis's `lookupKeyRead` does
     /// there: counts a keyspace hit or miss, and a miss is a `keymiss` event. The Writer has
     /// already removed the key if it expired, and records the access itself.
