@@ -1,0 +1,1 @@
+//! (being written) Lua 5.1's tokens.

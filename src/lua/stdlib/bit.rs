@@ -1,0 +1,5 @@
+//! (being written) The `bit` library.
+
+use crate::lua::Lua;
+
+pub fn open(_lua: &mut Lua) {}

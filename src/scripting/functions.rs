@@ -1,0 +1,1 @@
+//! (being written) Redis functions: libraries, FUNCTION and FCALL.
