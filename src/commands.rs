@@ -44,6 +44,7 @@ pub mod debug;
 pub mod dump;
 mod error;
 pub mod expire;
+pub mod functions;
 pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
@@ -62,6 +63,7 @@ pub mod persistence;
 pub mod pubsub;
 mod redact;
 mod row;
+pub mod scripting;
 pub mod server;
 pub mod sets;
 pub mod slowlog;
@@ -318,6 +320,8 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
         ));
     }
     acl::authorize(ctx, resolved, request)?;
+    // While a script runs: wait for it, or `-BUSY` once it has run too long (`scripting/busy.rs`).
+    crate::scripting::busy::gate(ctx, resolved)?;
     // Before any command, as Redis's `processCommand`: eviction makes room if it can.
     let outcome = crate::memory::eviction::perform_evictions(ctx.server, ctx.now_ms);
     if outcome == crate::memory::eviction::Outcome::Full
@@ -349,7 +353,7 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
 /// `min-replicas-max-lag` positive, a primary accepts writes only while that many replicas are
 /// in sync. thredis has no replicas yet, so a positive setting refuses every write, as Redis
 /// does with none connected; a server configured as a replica is exempt.
-fn enough_replicas(config: &Config) -> bool {
+pub(crate) fn enough_replicas(config: &Config) -> bool {
     Config::get(&config.min_replicas_to_write) == 0
         || Config::get(&config.min_replicas_max_lag) == 0
         || crate::config::read(&config.replicaof).is_some()
@@ -373,7 +377,9 @@ fn debug_allowed(ctx: &Ctx) -> bool {
 
 pub(crate) fn reply_error(ctx: &mut Ctx, error: &CommandError) {
     let message = error.message();
-    ctx.server.stats.record_error(&message);
+    if !matches!(error, CommandError::Counted(_)) {
+        ctx.server.stats.record_error(&message);
+    }
     ctx.reply.error(&message);
 }
 

@@ -198,6 +198,9 @@ pub struct Config {
     pub acl_pubsub_default: AtomicI64,
     /// `acllog-max-len`: how many entries `ACL LOG` keeps.
     pub acllog_max_len: AtomicI64,
+    /// `busy-reply-threshold` (alias `lua-time-limit`): milliseconds a script runs before other
+    /// clients are answered `-BUSY` (`scripting/busy.rs`).
+    pub busy_reply_threshold: AtomicI64,
     // ---- not parameters
     /// `user name rules...` lines of the configuration file, in order, each as its words
     /// after `user`. Checked by the ACL when the file is read, loaded at startup.
@@ -289,6 +292,7 @@ impl Default for Config {
             aclfile: Default::default(),
             acl_pubsub_default: Default::default(),
             acllog_max_len: Default::default(),
+            busy_reply_threshold: Default::default(),
             users: Default::default(),
             config_file: Default::default(),
             renamed_commands: Default::default(),

@@ -15,6 +15,8 @@
 //! [`number`] is Lua's number syntax and formatting (`%.14g`), shared by all of them.
 
 pub mod ast;
+#[cfg(test)]
+mod conformance;
 pub mod gc;
 pub mod host;
 pub mod interp;

@@ -235,6 +235,7 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
     match loaded {
         Ok(None) => Ok(()),
         Ok(Some(loaded)) => {
+            add_loaded_libraries(server, &loaded.libraries, false)?;
             let rdb = &server.persistence.rdb;
             rdb.last_load_keys.store(loaded.keys, Ordering::Relaxed);
             rdb.last_load_expired
@@ -251,6 +252,29 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
             Err(io::Error::other(error.summary()))
         }
     }
+}
+
+/// Adds the function libraries a file held to the server's (`replace`: those of the same name,
+/// as `DEBUG RELOAD MERGE` allows); a library that fails, or collides, fails the load, as in
+/// Redis's `rdbFunctionLoad`.
+pub fn add_loaded_libraries(
+    server: &Server,
+    libraries: &[Vec<u8>],
+    replace: bool,
+) -> io::Result<()> {
+    use crate::scripting::functions::RestorePolicy;
+    let policy = if replace {
+        RestorePolicy::Replace
+    } else {
+        RestorePolicy::Append
+    };
+    server
+        .functions
+        .restore(libraries, policy)
+        .map_err(|error| {
+            log!(Warning, "Failed creating function, {error}");
+            io::Error::other(error)
+        })
 }
 
 /// `DEBUG LOADAOF`: flushes the AOF, empties the databases and replays the files the manifest
@@ -286,8 +310,9 @@ pub fn reload_append_only_file(server: &Server, now_ms: i64) -> Result<(), Comma
 
 /// Empties every database before a load replaces them (Redis's `emptyData`): their watchers are
 /// flagged and tracking clients told, as FLUSHALL does, and a save still writing the old contents
-/// gets them first.
+/// gets them first. The function libraries go too (the load brings its own), unlike FLUSHALL.
 pub fn empty_databases(server: &Server, databases: &mut Databases, now_ms: i64) {
+    server.functions.flush();
     server.tracking.invalidate_all(server);
     for index in 0..databases.count() {
         server
@@ -447,7 +472,12 @@ fn open_append_only_file(server: &Server) -> io::Result<()> {
     if manifest.is_empty() {
         let base = manifest.new_base(&name, config.aof_use_rdb_preamble.load(Ordering::Relaxed));
         let temp = PathBuf::from(format!("temp-rewriteaof-{}.aof", std::process::id()));
-        let snapshot = Snapshot::start(&server.keyspace.read(), base_format(config));
+        let snapshot = {
+            let databases = server.keyspace.read();
+            let mut snapshot = Snapshot::start(&databases, base_format(config));
+            snapshot.libraries = server.functions.codes();
+            snapshot
+        };
         let file = write_base(server, &snapshot, &temp, &mut |f| {
             f(&server.keyspace.read())
         })
@@ -567,6 +597,9 @@ pub fn write_rdb(
         clock::now_ms(),
         crate::memory::resident_bytes(),
     );
+    // The libraries come before the databases, as Redis's `rdbSaveRio` writes them.
+    let compress = config.rdbcompression.load(Ordering::Relaxed);
+    rdb::functions::encode(&mut header, &snapshot.libraries, compress);
     let mut sink = RdbSink {
         writer,
         scratch: Vec::new(),
@@ -601,6 +634,9 @@ pub fn write_base(
         let annotation = format!("#TS:{}\r\n", clock::now_ms() / 1000);
         sink.file.write(annotation.as_bytes())?;
     }
+    let mut libraries = Vec::new();
+    aof::rewrite::encode_libraries(&mut libraries, &snapshot.libraries);
+    sink.file.write(&libraries)?;
     snapshot.write(with_databases, &mut sink)?;
     Ok(sink.file)
 }

@@ -15,6 +15,8 @@ pub struct DebugSwitches {
     pub cron_paused: AtomicBool,
     /// `DEBUG SET-SKIP-CHECKSUM-VALIDATION`: RDB files load without checking their CRC.
     pub skip_checksum_validation: AtomicBool,
+    /// `DEBUG SET-DISABLE-DENY-SCRIPTS`: scripts may call `noscript` commands (a testing hack).
+    pub script_deny_disabled: AtomicBool,
 }
 
 impl Default for DebugSwitches {
@@ -23,6 +25,7 @@ impl Default for DebugSwitches {
             active_expire: AtomicBool::new(true),
             cron_paused: AtomicBool::new(false),
             skip_checksum_validation: AtomicBool::new(false),
+            script_deny_disabled: AtomicBool::new(false),
         }
     }
 }

@@ -92,7 +92,11 @@ pub fn of(command: &Command) -> Categories {
     let flags = command.flags;
     let implied = [
         (command.is_write(), "write"),
-        (flags.contains(Flags::READONLY), "read"),
+        // Redis's `setImplicitACLCategories` keeps scripting commands (EVAL_RO, FCALL_RO) out.
+        (
+            flags.contains(Flags::READONLY) && !matches!(command.group, Group::Scripting),
+            "read",
+        ),
         (flags.contains(Flags::ADMIN), "admin"),
         (flags.contains(Flags::ADMIN), "dangerous"),
         (flags.contains(Flags::FAST), "fast"),

@@ -37,6 +37,8 @@ impl Reason {
 pub enum Context {
     Toplevel,
     Multi,
+    /// A command a script called (`redis.call`).
+    Lua,
 }
 
 impl Context {
@@ -44,6 +46,7 @@ impl Context {
         match self {
             Context::Toplevel => "toplevel",
             Context::Multi => "multi",
+            Context::Lua => "lua",
         }
     }
 }

@@ -120,6 +120,24 @@ pub fn still_allowed(ctx: &mut Ctx, resolved: Resolved, request: &Args) -> Comma
     )))
 }
 
+/// The check of a command a script calls (Redis's `scriptVerifyACL`): refused, it is logged
+/// in the `lua` context and the script gets Redis's message.
+pub fn allowed_from_script(ctx: &mut Ctx, resolved: Resolved, request: &Args) -> CommandResult {
+    ctx.session.login.refresh(&ctx.server.acl);
+    let Err(denied) = ctx.session.login.user.check(resolved, request) else {
+        return Ok(());
+    };
+    log_denied(ctx, resolved, request, denied, Context::Lua);
+    let reason = match denied {
+        Denied::Command => "can't run this command or subcommand",
+        Denied::Key(_) => "can't access at least one of the keys mentioned in the command",
+        Denied::Channel(_) => "can't publish to the channel mentioned in the command",
+    };
+    Err(CommandError::err(format!(
+        "The user executing the script {reason}"
+    )))
+}
+
 fn log_denied(ctx: &Ctx, resolved: Resolved, request: &Args, denied: Denied, context: Context) {
     let object = match denied {
         Denied::Command => resolved.full_name().as_bytes().to_vec(),

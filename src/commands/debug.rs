@@ -79,6 +79,9 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
         3 if is_option(sub, "set-skip-checksum-validation") => {
             switch(ctx, &ctx.server.switches.skip_checksum_validation, arg(2))
         }
+        3 if is_option(sub, "set-disable-deny-scripts") => {
+            switch(ctx, &ctx.server.switches.script_deny_disabled, arg(2))
+        }
         3 if is_option(sub, "aof-flush-sleep") => {
             let micros = u64::try_from(atoi(arg(2))).unwrap_or(0);
             let aof = &ctx.server.persistence.aof;
@@ -262,7 +265,8 @@ fn reload(ctx: &mut Ctx, args: &Args) -> CommandResult {
             ..persistence::load_options(server, ctx.now_ms)
         };
         match load_file(&path, databases, options) {
-            Ok(Some(_)) => Ok(()),
+            Ok(Some(loaded)) => persistence::add_loaded_libraries(server, &loaded.libraries, merge)
+                .map_err(|_| CommandError::err("Error trying to load the RDB dump")),
             Ok(None) => Err(CommandError::err("Error trying to load the RDB dump")),
             Err(error) => {
                 error.log();

@@ -24,6 +24,9 @@ pub enum CommandError {
     Rejected(String),
     /// Any other error: a complete error line, code included (`ERR ...`).
     Message(Cow<'static, str>),
+    /// An error line the error statistics have counted already (a script's error raised by a
+    /// command it called): sent without counting it again.
+    Counted(String),
 }
 
 impl CommandError {
@@ -57,7 +60,7 @@ impl CommandError {
                 format!("ERR wrong number of arguments for '{name}' command").into()
             }
             CommandError::UnknownCommand(line) => return line.clone(),
-            CommandError::Rejected(line) => line.as_str().into(),
+            CommandError::Rejected(line) | CommandError::Counted(line) => line.as_str().into(),
             CommandError::Message(line) => line.as_ref().into(),
         };
         text.into_owned().into_bytes()

@@ -196,6 +196,17 @@ fn memory_section(server: &Server, databases: &Databases) -> String {
         "used_memory_startup" => startup,
         "used_memory_dataset" => dataset,
         "used_memory_dataset_perc" => percent(dataset, used.saturating_sub(startup)),
+        // Each connection thread has its own EVAL VM, not measured apart: an idle VM's size.
+        "used_memory_lua" => crate::scripting::vm::IDLE_VM_BYTES,
+        "used_memory_vm_eval" => crate::scripting::vm::IDLE_VM_BYTES,
+        "used_memory_lua_human" => human(crate::scripting::vm::IDLE_VM_BYTES),
+        "used_memory_scripts_eval" => server.scripting.cache.memory(),
+        "number_of_cached_scripts" => server.scripting.cache.len(),
+        "number_of_functions" => server.functions.counts().1,
+        "number_of_libraries" => server.functions.counts().0,
+        // Each connection thread has its own functions VM too.
+        "used_memory_vm_functions" => crate::scripting::vm::IDLE_VM_BYTES,
+        "used_memory_functions" => server.functions.memory(),
         "maxmemory" => maxmemory,
         "maxmemory_human" => human(maxmemory),
         "maxmemory_policy" => crate::config::params::find("maxmemory-policy").map(|p| p.get(&server.config)).unwrap_or_default(),

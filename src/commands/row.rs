@@ -63,6 +63,8 @@ impl Flags {
     pub const PROTECTED: Flags = Flags(1 << 16);
     /// Refused while the dataset loads asynchronously (a replica's `repl-diskless-load`).
     pub const NO_ASYNC_LOADING: Flags = Flags(1 << 17);
+    /// Takes keys, but may be given none (EVAL, FCALL with `numkeys` 0).
+    pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 18);
     /// Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD and WATCH, and
     /// QUIT and RESET, which end the transaction with the connection's state (Redis's list in
     /// `processCommand`).
@@ -74,7 +76,7 @@ impl Flags {
     /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
     /// `sentinel` and `protected` on purpose; `txn_control` and `pubsub_ok` are thredis's own
     /// (Redis tests the command's function instead).
-    const NAMES: [(Flags, &'static str); 15] = [
+    const NAMES: [(Flags, &'static str); 16] = [
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
         (Flags::ADMIN, "admin"),
@@ -87,6 +89,7 @@ impl Flags {
         (Flags::SKIP_SLOWLOG, "skip_slowlog"),
         (Flags::FAST, "fast"),
         (Flags::NO_AUTH, "no_auth"),
+        (Flags::NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (Flags::NO_ASYNC_LOADING, "no_async_loading"),
         (Flags::NO_MULTI, "no_multi"),
         (Flags::ALLOW_BUSY, "allow_busy"),

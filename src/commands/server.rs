@@ -1,9 +1,8 @@
-//! Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, SHUTDOWN, and FUNCTION FLUSH
-//! (thredis has no functions; the Redis test suite's harness flushes them before every test).
+//! Server-wide commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, SHUTDOWN.
 
 use std::thread;
 
-use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
+use super::{Args, CommandError, CommandResult, Ctx, is_option};
 use crate::clock;
 use crate::config;
 use crate::keyspace::{Databases, Db, Writer};
@@ -176,43 +175,4 @@ pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
     // Returns only if it could not save.
     ctx.server.shutdown(mode, force);
     Err(CommandError::err("Errors trying to SHUTDOWN. Check logs."))
-}
-
-/// `FUNCTION FLUSH [ASYNC|SYNC]`: there are no functions to delete.
-pub fn function_flush(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
-    match args.len() {
-        2 => {}
-        3 if is_option(args.arg(2), "sync") || is_option(args.arg(2), "async") => {}
-        3 => {
-            return Err(CommandError::err(
-                "FUNCTION FLUSH only supports SYNC|ASYNC option",
-            ));
-        }
-        _ => {
-            return Err(CommandError::err(format!(
-                "unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
-                String::from_utf8_lossy(args.arg(1))
-            )));
-        }
-    }
-    // A flush is a write even with nothing to flush: Redis counts it, and it will be replicated.
-    w.changed(1);
-    ctx.reply.ok();
-    Ok(())
-}
-
-pub fn function_help(ctx: &mut Ctx, _: &Args) -> CommandResult {
-    reply_help(
-        &mut ctx.reply,
-        "FUNCTION",
-        &[
-            "FLUSH [ASYNC|SYNC]",
-            "    Delete all the libraries.",
-            "    When called without the optional mode argument, the behavior is determined by the",
-            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-            "    * ASYNC: Asynchronously flush the libraries.",
-            "    * SYNC: Synchronously flush the libraries.",
-        ],
-    );
-    Ok(())
 }

@@ -159,11 +159,11 @@ fn select<'d>(
     let range = limit_range(options.limit, source.len());
     let (mut by, mut alpha) = (options.by, options.alpha);
     if options.keeps_order {
-        // A set has no order to keep: what is stored is sorted by its bytes, so that the list
-        // is the same wherever the command is replayed (Redis also does this inside a script,
-        // which thredis does not run). Otherwise the stored order is kept, read from the tail
-        // for DESC, and LIMIT takes a range of it.
-        if matches!(source, Source::Set(_)) && options.store.is_some() {
+        // A set has no order to keep: what is stored, or returned to a script, is sorted by
+        // its bytes, so that it is the same wherever the command is replayed. Otherwise the
+        // stored order is kept, read from the tail for DESC, and LIMIT takes a range of it.
+        let for_script = crate::scripting::run::running_here();
+        if matches!(source, Source::Set(_)) && (options.store.is_some() || for_script) {
             (by, alpha) = (None, true);
         } else {
             let elements = source.elements(options.desc);

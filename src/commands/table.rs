@@ -10,14 +10,16 @@ use super::Group::{
     Set, SortedSet, Stream, String, Transactions,
 };
 use super::Handler::{Container, Plain, Read, ReadOrWrite, Write};
+use super::scripting;
 use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, KeyUse, Keys};
 use super::{
-    acl, bitmaps, client, config, connection, debug, dump, expire, geo, hashes, hyperloglog,
-    introspection, keys, lcs, lists, memory, persistence, pubsub, server, sets, sort, streams,
-    strings, transactions, zsets,
+    acl, bitmaps, client, config, connection, debug, dump, expire, functions, geo, hashes,
+    hyperloglog, introspection, keys, lcs, lists, memory, persistence, pubsub, server, sets, sort,
+    streams, strings, transactions, zsets,
 };
 use super::{cluster, latency, monitor, pause, slowlog};
 use crate::protocol::Request;
+use crate::scripting::run::on_write_path;
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
     Command {
@@ -133,6 +135,14 @@ const SKIP_SLOWLOG: Flags = Flags::SKIP_SLOWLOG;
 const MAY_REPLICATE: Flags = Flags::MAY_REPLICATE;
 const TXN_CONTROL: Flags = Flags::TXN_CONTROL;
 const PUBSUB_OK: Flags = Flags::PUBSUB_OK;
+/// EVAL and its family (Redis's flags; `may_replicate` is not shown by COMMAND INFO).
+const SCRIPT_FLAGS: Flags = f(&[
+    NOSCRIPT,
+    STALE,
+    Flags::SKIP_MONITOR,
+    Flags::NO_MANDATORY_KEYS,
+    MAY_REPLICATE,
+]);
 
 /// One key at `index`.
 const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
@@ -918,13 +928,32 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Asynchronously rewrites the append-only file to disk.",
     ),
-    cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands.").subcommands(&[
-        cmd("flush", -2, NOSCRIPT, Write(server::function_flush)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Deletes all libraries and functions."),
-        cmd("help", 2, f(&[LOADING, STALE]), Plain(server::function_help)).doc(
-            Scripting,
-            "7.0.0",
-            "Returns helpful text about the different subcommands.",
-        ),
+    // ---------------------------------------------------------------- scripting (EVAL and SCRIPT)
+    // Not write commands: a script always runs on the write path all the same (`on_write_path`).
+    cmd("eval", -3, SCRIPT_FLAGS, ReadOrWrite(on_write_path, scripting::eval)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
+    cmd("evalsha", -3, SCRIPT_FLAGS, ReadOrWrite(on_write_path, scripting::evalsha)).keys(&[counted(2, RW_ACCESS_UPDATE)]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
+    cmd("eval_ro", -3, SCRIPT_FLAGS.union(READONLY), ReadOrWrite(on_write_path, scripting::eval_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
+    cmd("evalsha_ro", -3, SCRIPT_FLAGS.union(READONLY), ReadOrWrite(on_write_path, scripting::evalsha_ro)).keys(&[counted(2, RO_ACCESS)]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
+    cmd("script", -2, NONE, Container).doc(Scripting, "2.6.0", "A container for Lua scripts management commands").subcommands(&[
+        cmd("debug", 3, NOSCRIPT, Plain(scripting::script_debug)).doc(Scripting, "3.2.0", "Set the debug mode for executed scripts."),
+        cmd("exists", -3, NOSCRIPT, Plain(scripting::script_exists)).tips(&["request_policy:all_shards", "response_policy:agg_logical_and"]).doc(Scripting, "2.6.0", "Check existence of scripts in the script cache."),
+        cmd("flush", -2, NOSCRIPT, Plain(scripting::script_flush)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Scripting, "2.6.0", "Remove all the scripts from the script cache."),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(scripting::script_help)).doc(Scripting, "5.0.0", "Show helpful text about the different subcommands"),
+        cmd("kill", 2, f(&[NOSCRIPT, ALLOW_BUSY]), Plain(scripting::script_kill)).tips(&["request_policy:all_shards", "response_policy:one_succeeded"]).doc(Scripting, "2.6.0", "Kill the script currently in execution."),
+        cmd("load", 3, f(&[NOSCRIPT, STALE]), Plain(scripting::script_load)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Scripting, "2.6.0", "Load the specified Lua script into the script cache."),
+    ]),
+    cmd("fcall", -3, SCRIPT_FLAGS, ReadOrWrite(on_write_path, functions::fcall)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "7.0.0", "Invoke a function"),
+    cmd("fcall_ro", -3, SCRIPT_FLAGS.union(READONLY), ReadOrWrite(on_write_path, functions::fcall_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Invoke a read-only function"),
+    cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands").subcommands(&[
+        cmd("delete", 3, NOSCRIPT, Write(functions::delete)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Delete a function by name"),
+        cmd("dump", 2, NOSCRIPT, Plain(functions::dump)).doc(Scripting, "7.0.0", "Dump all functions into a serialized binary payload"),
+        cmd("flush", -2, NOSCRIPT, Write(functions::flush)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Deleting all functions"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(functions::help)).doc(Scripting, "7.0.0", "Show helpful text about the different subcommands"),
+        cmd("kill", 2, f(&[NOSCRIPT, ALLOW_BUSY]), Plain(functions::kill)).tips(&["request_policy:all_shards", "response_policy:one_succeeded"]).doc(Scripting, "7.0.0", "Kill the function currently in execution."),
+        cmd("list", -2, NOSCRIPT, Plain(functions::list)).tips(&["nondeterministic_output_order"]).doc(Scripting, "7.0.0", "List information about all the functions"),
+        cmd("load", -3, f(&[DENYOOM, NOSCRIPT]), Write(functions::load)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Create a function with the given arguments (name, code, description)"),
+        cmd("restore", -3, f(&[DENYOOM, NOSCRIPT]), Write(functions::restore)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Restore all the functions on the given payload"),
+        cmd("stats", 2, f(&[NOSCRIPT, ALLOW_BUSY]), Plain(functions::stats)).tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"]).doc(Scripting, "7.0.0", "Return information about the function currently running (name, description, duration)"),
     ]),
     // ---------------------------------------------------------------- transactions (stages 58–73)
     cmd("multi", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY, TXN_CONTROL]), Plain(transactions::multi)).doc(Transactions, "1.2.0", "Mark the start of a transaction block"),

@@ -39,7 +39,6 @@ const LAZYFREE: &str = "a value is freed by the thread that drops it";
 const SYSLOG: &str = "the log goes to stdout or the logfile only";
 const CPU: &str = "thredis does not pin its threads to CPUs";
 const PROC_TITLE: &str = "the standard library cannot change the process title";
-const SCRIPTING: &str = "scripting is not implemented yet";
 const MODULES: &str = "thredis has no modules";
 const LISTS: &str = "lists have one encoding in thredis and in Redis 7.0 (quicklist)";
 const CLIENT_MEMORY: &str = "clients are not evicted for their memory";
@@ -759,9 +758,14 @@ pub static PARAMS: &[Param] = &[
         LONG_MAX,
         Field(|c| &c.acllog_max_len),
     ),
-    number("busy-reply-threshold", 5000, 0, LONG_MAX, Kept)
-        .alias("lua-time-limit")
-        .no_effect(SCRIPTING),
+    number(
+        "busy-reply-threshold",
+        5000,
+        0,
+        LONG_MAX,
+        Field(|c| &c.busy_reply_threshold),
+    )
+    .alias("lua-time-limit"),
     number("cluster-node-timeout", 15000, 0, LONG_MAX, Kept).no_effect(CLUSTER),
     number(
         "slowlog-log-slower-than",

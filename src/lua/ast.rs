@@ -54,25 +54,60 @@ pub type Line = u32;
 pub enum Stat {
     /// `local a, b = e1, e2`: each target slot gets its value (multiple results of a last call
     /// expanded, missing values nil).
-    Local { slots: Vec<usize>, values: Vec<Expr>, line: Line },
+    Local {
+        slots: Vec<usize>,
+        values: Vec<Expr>,
+        line: Line,
+    },
     /// `a, t.x = e1, e2`: all values are evaluated before any assignment.
-    Assign { targets: Vec<Target>, values: Vec<Expr>, line: Line },
+    Assign {
+        targets: Vec<Target>,
+        values: Vec<Expr>,
+        line: Line,
+    },
     /// A function call as a statement (its results dropped). Always an `Expr::Call` or
     /// `Expr::Method`.
     Call(Expr),
     Do(Block),
-    While { cond: Expr, body: Block },
+    While {
+        cond: Expr,
+        body: Block,
+    },
     /// The condition is inside the body's scope (it may read the body's locals).
-    Repeat { body: Block, cond: Expr },
-    If { branches: Vec<(Expr, Block)>, otherwise: Option<Block> },
+    Repeat {
+        body: Block,
+        cond: Expr,
+    },
+    If {
+        branches: Vec<(Expr, Block)>,
+        otherwise: Option<Block>,
+    },
     /// `for v = start, limit, step do`: `slot` is the visible loop variable.
-    NumericFor { slot: usize, start: Expr, limit: Expr, step: Option<Expr>, body: Block, line: Line },
+    NumericFor {
+        slot: usize,
+        start: Expr,
+        limit: Expr,
+        step: Option<Expr>,
+        body: Block,
+        line: Line,
+    },
     /// `for k, v in explist do`.
-    GenericFor { slots: Vec<usize>, exprs: Vec<Expr>, body: Block, line: Line },
+    GenericFor {
+        slots: Vec<usize>,
+        exprs: Vec<Expr>,
+        body: Block,
+        line: Line,
+    },
     /// `local function f`: the slot is in scope inside the function (it may recurse).
-    LocalFunction { slot: usize, proto: Rc<Proto> },
+    LocalFunction {
+        slot: usize,
+        proto: Rc<Proto>,
+    },
     /// `return e1, e2`: a single call in return position is a tail call.
-    Return { values: Vec<Expr>, line: Line },
+    Return {
+        values: Vec<Expr>,
+        line: Line,
+    },
     Break,
 }
 
@@ -99,18 +134,44 @@ pub enum Expr {
     Upvalue(usize),
     Global(LuaStr),
     /// `t[k]`, `t.k`.
-    Index { table: Box<Expr>, key: Box<Expr>, line: Line },
+    Index {
+        table: Box<Expr>,
+        key: Box<Expr>,
+        line: Line,
+    },
     /// `f(args)`, `f"str"`, `f{table}`.
-    Call { func: Box<Expr>, args: Vec<Expr>, line: Line },
+    Call {
+        func: Box<Expr>,
+        args: Vec<Expr>,
+        line: Line,
+    },
     /// `obj:name(args)`: `obj` is evaluated once and passed first.
-    Method { object: Box<Expr>, name: LuaStr, args: Vec<Expr>, line: Line },
+    Method {
+        object: Box<Expr>,
+        name: LuaStr,
+        args: Vec<Expr>,
+        line: Line,
+    },
     /// `and`, `or` short-circuit; the other operators evaluate both sides, left first.
-    Binary { op: BinOp, left: Box<Expr>, right: Box<Expr>, line: Line },
-    Unary { op: UnOp, operand: Box<Expr>, line: Line },
+    Binary {
+        op: BinOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+        line: Line,
+    },
+    Unary {
+        op: UnOp,
+        operand: Box<Expr>,
+        line: Line,
+    },
     /// `{...}`: fields in source order; a positional last field that is a call or `...`
     /// expands to all its values.
-    Table { fields: Vec<Field>, line: Line },
-    /// `(e)`: one value, even of a call or `...`.
+    Table {
+        fields: Vec<Field>,
+        line: Line,
+    },
+    /// `(e)`: one value, even of a call or `...`. The parser keeps it only around those: around
+    /// anything else parentheses change nothing.
     Paren(Box<Expr>),
 }
 

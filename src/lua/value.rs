@@ -111,6 +111,15 @@ impl LuaStr {
     }
 }
 
+/// A Lua string is its bytes: `&LuaStr` goes wherever `&[u8]` is wanted.
+impl std::ops::Deref for LuaStr {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 impl From<&[u8]> for LuaStr {
     fn from(bytes: &[u8]) -> LuaStr {
         LuaStr(Rc::from(bytes))
@@ -223,6 +232,11 @@ impl TableRef {
     /// `#t` without metamethods.
     pub fn len(&self) -> usize {
         self.0.borrow().border()
+    }
+
+    /// `#t == 0`.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Appends at `#t + 1` (building arrays).
@@ -371,6 +385,9 @@ impl Table {
                         start_array = self.array.len();
                         start_entry = slot + 1;
                     }
+                    // An array key the loop cleared, and the array part shrank past it: the
+                    // traversal goes on with the hash part.
+                    None if array_index(key).is_some() => start_array = self.array.len(),
                     None => return Err(LuaError::runtime("invalid key to 'next'")),
                 },
             }
@@ -511,6 +528,16 @@ impl LuaError {
         LuaError {
             value,
             kind: ErrorKind::Runtime,
+            traceback: None,
+            needs_position: false,
+        }
+    }
+
+    /// A compile error (the parser's): its message already carries the position.
+    pub fn syntax(message: impl Into<LuaStr>) -> LuaError {
+        LuaError {
+            value: Value::Str(message.into()),
+            kind: ErrorKind::Syntax,
             traceback: None,
             needs_position: false,
         }

@@ -338,9 +338,11 @@ impl super::snapshot::Sink for Discard {
     }
 }
 
-/// A snapshot of `databases` to write in `format`, slowed by `rdb-key-save-delay` if set.
+/// A snapshot of `databases` (and the function libraries) to write in `format`, slowed by
+/// `rdb-key-save-delay` if set.
 fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot {
     let mut snapshot = Snapshot::start(databases, format);
+    snapshot.libraries = server.functions.codes();
     let delay = config::Config::get(&server.config.rdb_key_save_delay);
     snapshot.key_delay = Duration::from_micros(u64::try_from(delay).unwrap_or(0));
     snapshot

@@ -7,6 +7,7 @@
 //! ```text
 //! REDIS0010                       magic and version
 //! FA <string> <string>            AUX field: redis-ver, redis-bits, ctime, used-mem, aof-base...
+//! F5 <string>                     FUNCTION2: one function library's code (see [`functions`])
 //! FE <length>                     SELECTDB: the database of the keys that follow
 //! FB <length> <length>            RESIZEDB: how many keys, how many with a TTL (a sizing hint)
 //! [FC <8 bytes LE>]               EXPIRETIME_MS (or FD <4 bytes LE>: seconds) of the next key
@@ -22,12 +23,14 @@
 //! zipmap, quicklist nodes).
 //!
 //! thredis reads versions 1 to 11 (Redis 7.2 writes 11, and so does the course's tester) and
-//! writes version 10, which Redis 7.0 reads. Modules and functions have no counterpart in
-//! thredis: a file holding one is refused (see [`load::LoadError::Unsupported`]). Streams have a
-//! module of their own ([`stream`]).
+//! writes version 10, which Redis 7.0 reads. Modules have no counterpart in thredis: a file
+//! holding one is refused (see [`load::LoadError::Unsupported`]), as is a pre-7.0 function
+//! record. Streams and function libraries have modules of their own ([`stream`],
+//! [`functions`]).
 
 pub mod compact;
 pub mod dump;
+pub mod functions;
 pub mod load;
 pub mod save;
 pub mod stream;

@@ -152,6 +152,9 @@ pub struct Snapshot {
     /// a save last. Waited out with no lock held, after each batch (Redis's forked child
     /// sleeps per key without stopping the server either).
     pub key_delay: Duration,
+    /// The code of each function library, taken by the caller under the same lock (FUNCTION
+    /// LOAD writes under the exclusive one): saved before the databases.
+    pub libraries: Vec<Vec<u8>>,
 }
 
 impl Snapshot {
@@ -183,6 +186,7 @@ impl Snapshot {
             dirty_at_start: databases.dirty,
             progress,
             key_delay: Duration::ZERO,
+            libraries: Vec::new(),
         }
     }
 

@@ -55,6 +55,13 @@ impl ReadOptions {
             let more = args.len() - 1 - i;
             let opt = args.arg(i);
             if is_option(opt, "block") && more > 0 {
+                // There is no sense in BLOCK within a script (Redis's special case for Lua).
+                if crate::scripting::run::running_here() {
+                    return Err(CommandError::err(format!(
+                        "{} command is not allowed with BLOCK option from scripts",
+                        String::from_utf8_lossy(args.arg(0))
+                    )));
+                }
                 i += 1;
                 options.block = Some(parse_block_timeout(args.arg(i))?);
             } else if is_option(opt, "count") && more > 0 {

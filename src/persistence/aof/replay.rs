@@ -147,7 +147,9 @@ pub fn replay_file(
             keep_expired: true,
             ..crate::persistence::load_options(server, clock::now_ms())
         };
-        load(&mut reader, w.databases(), options).map_err(ReplayError::Rdb)?;
+        let loaded = load(&mut reader, w.databases(), options).map_err(ReplayError::Rdb)?;
+        crate::persistence::add_loaded_libraries(server, &loaded.libraries, false)
+            .map_err(ReplayError::Read)?;
         if old_style {
             log!(Notice, "Reading the remaining AOF tail...");
         }

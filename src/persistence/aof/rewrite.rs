@@ -21,6 +21,14 @@ pub fn encode_select(out: &mut Vec<u8>, index: usize) {
     out.extend_from_slice(&encode_command([&b"SELECT"[..], index].iter()));
 }
 
+/// `FUNCTION LOAD code` for each library, which start a base in command form (Redis's
+/// `rewriteFunctions`).
+pub fn encode_libraries(out: &mut Vec<u8>, codes: &[Vec<u8>]) {
+    for code in codes {
+        out.extend_from_slice(&encode_command([&b"FUNCTION"[..], b"LOAD", code].iter()));
+    }
+}
+
 /// The commands that recreate `key`: `SET`, or `RPUSH`/`SADD`/`HMSET`/`ZADD` in batches of 64,
 /// or a stream's commands ([`encode_stream`]), then `PEXPIREAT` if it has a time to live.
 pub fn encode_key(out: &mut Vec<u8>, key: &[u8], value: &Value, expires_at: Option<i64>) {

@@ -31,10 +31,15 @@ pub enum Refused {
 pub fn create(value: &Value, compress: bool) -> Vec<u8> {
     let mut payload = vec![0];
     payload[0] = encode_value(&mut payload, value, compress);
-    payload.extend_from_slice(&(WRITE_VERSION as u16).to_le_bytes());
-    let crc = crc64::update(0, &payload);
-    payload.extend_from_slice(&crc.to_le_bytes());
-    payload
+    frame(payload)
+}
+
+/// Appends the footer to `body` (also FUNCTION DUMP's, whose body is function records).
+pub fn frame(mut body: Vec<u8>) -> Vec<u8> {
+    body.extend_from_slice(&(WRITE_VERSION as u16).to_le_bytes());
+    let crc = crc64::update(0, &body);
+    body.extend_from_slice(&crc.to_le_bytes());
+    body
 }
 
 /// Reads the value of a DUMP payload: the footer first (the checksum only if
@@ -65,8 +70,8 @@ pub fn read(
     }
 }
 
-/// The payload without its footer, if the footer is right.
-fn verified_body(payload: &[u8], verify_checksum: bool) -> Option<&[u8]> {
+/// The payload without its footer, if the footer is right (also FUNCTION RESTORE's check).
+pub fn verified_body(payload: &[u8], verify_checksum: bool) -> Option<&[u8]> {
     let body_len = payload.len().checked_sub(FOOTER)?;
     let (body, footer) = payload.split_at(body_len);
     let version = u16::from_le_bytes([footer[0], footer[1]]);

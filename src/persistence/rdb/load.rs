@@ -48,11 +48,14 @@ pub struct LoadOptions {
 }
 
 /// What a successful load found.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Loaded {
     pub keys: u64,
     pub expired: u64,
     pub empty_skipped: u64,
+    /// The code of each function library the file holds (`FUNCTION2` records, see
+    /// [`super::functions`]): the caller adds them to the server's libraries.
+    pub libraries: Vec<Vec<u8>>,
 }
 
 /// Why a file could not be loaded. [`LoadError::log`] writes Redis's lines for it.
@@ -273,7 +276,23 @@ pub(super) struct Input<R> {
 /// length cannot make the loader allocate gigabytes.
 const GROWTH: usize = 1 << 20;
 
+impl<'a> Input<&'a [u8]> {
+    /// Reads records from memory (a FUNCTION DUMP payload, see `super::functions`).
+    pub(super) fn of_bytes(bytes: &'a [u8]) -> Input<&'a [u8]> {
+        Input {
+            inner: bytes,
+            crc: 0,
+            offset: 0,
+        }
+    }
+}
+
 impl<R: BufRead> Input<R> {
+    /// How many bytes were read.
+    pub(super) fn offset(&self) -> u64 {
+        self.offset
+    }
+
     fn fill(&mut self, out: &mut [u8]) -> Result<()> {
         let mut done = 0;
         while done < out.len() {
@@ -478,7 +497,11 @@ impl<R: BufRead> Loader<R> {
                         key: None,
                     });
                 }
-                opcodes::FUNCTION2 | opcodes::FUNCTION_PRE_GA => {
+                opcodes::FUNCTION2 => {
+                    let code = self.input.string()?;
+                    self.loaded.libraries.push(code);
+                }
+                opcodes::FUNCTION_PRE_GA => {
                     return Err(LoadError::Unsupported {
                         kind: "function library",
                         key: None,
@@ -511,6 +534,7 @@ impl<R: BufRead> Loader<R> {
             keys,
             expired,
             empty_skipped,
+            ..
         } = self.loaded;
         if empty_skipped > 0 {
             log!(
