@@ -48,6 +48,7 @@ pub mod commands;
 pub mod config;
 pub mod connection;
 pub mod cron;
+pub mod digest;
 pub mod doorbell;
 pub mod geo;
 pub mod glob;

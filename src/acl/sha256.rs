@@ -24,22 +24,7 @@ const INITIAL: [u32; 8] = [
 /// The SHA-256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> [u8; 32] {
     let mut state = INITIAL;
-    let mut blocks = bytes.chunks_exact(64);
-    for block in &mut blocks {
-        compress(&mut state, block.try_into().expect("64-byte chunk"));
-    }
-    // The padding: a 1 bit, zeros, then the message length in bits, big-endian, filling one
-    // block or two.
-    let rest = blocks.remainder();
-    let mut tail = [0u8; 128];
-    tail[..rest.len()].copy_from_slice(rest);
-    tail[rest.len()] = 0x80;
-    let tail_len = if rest.len() < 56 { 64 } else { 128 };
-    let bits = (bytes.len() as u64).wrapping_mul(8);
-    tail[tail_len - 8..tail_len].copy_from_slice(&bits.to_be_bytes());
-    for block in tail[..tail_len].chunks_exact(64) {
-        compress(&mut state, block.try_into().expect("64-byte chunk"));
-    }
+    crate::digest::for_each_padded_block(bytes, |block| compress(&mut state, block));
     let mut out = [0u8; 32];
     for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
         chunk.copy_from_slice(&word.to_be_bytes());

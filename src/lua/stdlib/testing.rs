@@ -3,6 +3,7 @@
 
 use crate::lua::stdlib::open_all;
 use crate::lua::{Lua, LuaError, NoHost, Value};
+use crate::random::Rng;
 
 /// Runs `source` as a chunk named `user_script` (the name Redis gives scripts) in a fresh VM
 /// with every library installed; its results.
@@ -32,4 +33,25 @@ pub fn describe(values: &[Value]) -> String {
         })
         .collect();
     format!("[{}]", items.join(", "))
+}
+
+/// Inputs for the decoders' fuzz tests: each of `rounds` inputs is one of `seeds` with up to
+/// `max_edits` random edits (a byte replaced, a byte of `alphabet` inserted, the tail cut), so
+/// most stay close to valid and reach deep into the decoder.
+pub fn mutations(seeds: &[&[u8]], rounds: usize, max_edits: u64, alphabet: &[u8]) -> Vec<Vec<u8>> {
+    let mut rng = Rng::seeded(0x2545_f491_4f6c_dd1d);
+    (0..rounds)
+        .map(|round| {
+            let mut input = seeds[round % seeds.len()].to_vec();
+            for _ in 0..=rng.below(max_edits) {
+                let at = rng.below(input.len() as u64 + 1) as usize;
+                match rng.below(3) {
+                    0 if at < input.len() => input[at] = rng.next_u64() as u8,
+                    1 => input.insert(at, alphabet[rng.below(alphabet.len() as u64) as usize]),
+                    _ => input.truncate(at),
+                }
+            }
+            input
+        })
+        .collect()
 }

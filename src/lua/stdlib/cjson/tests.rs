@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::lua::NoHost;
+use crate::lua::stdlib::testing::mutations;
 use crate::lua::value::NativeFn;
 
 fn call(lua: &mut Lua, function: NativeFn, args: Vec<Value>) -> Result<Vec<Value>, LuaError> {
@@ -328,36 +329,15 @@ fn fuzzed_input_never_panics() {
         b"0x1p4",
         b"-Infinity",
     ];
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut random = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for round in 0..4000 {
-        let mut input = seeds[round % seeds.len()].to_vec();
-        for _ in 0..(random() % 4) {
-            let at = (random() as usize) % (input.len() + 1);
-            match random() % 3 {
-                0 if at < input.len() => input[at] = random() as u8,
-                1 => input.insert(at, b"{}[],:\"\\u0-e1tn"[(random() % 15) as usize]),
-                _ => input.truncate(at),
-            }
-        }
+    let inputs = mutations(&seeds, 4000, 3, b"{}[],:\"\\u0-e1tn");
+    for input in inputs {
         let _ = call(&mut lua, decode_native, vec![Value::str(input)]);
     }
 }
 
 /// Runs a Lua chunk in a VM with every library, as a script would.
 fn run(source: &str) -> Result<Vec<Value>, String> {
-    let mut lua = Lua::new();
-    crate::lua::stdlib::open_all(&mut lua);
-    let chunk = lua
-        .load(source.as_bytes(), "user_script")
-        .map_err(|e| e.message())?;
-    let result = lua.call(&mut NoHost, &Value::Function(chunk), vec![]);
-    result.map_err(|e| e.message())
+    crate::lua::stdlib::testing::run(source).map_err(|e| e.message())
 }
 
 #[test]

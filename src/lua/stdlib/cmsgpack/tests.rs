@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::lua::NoHost;
+use crate::lua::stdlib::testing::mutations;
 use crate::lua::value::NativeFn;
 
 fn call(lua: &mut Lua, function: NativeFn, args: Vec<Value>) -> Result<Vec<Value>, LuaError> {
@@ -228,23 +229,8 @@ fn fuzzed_input_never_panics() {
         b"\xde\x00\x01\xd9\x03abc\xdf\x00\x00\x00\x00",
         b"\xcf\x00\x00\x00\x00\x00\x00\x00\x01\xca\x3f\x80\x00\x00",
     ];
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut random = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    for round in 0..4000 {
-        let mut input = seeds[round % seeds.len()].to_vec();
-        for _ in 0..(1 + random() % 4) {
-            let at = (random() as usize) % (input.len() + 1);
-            match random() % 3 {
-                0 if at < input.len() => input[at] = random() as u8,
-                1 => input.insert(at, random() as u8),
-                _ => input.truncate(at),
-            }
-        }
+    let every_byte: Vec<u8> = (0..=255).collect();
+    for input in mutations(&seeds, 4000, 4, &every_byte) {
         let _ = call(&mut lua, unpack_all, vec![bytes(&input)]);
         let _ = call(&mut lua, unpack_limit, vec![bytes(&input), n(2.0), n(1.0)]);
     }
