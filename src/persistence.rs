@@ -696,22 +696,7 @@ pub fn prepare_shutdown(
     save: SaveOnExit,
     force: bool,
 ) -> Result<(), SaveFailed> {
-    server.persistence.jobs.abort_all(server);
-    let aof = &server.persistence.aof;
-    match aof.state() {
-        AofState::Off => {}
-        AofState::WaitRewrite if !force => {
-            log!(Warning, "Writing initial AOF, can't exit.");
-            return Err(SaveFailed);
-        }
-        AofState::WaitRewrite => log!(Warning, "Writing initial AOF. Exit anyway."),
-        AofState::On => {
-            log!(Notice, "Calling fsync() on the AOF file.");
-            if let Err(error) = aof.flush_and_sync() {
-                log!(Warning, "Fail to fsync the AOF file: {error}");
-            }
-        }
-    }
+    prepare_unsaved_shutdown(server, force)?;
     let wanted = match save {
         SaveOnExit::Save => true,
         SaveOnExit::NoSave => false,
@@ -734,6 +719,29 @@ pub fn prepare_shutdown(
             Err(SaveFailed)
         }
     }
+}
+
+/// The part of [`prepare_shutdown`] that needs no access to the data: stop any background save
+/// or rewrite, flush and sync the AOF. `SHUTDOWN NOSAVE` runs only this while a timed-out script
+/// holds the keyspace (Redis's way to "kill the server in a hard way").
+pub fn prepare_unsaved_shutdown(server: &Server, force: bool) -> Result<(), SaveFailed> {
+    server.persistence.jobs.abort_all(server);
+    let aof = &server.persistence.aof;
+    match aof.state() {
+        AofState::Off => {}
+        AofState::WaitRewrite if !force => {
+            log!(Warning, "Writing initial AOF, can't exit.");
+            return Err(SaveFailed);
+        }
+        AofState::WaitRewrite => log!(Warning, "Writing initial AOF. Exit anyway."),
+        AofState::On => {
+            log!(Notice, "Calling fsync() on the AOF file.");
+            if let Err(error) = aof.flush_and_sync() {
+                log!(Warning, "Fail to fsync the AOF file: {error}");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `CONFIG SET appendonly yes|no` takes effect: turning the AOF on starts a rewrite (which

@@ -14,7 +14,7 @@
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -68,9 +68,8 @@ pub struct Server {
     pub run_id: String,
     pub started: Instant,
     pub started_ms: i64,
-    /// The replication ID (INFO's `master_replid`), drawn at startup; `DEBUG CHANGE-REPL-ID`
-    /// draws another.
-    pub replid: RwLock<String>,
+    /// Our replication identity, backlog and replicas, and the link to our master if we have one.
+    pub replication: crate::replication::Replication,
     /// What `DEBUG` turned on or off.
     pub switches: DebugSwitches,
     /// A shutdown SIGTERM or SIGINT asked for, which the cron thread carries out (Redis's
@@ -162,7 +161,7 @@ impl Server {
             run_id: random::hex(40),
             started: Instant::now(),
             started_ms: clock::now_ms(),
-            replid: RwLock::new(random::hex(40)),
+            replication: Default::default(),
             switches: DebugSwitches::default(),
             pending_shutdown: Mutex::new(None),
             persistence: Persistence::default(),
@@ -221,6 +220,7 @@ impl Server {
         }
         if !changes.journal.is_empty() {
             self.persistence.commit(&changes.journal);
+            self.replication.propagate(&changes.journal);
         }
         if !changes.modified.is_empty() {
             self.watches.touch(&changes.modified, writer.databases());
@@ -243,14 +243,28 @@ impl Server {
     pub fn shutdown(&self, save: SaveOnExit, force: bool) {
         log!(Warning, "User requested shutdown...");
         process::tell_systemd("STOPPING=1\n");
+        if save == SaveOnExit::NoSave && crate::scripting::busy::running(self).is_some() {
+            // The script holds the keyspace's exclusive lock and may never give it back: saving
+            // nothing, the exit needs no lock. The script's writes were not journaled yet, so
+            // they are lost, as they are when Redis is shut down this way.
+            if persistence::prepare_unsaved_shutdown(self, force).is_ok() {
+                self.exit();
+            }
+            return;
+        }
         self.keyspace.write(0, clock::now_ms(), |w| {
             if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
-                self.listeners.remove_unix_socket();
-                process::remove_pidfile(&self.config);
-                log!(Warning, "thredis is now ready to exit, bye bye...");
-                std::process::exit(0)
+                self.exit();
             }
         });
+    }
+
+    /// The last steps of a shutdown, once the data is safe.
+    fn exit(&self) -> ! {
+        self.listeners.remove_unix_socket();
+        process::remove_pidfile(&self.config);
+        log!(Warning, "thredis is now ready to exit, bye bye...");
+        std::process::exit(0)
     }
 
     /// Whether RDB files load with their CRC checked: `rdbchecksum`, unless a test turned the

@@ -7,7 +7,7 @@ mod common;
 use std::thread;
 use std::time::Duration;
 
-use common::{TestServer, scratch_dir, wait_until};
+use common::{TestServer, resp, scratch_dir, wait_until};
 
 const SHA_OF_RETURN_1: &str = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
 
@@ -434,4 +434,27 @@ fn a_script_that_wrote_cannot_be_killed() {
     assert!(admin.cmd(&["SCRIPT", "KILL"]).starts_with("-UNKILLABLE"));
     assert_eq!(runner.join().unwrap(), ":1\r\n");
     assert_eq!(admin.cmd(&["GET", "x"]), "$1\r\ny\r\n");
+}
+
+#[test]
+fn shutdown_nosave_ends_the_server_under_an_unkillable_script() {
+    let mut server = TestServer::with_args(&["--busy-reply-threshold", "50"]);
+    let mut admin = server.raw();
+    let mut runner = server.raw();
+    runner.send(&resp(&[
+        "EVAL",
+        "redis.call('set','x','y') while true do end",
+        "0",
+    ]));
+    assert!(wait_until(Duration::from_secs(5), || {
+        admin.cmd(&["PING"]).starts_with("-BUSY")
+    }));
+    assert!(admin.cmd(&["SCRIPT", "KILL"]).starts_with("-UNKILLABLE"));
+    // Saving needs the data the script holds: only NOSAVE may end the server (Redis's rule).
+    assert_eq!(
+        admin.cmd(&["SHUTDOWN"]),
+        "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+    );
+    admin.send(&resp(&["SHUTDOWN", "NOSAVE"]));
+    assert!(server.wait_exit(Duration::from_secs(10)).is_some());
 }

@@ -167,6 +167,9 @@ pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
         ctx.reply.ok();
         return Ok(());
     }
+    if !nosave && let Some(busy) = crate::scripting::busy::timed_out(ctx.server) {
+        return Err(busy);
+    }
     let mode = match (save, nosave) {
         (true, _) => SaveOnExit::Save,
         (_, true) => SaveOnExit::NoSave,

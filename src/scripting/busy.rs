@@ -157,16 +157,30 @@ pub fn gate(ctx: &Ctx, command: Resolved) -> Result<(), CommandError> {
             if command.command.flags.contains(Flags::ALLOW_BUSY) {
                 return Ok(());
             }
-            return Err(CommandError::coded(match script.kind {
-                ScriptKind::Eval => BUSY_EVAL,
-                ScriptKind::Function => BUSY_FUNCTION,
-            }));
+            return Err(CommandError::coded(busy_error(script.kind)));
         }
         running = (busy.ended)
             .wait_timeout(running, threshold - elapsed)
             .unwrap_or_else(PoisonError::into_inner)
             .0;
     }
+}
+
+/// The `-BUSY` error while a script of `kind` runs.
+fn busy_error(kind: ScriptKind) -> &'static str {
+    match kind {
+        ScriptKind::Eval => BUSY_EVAL,
+        ScriptKind::Function => BUSY_FUNCTION,
+    }
+}
+
+/// The `-BUSY` error if a script has run past `busy-reply-threshold`: the `allow-busy` commands
+/// that need the data (SHUTDOWN without NOSAVE) refuse with it, as Redis's `shutdownCommand`.
+pub fn timed_out(server: &Server) -> Option<CommandError> {
+    let threshold = busy_threshold(&server.config)?;
+    let running = server.scripting.busy.lock();
+    let script = running.as_ref()?;
+    (script.started.elapsed() >= threshold).then(|| CommandError::coded(busy_error(script.kind)))
 }
 
 /// `SCRIPT KILL` (`kind` Eval) and `FUNCTION KILL` (Function), with Redis's refusals.
@@ -184,8 +198,9 @@ pub fn kill(server: &Server, kind: ScriptKind) -> Result<(), CommandError> {
         ));
     }
     match (kind, script.kind) {
-        (ScriptKind::Eval, ScriptKind::Function) => Err(CommandError::coded(BUSY_FUNCTION)),
-        (ScriptKind::Function, ScriptKind::Eval) => Err(CommandError::coded(BUSY_EVAL)),
+        (ScriptKind::Eval, ScriptKind::Function) | (ScriptKind::Function, ScriptKind::Eval) => {
+            Err(CommandError::coded(busy_error(script.kind)))
+        }
         _ => {
             busy.killed.store(true, Ordering::Relaxed);
             Ok(())
