@@ -9,6 +9,13 @@ use super::value::{LuaStr, Value};
 
 /// `tostring(n)`: C's `%.14g` (`LUA_NUMBER_FMT`).
 pub fn to_string(n: f64) -> String {
+    // Fast path: most numbers scripts print or concatenate are integers (counters, indexes,
+    // `redis.call('SET', k, n)`), and `%.14g` writes an integer below 10^14 as its digits.
+    // The general path runs Rust's exact float formatting (a bignum dragon), ~4000
+    // instructions against ~100 here (callgrind). `-0` is excluded: `%.14g` writes it `-0`.
+    if n.fract() == 0.0 && n.abs() < 1e14 && !(n == 0.0 && n.is_sign_negative()) {
+        return (n as i64).to_string();
+    }
     format_float(n, FloatStyle::General, 14, false)
 }
 

@@ -97,7 +97,7 @@ fn pcall(lua: &mut Lua, host: &mut dyn Host, mut args: Vec<Value>) -> Result<Vec
             Ok(results)
         }
         Err(error) if error.kind == ErrorKind::Fatal => Err(error),
-        Err(error) => Ok(vec![Value::Bool(false), error.value]),
+        Err(error) => Ok(vec![Value::Bool(false), error.into_value()]),
     }
 }
 
@@ -112,10 +112,10 @@ fn xpcall(lua: &mut Lua, host: &mut dyn Host, args: Vec<Value>) -> Result<Vec<Va
         }
         Err(error) if error.kind == ErrorKind::Fatal => Err(error),
         Err(error) => {
-            let handled = match lua.call(host, &args[1], vec![error.value]) {
+            let handled = match lua.call(host, &args[1], vec![error.into_value()]) {
                 Ok(results) => results.into_iter().next().unwrap_or_default(),
                 Err(error) if error.kind == ErrorKind::Fatal => return Err(error),
-                Err(error) => error.value,
+                Err(error) => error.into_value(),
             };
             Ok(vec![Value::Bool(false), handled])
         }
@@ -324,7 +324,7 @@ fn loadstring(lua: &mut Lua, _: &mut dyn Host, args: Vec<Value>) -> Result<Vec<V
     };
     match lua.load(source.as_bytes(), &chunk_id(name.as_bytes())) {
         Ok(function) => Ok(vec![Value::Function(function)]),
-        Err(error) => Ok(vec![Value::Nil, error.value]),
+        Err(error) => Ok(vec![Value::Nil, error.into_value()]),
     }
 }
 
