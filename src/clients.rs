@@ -163,14 +163,24 @@ impl ClientInfo {
         self.resp.load(Ordering::Relaxed) == 3
     }
 
-    /// Redis's client type, for `CLIENT LIST TYPE` and `CLIENT KILL TYPE`: a client subscribed
-    /// to anything is a `pubsub` client, any other a `normal` one (no replicas yet).
+    /// Redis's client type (`getClientType`), for `CLIENT LIST TYPE` and `CLIENT KILL TYPE`: a
+    /// replica's connection is a `replica`, a client subscribed to anything a `pubsub` client,
+    /// any other a `normal` one.
     pub fn kind(&self) -> &'static str {
-        if self.modes.is_pubsub() {
+        if self.modes.is_replica() {
+            "replica"
+        } else if self.modes.is_pubsub() {
             "pubsub"
         } else {
             "normal"
         }
+    }
+
+    /// Whether the client is of the type `TYPE` names (`slave` is the old name of `replica`).
+    pub fn is_of_type(&self, wanted: &[u8]) -> bool {
+        let kind = self.kind();
+        wanted.eq_ignore_ascii_case(kind.as_bytes())
+            || (kind == "replica" && wanted.eq_ignore_ascii_case(b"slave"))
     }
 
     /// The command the client sent last (`cmd=` in CLIENT LIST), by id; `None` for one the
@@ -361,6 +371,8 @@ pub struct Modes {
     subscriptions: [AtomicUsize; 3],
     /// In MONITOR mode (flag `O`), kept by `monitor.rs`.
     monitor: AtomicBool,
+    /// The connection is a replica being fed (flag `S`), kept by `replication/master.rs`.
+    replica: AtomicBool,
 }
 
 impl Default for Modes {
@@ -370,6 +382,7 @@ impl Default for Modes {
             watch_dirty: AtomicBool::new(false),
             subscriptions: Default::default(),
             monitor: AtomicBool::new(false),
+            replica: AtomicBool::new(false),
         }
     }
 }
@@ -410,11 +423,22 @@ impl Modes {
         self.monitor.load(Ordering::Relaxed)
     }
 
+    pub fn set_replica(&self, on: bool) {
+        self.replica.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_replica(&self) -> bool {
+        self.replica.load(Ordering::Relaxed)
+    }
+
     /// The flags of CLIENT LIST these modes (and `tracking`'s `t`, `R`, `B`) stand for, in
     /// Redis's order.
     fn push_flags(&self, flags: &mut String, tracking: &ClientTracking) {
         if self.is_monitor() {
             flags.push('O');
+        }
+        if self.is_replica() {
+            flags.push('S');
         }
         if self.is_pubsub() {
             flags.push('P');

@@ -62,6 +62,7 @@ pub mod pause;
 pub mod persistence;
 pub mod pubsub;
 mod redact;
+pub mod replication;
 mod row;
 pub mod scripting;
 pub mod server;
@@ -335,7 +336,7 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
     if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command, writes) {
         return Err(error);
     }
-    if writes && !enough_replicas(&ctx.server.config) {
+    if writes && !enough_replicas(ctx.server) {
         return Err(CommandError::coded(
             "NOREPLICAS Not enough good replicas to write.",
         ));
@@ -351,12 +352,17 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
 
 /// `min-replicas-to-write` (Redis's `checkGoodReplicasStatus`): with both it and
 /// `min-replicas-max-lag` positive, a primary accepts writes only while that many replicas are
-/// in sync. thredis has no replicas yet, so a positive setting refuses every write, as Redis
-/// does with none connected; a server configured as a replica is exempt.
-pub(crate) fn enough_replicas(config: &Config) -> bool {
-    Config::get(&config.min_replicas_to_write) == 0
-        || Config::get(&config.min_replicas_max_lag) == 0
-        || crate::config::read(&config.replicaof).is_some()
+/// online and acknowledged within the lag; a replica is exempt.
+pub(crate) fn enough_replicas(server: &crate::server::Server) -> bool {
+    let config = &server.config;
+    let (wanted, max_lag) = (
+        Config::get(&config.min_replicas_to_write),
+        Config::get(&config.min_replicas_max_lag),
+    );
+    wanted == 0
+        || max_lag == 0
+        || server.replication.link.is_replica()
+        || server.replication.replicas.good(max_lag) as i64 >= wanted
 }
 
 /// Replies to a request refused before it ran, and flags the transaction it was meant for.

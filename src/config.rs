@@ -189,6 +189,12 @@ pub struct Config {
     /// `min-replicas-to-write`, `min-replicas-max-lag`: writes need that many replicas in sync.
     pub min_replicas_to_write: AtomicI64,
     pub min_replicas_max_lag: AtomicI64,
+    /// `repl-backlog-size`: the bytes of stream history kept for partial resyncs.
+    pub repl_backlog_size: AtomicI64,
+    /// `repl-timeout`: seconds a replica may stop reading before it is dropped.
+    pub repl_timeout: AtomicI64,
+    /// `repl-ping-replica-period`: seconds between the keep-alive PINGs of the stream.
+    pub repl_ping_replica_period: AtomicI64,
     // ---- authentication
     /// `requirepass`: the default user's one password (empty: `nopass`).
     pub requirepass: RwLock<String>,
@@ -288,6 +294,9 @@ impl Default for Config {
             replicaof: Default::default(),
             min_replicas_to_write: Default::default(),
             min_replicas_max_lag: Default::default(),
+            repl_backlog_size: Default::default(),
+            repl_timeout: Default::default(),
+            repl_ping_replica_period: Default::default(),
             requirepass: Default::default(),
             aclfile: Default::default(),
             acl_pubsub_default: Default::default(),

@@ -91,6 +91,8 @@ pub struct Session {
     pub subscriber: Option<Arc<Subscriber>>,
     /// Who it is: its ACL user, and whether it has logged in.
     pub login: Login,
+    /// What it announced as a replica (`REPLCONF`), and the sync it asked for (`PSYNC`).
+    pub replication: crate::replication::master::Handshake,
 }
 
 impl Session {
@@ -112,6 +114,7 @@ impl Session {
             transaction: None,
             subscriber: None,
             login,
+            replication: Default::default(),
         }
     }
 
@@ -439,6 +442,14 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         socket.take_messages(mark);
         crate::tracking::take_deferred(&mut socket.out);
         session.skip_this_reply = std::mem::take(&mut session.skip_next_reply);
+        if let Some(sync) = session.replication.sync.take() {
+            // PSYNC/SYNC: from now on this thread feeds the replica (`replication/master.rs`).
+            let socket = reader.get_mut().get_mut();
+            if socket.flush().is_ok() {
+                crate::replication::master::serve(server, &info, &session.replication, sync);
+            }
+            return;
+        }
         if session.close_after_reply || info.is_killed() {
             break;
         }

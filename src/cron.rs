@@ -50,6 +50,7 @@ fn run(server: &Server) {
                 .record(&server.config, "expire-cycle", elapsed_ms);
         }
         crate::persistence::jobs::cron(server, now_ms);
+        crate::replication::cron(server, now_ms);
         server.tracking.enforce_limit(server);
         if now_ms - last_timeout_check >= 1000 {
             close_idle_clients(server, now_ms);
@@ -71,9 +72,11 @@ fn close_idle_clients(server: &Server, now_ms: i64) {
         return;
     }
     for client in server.clients.all() {
-        // Blocked and subscribed clients wait on the server, they are not idle (as in Redis).
+        // Blocked and subscribed clients wait on the server, they are not idle; a replica is
+        // timed out by its own rule, `repl-timeout` (as in Redis).
         if client.idle_ms(now_ms) > timeout * 1000
             && !client.modes.is_pubsub()
+            && !client.modes.is_replica()
             && !client.is_blocked()
         {
             log!(Verbose, "Closing idle client");

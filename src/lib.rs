@@ -69,6 +69,7 @@ pub mod protocol;
 pub mod pubsub;
 pub mod random;
 pub mod reconfigure;
+pub mod replication;
 pub mod scripting;
 pub mod server;
 pub mod slowlog;

@@ -20,6 +20,10 @@ pub fn apply(
     for &param in changed {
         let result = match param.name {
             "appendonly" => persistence::apply_config(server, in_exec),
+            "repl-backlog-size" => {
+                server.replication.follow_backlog_size(server);
+                Ok(())
+            }
             "loglevel" => {
                 log::set_level(log_level(&server.config));
                 Ok(())

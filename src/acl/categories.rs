@@ -73,6 +73,8 @@ pub fn of(command: &Command) -> Categories {
         // A generic command the row files under data types instead (SORT: lists, sets and
         // sorted sets) is not about the keyspace, as Redis lists it.
         Group::Generic if command.acl_categories.iter().any(|c| is_data_type(c)) => None,
+        // Nor is WAIT, a generic command about the connection's writes.
+        Group::Generic if command.acl_categories.contains(&"connection") => None,
         Group::Generic => Some("keyspace"),
         Group::String => Some("string"),
         Group::Connection => Some("connection"),

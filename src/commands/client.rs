@@ -86,10 +86,9 @@ pub fn list(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 String::from_utf8_lossy(kind)
             )));
         }
-        // There are no replica or master connections yet.
         clients
             .into_iter()
-            .filter(|client| is_option(kind, client.kind()))
+            .filter(|client| client.is_of_type(kind))
             .collect()
     } else if args.len() > 3 && is_option(args.arg(2), "id") {
         let mut ids = Vec::new();
@@ -189,7 +188,7 @@ pub fn kill(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 .as_ref()
                 .is_none_or(|a| client.laddr().as_bytes() == a.as_slice())
             && id.is_none_or(|id| client.id == id)
-            && kind.as_ref().is_none_or(|k| is_option(k, client.kind()))
+            && kind.as_ref().is_none_or(|k| client.is_of_type(k))
             && user.as_ref().is_none_or(|u| client.names().user == *u)
             && !(skip_me && client.id == me);
         if !matches {

@@ -53,7 +53,7 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 Warning,
                 "Changing replication IDs after receiving DEBUG change-repl-id"
             );
-            crate::config::write(&ctx.server.replid, crate::random::hex(40));
+            ctx.server.replication.change_replid();
             ok(ctx)
         }
         2 if is_option(sub, "stringmatch-test") => {

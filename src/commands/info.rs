@@ -274,19 +274,7 @@ fn stats_section(server: &Server, expired: u64) -> String {
 }
 
 fn replication_section(server: &Server) -> String {
-    fields! {
-        "role" => "master",
-        "connected_slaves" => 0,
-        "master_failover_state" => "no-failover",
-        "master_replid" => crate::config::read(&server.replid),
-        "master_replid2" => "0000000000000000000000000000000000000000",
-        "master_repl_offset" => 0,
-        "second_repl_offset" => -1,
-        "repl_backlog_active" => 0,
-        "repl_backlog_size" => 1_048_576,
-        "repl_backlog_first_byte_offset" => 0,
-        "repl_backlog_histlen" => 0,
-    }
+    crate::replication::info::section(server)
 }
 
 /// User and system CPU seconds of the process, from /proc/self/stat (ticks of 1/100 s).

@@ -17,7 +17,7 @@ use super::{
     hyperloglog, introspection, keys, lcs, lists, memory, persistence, pubsub, server, sets, sort,
     streams, strings, transactions, zsets,
 };
-use super::{cluster, latency, monitor, pause, slowlog};
+use super::{cluster, latency, monitor, pause, replication, slowlog};
 use crate::protocol::Request;
 use crate::scripting::run::on_write_path;
 
@@ -813,6 +813,11 @@ pub static COMMANDS: &[Command] = &[
         "1.0.0",
         "Returns information and statistics about the server.",
     ),
+    cmd("replconf", -1, f(&[ADMIN, NOSCRIPT, LOADING, STALE, ALLOW_BUSY]), Plain(replication::replconf)).doc(Server, "3.0.0", "An internal command for configuring the replication stream"),
+    cmd("psync", -3, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING, NO_MULTI]), Plain(replication::psync)).doc(Server, "2.8.0", "Internal command used for replication"),
+    cmd("sync", 1, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING, NO_MULTI]), Plain(replication::sync)).doc(Server, "1.0.0", "Internal command used for replication"),
+    cmd("wait", 3, NOSCRIPT, Plain(replication::wait)).acl(&["connection"]).tips(&["request_policy:all_shards", "response_policy:agg_min"]).doc(Generic, "3.0.0", "Wait for the synchronous replication of all the write commands sent in the context of the current connection"),
+    cmd("role", 1, f(&[NOSCRIPT, LOADING, STALE, FAST]), Plain(replication::role)).acl(&["admin", "dangerous"]).doc(Server, "2.8.12", "Return the role of the instance in the context of replication"),
     cmd("monitor", 1, f(&[ADMIN, NOSCRIPT, LOADING, STALE]), Plain(monitor::monitor)).doc(Server, "1.0.0", "Listen for all requests received by the server in real time"),
     cmd("slowlog", -2, NONE, Container).doc(Server, "2.2.12", "A container for slow log commands").subcommands(&[
         cmd("reset", 2, f(&[ADMIN, LOADING, STALE]), Plain(slowlog::reset)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Server, "2.2.12", "Clear all entries from the slow log"),

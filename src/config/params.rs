@@ -695,10 +695,15 @@ pub static PARAMS: &[Param] = &[
     number("cluster-announce-bus-port", 0, 0, 65535, Kept).no_effect(CLUSTER),
     number("cluster-announce-port", 0, 0, 65535, Kept).no_effect(CLUSTER),
     number("cluster-announce-tls-port", 0, 0, 65535, Kept).no_effect(CLUSTER),
-    number("repl-timeout", 60, 1, INT_MAX, Kept).no_effect(REPLICATION),
-    number("repl-ping-replica-period", 10, 1, INT_MAX, Kept)
-        .alias("repl-ping-slave-period")
-        .no_effect(REPLICATION),
+    number("repl-timeout", 60, 1, INT_MAX, Field(|c| &c.repl_timeout)),
+    number(
+        "repl-ping-replica-period",
+        10,
+        1,
+        INT_MAX,
+        Field(|c| &c.repl_ping_replica_period),
+    )
+    .alias("repl-ping-slave-period"),
     number("list-compress-depth", 0, 0, INT_MAX, Kept).no_effect(LISTS),
     number(
         "rdb-key-save-delay",
@@ -797,9 +802,14 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.stream_node_max_entries),
     )
     .unsigned(),
-    number("repl-backlog-size", 1 << 20, 1, LONG_MAX, Kept)
-        .unit(Unit::Bytes)
-        .no_effect(REPLICATION),
+    number(
+        "repl-backlog-size",
+        1 << 20,
+        1,
+        LONG_MAX,
+        Field(|c| &c.repl_backlog_size),
+    )
+    .unit(Unit::Bytes),
     number("maxmemory", 0, 0, ULLONG_MAX, Field(|c| &c.maxmemory))
         .unit(Unit::Bytes)
         .unsigned(),

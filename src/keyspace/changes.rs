@@ -156,6 +156,21 @@ impl Record {
             command: encode_command(args),
         }
     }
+
+    /// Appends `records` to a command stream (the AOF, the replication stream), preceded by a
+    /// `SELECT` whenever the database changes from `selected` (which it updates), as Redis's
+    /// `feedAppendOnlyFile` and `replicationFeedSlaves` do.
+    pub fn encode_stream(records: &[Record], selected: &mut Option<usize>, out: &mut Vec<u8>) {
+        for record in records {
+            if record.db != Record::ANY_DB && *selected != Some(record.db) {
+                let mut digits = IntBuf::new();
+                let db = digits.format(record.db as i64);
+                out.extend_from_slice(&encode_command([&b"SELECT"[..], db].iter()));
+                *selected = Some(record.db);
+            }
+            out.extend_from_slice(&record.command);
+        }
+    }
 }
 
 /// `*<n>\r\n$<len>\r\n<arg>\r\n...`: a command as RESP, the form the journal keeps.

@@ -55,7 +55,6 @@ use self::group::GroupCommit;
 use self::handoff::{Handoff, Outbox};
 use self::manifest::Manifest;
 use crate::keyspace::Record;
-use crate::keyspace::changes::encode_command;
 use crate::log;
 use crate::number::IntBuf;
 
@@ -240,16 +239,8 @@ impl Aof {
                 buffer.bytes.extend_from_slice(&annotation);
             }
         }
-        for record in records {
-            if record.db != Record::ANY_DB && buffer.selected_db != Some(record.db) {
-                let mut digits = IntBuf::new();
-                let db = digits.format(record.db as i64);
-                let select = encode_command([&b"SELECT"[..], db].iter());
-                buffer.bytes.extend_from_slice(&select);
-                buffer.selected_db = Some(record.db);
-            }
-            buffer.bytes.extend_from_slice(&record.command);
-        }
+        let buffer = &mut *buffer;
+        Record::encode_stream(records, &mut buffer.selected_db, &mut buffer.bytes);
         buffer.commands += 1;
         let end = buffer.start + buffer.bytes.len() as u64;
         self.appended.store(end, Ordering::Release);

@@ -340,7 +340,7 @@ impl super::snapshot::Sink for Discard {
 
 /// A snapshot of `databases` (and the function libraries) to write in `format`, slowed by
 /// `rdb-key-save-delay` if set.
-fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot {
+pub(crate) fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot {
     let mut snapshot = Snapshot::start(databases, format);
     snapshot.libraries = server.functions.codes();
     let delay = config::Config::get(&server.config.rdb_key_save_delay);
@@ -348,7 +348,7 @@ fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot 
     snapshot
 }
 
-fn rdb_format(server: &Server) -> Format {
+pub(crate) fn rdb_format(server: &Server) -> Format {
     Format::Rdb {
         compress: server.config.rdbcompression.load(Ordering::Relaxed),
         access: SavedAccess::for_policy(&server.config),
@@ -583,7 +583,7 @@ pub fn stop_append_only(server: &Server) {
         .keyspace
         .switches
         .journal
-        .store(false, Ordering::Relaxed);
+        .store(server.replication.needs_journal(), Ordering::Relaxed);
 }
 
 /// The worker's rewrite: a new incr file, the snapshot at the switch to it, the base, then the
@@ -856,7 +856,7 @@ fn give_up_enabling(server: &Server) {
         .keyspace
         .switches
         .journal
-        .store(false, Ordering::Relaxed);
+        .store(server.replication.needs_journal(), Ordering::Relaxed);
     let _ = fs::remove_file(temp_incr_path(server));
 }
 

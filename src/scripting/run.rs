@@ -184,7 +184,7 @@ fn prepare(ctx: &Ctx, script: &Script) -> CommandResult {
                 "Can not execute a script with write flag using *_ro command.",
             ));
         }
-        if !crate::commands::enough_replicas(&ctx.server.config) {
+        if !crate::commands::enough_replicas(ctx.server) {
             return Err(CommandError::coded(NOREPLICAS));
         }
     }
@@ -433,7 +433,7 @@ impl ScriptHost<'_, '_, '_, '_> {
             if let Some(refusal) = crate::persistence::refuse_write(server, command, true) {
                 return Err(format!("-{}", text(refusal)));
             }
-            if !crate::commands::enough_replicas(&server.config) {
+            if !crate::commands::enough_replicas(server) {
                 return Err(format!("-{NOREPLICAS}"));
             }
         }

@@ -1,0 +1,122 @@
+//! The replication commands a master answers: `REPLCONF` (a replica announcing itself),
+//! `PSYNC` and `SYNC` (it asks to be fed: the connection becomes its feeder,
+//! `replication/master.rs`), `WAIT` (`replication/wait.rs`) and `ROLE`.
+
+use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
+use crate::replication::master::SyncRequest;
+
+/// `REPLCONF <option> <value> ...` (Redis's `replconfCommand`): what a replica tells its master
+/// before and while it is fed.
+pub fn replconf(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    if args.len() % 2 == 0 {
+        return Err(CommandError::Syntax);
+    }
+    for pair in (1..args.len()).step_by(2) {
+        let (option, value) = (args.arg(pair), args.arg(pair + 1));
+        let handshake = &mut ctx.session.replication;
+        if is_option(option, "listening-port") {
+            let port = parse_int(value)?;
+            handshake.listening_port = u16::try_from(port).unwrap_or(0);
+        } else if is_option(option, "ip-address") {
+            // Redis keeps it in a buffer of `NET_HOST_STR_LEN` bytes.
+            if value.len() >= 256 {
+                return Err(CommandError::err(format!(
+                    "REPLCONF ip-address provided by replica instance is too long: {} bytes",
+                    value.len()
+                )));
+            }
+            handshake.announced_ip = Some(String::from_utf8_lossy(value).into_owned());
+        } else if is_option(option, "capa") {
+            // Unknown capabilities are ignored, so replicas can announce new ones.
+            handshake.psync2 |= is_option(value, "psync2");
+        } else if is_option(option, "ack") || is_option(option, "getack") {
+            // A fed replica's ACKs are read by its feeder (`master.rs`); on any other
+            // connection, as a GETACK to a master, Redis replies nothing at all.
+            return Ok(());
+        } else if is_option(option, "rdb-only") {
+            handshake.rdb_only = match parse_int(value)? {
+                0 => false,
+                1 => true,
+                // Redis's `getRangeLongFromObjectOrReply` wording.
+                _ => {
+                    return Err(CommandError::err(
+                        "value is out of range, value must between 0 and 1",
+                    ));
+                }
+            };
+        } else {
+            return Err(CommandError::err(format!(
+                "Unrecognized REPLCONF option: {}",
+                String::from_utf8_lossy(option)
+            )));
+        }
+    }
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `PSYNC <replid> <offset>`: after this command the connection is the replica's feeder; the
+/// reply (`+FULLRESYNC` or `+CONTINUE`) is the feeder's first bytes.
+pub fn psync(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let offset = parse_int(args.arg(2))?;
+    let replid = String::from_utf8_lossy(args.arg(1)).into_owned();
+    request_sync(ctx, SyncRequest::Psync { replid, offset })
+}
+
+/// `SYNC`: the old full sync, the RDB payload without a `+FULLRESYNC` line.
+pub fn sync(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    request_sync(ctx, SyncRequest::Sync)
+}
+
+/// Redis's `syncCommand` checks, then the connection is handed over once the command is done.
+fn request_sync(ctx: &mut Ctx, request: SyncRequest) -> CommandResult {
+    if ctx.session.info.modes.is_replica() {
+        return Ok(()); // Already a replica: ignored, as in Redis.
+    }
+    if let Some(status) = ctx.server.replication.link.status() {
+        if !status.link_up {
+            return Err(CommandError::coded(
+                "NOMASTERLINK Can't SYNC while not connected with my master",
+            ));
+        }
+    }
+    ctx.session.replication.sync = Some(request);
+    Ok(())
+}
+
+/// `WAIT numreplicas timeout`.
+pub fn wait(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    crate::replication::wait::wait(ctx, args)
+}
+
+/// `ROLE` (Redis's `roleCommand`): `master`, its offset and its online replicas; or `slave`,
+/// its master and the state of the link.
+pub fn role(ctx: &mut Ctx, _: &Args) -> CommandResult {
+    let replication = &ctx.server.replication;
+    if let Some(status) = replication.link.status() {
+        ctx.reply.array(5);
+        ctx.reply.bulk(b"slave");
+        ctx.reply.bulk(status.host.as_bytes());
+        ctx.reply.integer(i64::from(status.port));
+        ctx.reply.bulk(status.state.as_bytes());
+        ctx.reply.integer(status.processed_offset);
+        return Ok(());
+    }
+    let online: Vec<_> = replication
+        .replicas
+        .all()
+        .into_iter()
+        .filter(|replica| replica.state == crate::replication::replicas::SyncState::Online)
+        .collect();
+    ctx.reply.array(3);
+    ctx.reply.bulk(b"master");
+    ctx.reply.integer(replication.offset());
+    ctx.reply.array(online.len());
+    for replica in online {
+        ctx.reply.array(3);
+        ctx.reply.bulk(replica.ip.as_bytes());
+        ctx.reply.bulk_integer(i64::from(replica.listening_port));
+        ctx.reply.bulk_integer(replica.ack_offset);
+    }
+    Ok(())
+}

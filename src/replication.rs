@@ -1,0 +1,252 @@
+//! Replication: this server as a master (replicas attach with `PSYNC`, get a snapshot, then the
+//! stream of writes) and as a replica of another server (`REPLICAOF`). (Stages 24–41.)
+//!
+//! # The map
+//! - [`backlog`]: the ring of the last `repl-backlog-size` bytes of the stream and the offset of
+//!   its end (`master_repl_offset`); the write path feeds it, feeders read from it.
+//! - [`replicas`]: the attached replicas, their sync state and acknowledged offsets (INFO,
+//!   ROLE, `WAIT`, `min-replicas-to-write`).
+//! - [`master`]: one replica's connection as the master serves it: the sync it asked for, then
+//!   the connection's thread as its feeder, and a reader thread for its ACKs.
+//! - [`info`]: INFO's replication section, for either role.
+//! - [`wait`]: `WAIT`, the clients blocked until replicas acknowledge their writes.
+//! - [`replica`]: the other direction, the link to our own master.
+//!
+//! # Where it plugs into the server
+//! `Server::consume` hands every write's journal to [`Replication::propagate`] (beside the
+//! append-only file), under the keyspace lock, so the stream has the writes in apply order.
+//! The journal is recorded while a replica is attached or the AOF is on.
+
+pub mod backlog;
+pub mod info;
+pub mod master;
+pub mod replica;
+pub mod replicas;
+pub mod wait;
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::config::Config;
+use crate::keyspace::Record;
+use crate::log;
+use crate::server::Server;
+
+/// The replication state the server shares.
+pub struct Replication {
+    pub identity: Mutex<Identity>,
+    pub backlog: backlog::Backlog,
+    pub replicas: replicas::Replicas,
+    pub link: replica::Link,
+    /// The database the stream last selected (`None`: the next record selects its own), as
+    /// Redis's `server.slaveseldb`. Only touched under the keyspace's exclusive lock.
+    selected_db: Mutex<Option<usize>>,
+    /// The backlog exists: created when the first replica attached (Redis's
+    /// `createReplicationBacklog`), or by following a master. Before that nothing is fed and
+    /// `master_repl_offset` stays put; after it the journal stays on.
+    backlog_active: AtomicBool,
+    /// The clients blocked in `WAIT`.
+    pub waits: wait::Waits,
+    /// When the cron thread last sent the replicas a keep-alive `PING`.
+    last_ping_ms: AtomicI64,
+}
+
+/// Who our history is: the replication ID the stream's offsets belong to, and the previous one
+/// a promoted replica still accepts partial resyncs for, up to `second_offset` (PSYNC2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub replid: String,
+    pub replid2: String,
+    pub second_offset: i64,
+}
+
+/// The all-zeros ID Redis shows for "no previous history".
+pub const NO_REPLID: &str = "0000000000000000000000000000000000000000";
+
+impl Default for Identity {
+    fn default() -> Identity {
+        Identity {
+            replid: crate::random::hex(40),
+            replid2: NO_REPLID.to_string(),
+            second_offset: -1,
+        }
+    }
+}
+
+impl Default for Replication {
+    fn default() -> Replication {
+        Replication {
+            identity: Mutex::new(Identity::default()),
+            backlog: backlog::Backlog::default(),
+            replicas: replicas::Replicas::default(),
+            link: replica::Link::default(),
+            selected_db: Mutex::new(None),
+            backlog_active: AtomicBool::new(false),
+            waits: wait::Waits::default(),
+            last_ping_ms: AtomicI64::new(0),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Each holds plain values assigned whole.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Replication {
+    /// `master_repl_offset`: the end of the stream.
+    pub fn offset(&self) -> i64 {
+        self.backlog.offset()
+    }
+
+    /// A copy of our identity.
+    pub fn identity(&self) -> Identity {
+        lock(&self.identity).clone()
+    }
+
+    /// Our replication ID (`master_replid`).
+    pub fn replid(&self) -> String {
+        lock(&self.identity).replid.clone()
+    }
+
+    /// A new replication ID and no previous history (`DEBUG CHANGE-REPL-ID`, Redis's
+    /// `changeReplicationId` + `clearReplicationId2`).
+    pub fn change_replid(&self) {
+        *lock(&self.identity) = Identity::default();
+    }
+
+    /// From `Server::consume`, under the keyspace's exclusive lock: the journal of one write
+    /// becomes stream bytes, with a `SELECT` whenever the database changes (the rule the AOF
+    /// follows too, [`Record::encode_stream`]). A replica does nothing here: it feeds its
+    /// master's bytes verbatim instead.
+    pub fn propagate(&self, journal: &[Record]) {
+        if journal.is_empty() || self.link.is_replica() || !self.backlog_active() {
+            return;
+        }
+        let mut bytes = Vec::new();
+        Record::encode_stream(journal, &mut lock(&self.selected_db), &mut bytes);
+        self.feed(&bytes);
+        wait::note_write(self.offset());
+    }
+
+    /// Whether the backlog exists (INFO's `repl_backlog_active`).
+    pub fn backlog_active(&self) -> bool {
+        self.backlog_active.load(Ordering::Relaxed)
+    }
+
+    /// Whether the write path must keep journaling for us (the AOF being turned off asks).
+    pub fn needs_journal(&self) -> bool {
+        self.backlog_active()
+    }
+
+    /// Registers a replica about to be fed. Under the keyspace's exclusive lock, so every write
+    /// after this one is journaled and streamed: creates the backlog on first use (with a new
+    /// replication ID, as Redis's `syncCommand` does for the first replica), turns the journal
+    /// on, and makes the stream select its database again.
+    pub fn attach(&self, server: &Server, client_id: u64, ip: String, listening_port: u16) {
+        if !self.backlog_active.swap(true, Ordering::Relaxed) {
+            self.change_replid();
+            self.follow_backlog_size(server);
+            let identity = self.identity();
+            log!(
+                Notice,
+                "Replication backlog created, my new replication IDs are '{}' and '{}'",
+                identity.replid,
+                identity.replid2
+            );
+        }
+        self.start_journal(server);
+        self.reselect();
+        self.replicas.attach(client_id, ip, listening_port);
+    }
+
+    /// Turns the write path's journal on for good: our history must record every write from now
+    /// on (a replica attached; or a replica that follows a master, so that once promoted its
+    /// own writes reach the backlog). Call under the keyspace lock.
+    pub fn start_journal(&self, server: &Server) {
+        server
+            .keyspace
+            .switches
+            .journal
+            .store(true, Ordering::Relaxed);
+    }
+
+    /// `repl-backlog-size` is set (at the backlog's creation, by `CONFIG SET`): the ring keeps
+    /// that much history, at least 16 KB (Redis's `CONFIG_REPL_BACKLOG_MIN_SIZE`).
+    pub fn follow_backlog_size(&self, server: &Server) {
+        self.backlog.resize(backlog_size(server));
+    }
+
+    /// Something about the replicas changed (an ACK, one left): `WAIT`s are counted again.
+    pub fn wake_waiters(&self, server: &Server) {
+        self.waits.recount(server);
+    }
+
+    /// The next record propagated selects its database again: a replica's stream starts here
+    /// (Redis sets `slaveseldb = -1` when a full sync begins). Call under the keyspace lock.
+    pub fn reselect(&self) {
+        *lock(&self.selected_db) = None;
+    }
+
+    /// Raw stream bytes into the backlog: the offset advances and feeders wake.
+    pub fn feed(&self, bytes: &[u8]) {
+        self.backlog.feed(bytes);
+    }
+
+    /// After `+FULLRESYNC <replid> <offset>` from our master: its history becomes ours, and the
+    /// backlog restarts at `offset` (Redis's `replicationCreateMasterClient` + the identity
+    /// copy in `readSyncBulkPayload`). The caller also calls [`Replication::start_journal`], so
+    /// that after a promotion our own writes are in the backlog.
+    pub fn follow(&self, replid: &str, offset: i64) {
+        *lock(&self.identity) = Identity {
+            replid: replid.to_string(),
+            replid2: NO_REPLID.to_string(),
+            second_offset: -1,
+        };
+        self.backlog.restart_at(offset);
+        self.backlog_active.store(true, Ordering::Relaxed);
+    }
+
+    /// `REPLICAOF NO ONE`: our history continues under a fresh ID, and partial resyncs with the
+    /// old one stay possible up to where it ended (Redis's `shiftReplicationId`).
+    pub fn promote(&self) {
+        let offset = self.offset();
+        let mut identity = lock(&self.identity);
+        identity.replid2 = std::mem::replace(&mut identity.replid, crate::random::hex(40));
+        identity.second_offset = offset + 1;
+        drop(identity);
+        self.reselect();
+    }
+}
+
+/// The backlog's size as configured, raised to Redis's minimum.
+pub fn backlog_size(server: &Server) -> usize {
+    const MIN_SIZE: i64 = 16 * 1024;
+    let size = Config::get(&server.config.repl_backlog_size).max(MIN_SIZE);
+    usize::try_from(size).unwrap_or(usize::MAX)
+}
+
+/// A replication parameter the configuration keeps as text (`repl-timeout`...), as a number.
+pub fn setting(server: &Server, name: &str) -> i64 {
+    crate::config::params::find(name)
+        .and_then(|param| param.get(&server.config).parse().ok())
+        .unwrap_or(0)
+}
+
+/// The stream's keep-alive, from the cron thread: every `repl-ping-replica-period` seconds a
+/// master with replicas sends them a `PING` through the stream (Redis's `replicationCron`), so
+/// their link stays alive and the offsets keep moving.
+pub fn cron(server: &Server, now_ms: i64) {
+    let replication = &server.replication;
+    if replication.link.is_replica() || replication.replicas.count() == 0 {
+        return;
+    }
+    let period_ms = Config::get(&server.config.repl_ping_replica_period).max(1) * 1000;
+    let last = replication.last_ping_ms.load(Ordering::Relaxed);
+    if last == 0 {
+        replication.last_ping_ms.store(now_ms, Ordering::Relaxed);
+    } else if now_ms - last >= period_ms {
+        replication.last_ping_ms.store(now_ms, Ordering::Relaxed);
+        replication.feed(b"*1\r\n$4\r\nPING\r\n");
+    }
+}

@@ -1,0 +1,347 @@
+//! The master's side of one replica: what its connection announced (`REPLCONF`), the sync it
+//! asked for (`PSYNC`/`SYNC`), and then the connection's thread as that replica's feeder. A full
+//! sync sends `+FULLRESYNC <replid> <offset>` and a snapshot as `$<len>\r\n<rdb>` (no trailing
+//! CRLF); a partial one `+CONTINUE`; both then stream the backlog from the offset on. A reader
+//! thread on the same socket takes its `REPLCONF ACK`s, so neither waits on the other (DESIGN.md
+//! §4). Redis's `syncCommand`, `masterTryPartialResynchronization` and `replconfCommand`.
+
+use std::io::{self, BufReader, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::backlog::Read as BacklogRead;
+use super::replicas::SyncState;
+use crate::clients::ClientInfo;
+use crate::persistence;
+use crate::protocol::{ReadError, Request, RequestReader};
+use crate::server::Server;
+use crate::{clock, log};
+
+/// What a replica's connection told us before it asked to sync (Redis keeps it on the client:
+/// `slave_listening_port`, `slave_capa`), and the sync it asked for.
+#[derive(Debug, Default)]
+pub struct Handshake {
+    /// `REPLCONF listening-port <port>`.
+    pub listening_port: u16,
+    /// `REPLCONF ip-address <ip>`: the address to show instead of the peer's.
+    pub announced_ip: Option<String>,
+    /// `REPLCONF capa psync2`: it understands `+CONTINUE <replid>`.
+    pub psync2: bool,
+    /// `REPLCONF rdb-only 1`: it wants the snapshot only (`redis-cli --rdb`), not the stream.
+    pub rdb_only: bool,
+    /// Set by `PSYNC`/`SYNC`: after the reply, the connection becomes a feeder.
+    pub sync: Option<SyncRequest>,
+}
+
+/// A replica asking to be fed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncRequest {
+    /// `PSYNC <replid> <offset>`: `?` and -1 ask for a full sync.
+    Psync { replid: String, offset: i64 },
+    /// The old `SYNC`: a full sync with no `+FULLRESYNC` line first.
+    Sync,
+}
+
+/// How much of the backlog one write to the replica sends at most.
+const CHUNK: usize = 64 * 1024;
+
+/// How often an idle feeder looks up from its wait (the replica may be gone).
+const IDLE_CHECK: Duration = Duration::from_millis(100);
+
+/// Serves the replica on `info`'s connection until it goes away: the sync, then the stream.
+/// Runs on the connection's thread, its pending replies already written.
+pub fn serve(server: &Server, info: &ClientInfo, handshake: &Handshake, sync: SyncRequest) {
+    let name = replica_name(info, handshake);
+    log!(Notice, "Replica {name} asks for synchronization");
+    info.modes.set_replica(true);
+    let closed = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // The reader thread takes the ACKs; it ends when the socket closes (below, at the latest).
+        let reader = std::thread::Builder::new()
+            .name(format!("replica-acks-{}", info.id))
+            .spawn_scoped(scope, || read_acks(server, info, &closed));
+        if reader.is_err() {
+            log!(Warning, "Can't create a thread for replica {name}");
+            return;
+        }
+        let result = sync_then_stream(server, info, handshake, &sync, &name, &closed);
+        if let Err(error) = result {
+            log!(Notice, "Connection with replica {name} lost: {error}");
+        } else {
+            log!(Notice, "Connection with replica {name} lost.");
+        }
+        closed.store(true, Ordering::Relaxed);
+        let _ = info.stream.shutdown();
+    });
+    server.replication.backlog.unregister(info.id);
+    server.replication.replicas.detach(info.id);
+    server.replication.wake_waiters(server);
+}
+
+/// Redis's `replicationGetSlaveName`: the replica's address with the port it listens on.
+fn replica_name(info: &ClientInfo, handshake: &Handshake) -> String {
+    format!(
+        "{}:{}",
+        replica_ip(info, handshake),
+        handshake.listening_port
+    )
+}
+
+/// The IP INFO shows for a replica: the one it announced, or its peer address.
+pub fn replica_ip(info: &ClientInfo, handshake: &Handshake) -> String {
+    if let Some(ip) = &handshake.announced_ip {
+        return ip.clone();
+    }
+    match &info.peer {
+        crate::stream::Address::Ip(addr) => addr.ip().to_string(),
+        crate::stream::Address::Unix(_) => "?".to_string(),
+    }
+}
+
+fn sync_then_stream(
+    server: &Server,
+    info: &ClientInfo,
+    handshake: &Handshake,
+    sync: &SyncRequest,
+    name: &str,
+    closed: &AtomicBool,
+) -> io::Result<()> {
+    let replication = &server.replication;
+    let ip = replica_ip(info, handshake);
+    let mut out = &info.stream;
+    let start = match try_partial(server, sync, name) {
+        Some(start) => {
+            let replid = replication.replid();
+            let line = if handshake.psync2 {
+                format!("+CONTINUE {replid}\r\n")
+            } else {
+                "+CONTINUE\r\n".to_string()
+            };
+            // Attached under the lock, so no write falls between the check and the stream.
+            server.keyspace.write(0, clock::now_ms(), |_| {
+                replication.attach(server, info.id, ip, handshake.listening_port);
+                replication.backlog.register(info.id, start);
+            });
+            replication.replicas.set_state(info.id, SyncState::Online);
+            out.write_all(line.as_bytes())?;
+            let backlog = replication.offset() - start;
+            log!(
+                Notice,
+                "Partial resynchronization request from {name} accepted. Sending {backlog} bytes of backlog starting from offset {}.",
+                start + 1
+            );
+            start
+        }
+        None => {
+            let start = full_sync(server, info, handshake, sync, name, ip)?;
+            if handshake.rdb_only {
+                return Ok(()); // Redis closes such a replica once it has the snapshot.
+            }
+            start
+        }
+    };
+    // A replica of the old protocol (SYNC) never acknowledges: no ACK timeout for it.
+    let acknowledges = matches!(sync, SyncRequest::Psync { .. });
+    stream(server, info, start, acknowledges, closed, name)
+}
+
+/// `masterTryPartialResynchronization`: the offset to stream from if the replica's history is
+/// ours (our replid, or the previous one up to where it ended) and still in the backlog.
+fn try_partial(server: &Server, sync: &SyncRequest, name: &str) -> Option<i64> {
+    let SyncRequest::Psync { replid, offset } = sync else {
+        return None;
+    };
+    let identity = server.replication.identity();
+    if replid == "?" {
+        log!(Notice, "Full resync requested by replica {name}");
+        return None;
+    }
+    let ours = *replid == identity.replid
+        || (*replid == identity.replid2 && *offset <= identity.second_offset);
+    if !ours {
+        if *replid != identity.replid2 {
+            log!(
+                Notice,
+                "Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '{replid}', my replication IDs are '{}' and '{}')",
+                identity.replid,
+                identity.replid2
+            );
+        } else {
+            log!(
+                Notice,
+                "Partial resynchronization not accepted: Requested offset for second ID was {offset}, but I can reply up to {}",
+                identity.second_offset
+            );
+        }
+        return None;
+    }
+    // The replica has every byte before `offset` (PSYNC names the next one it wants).
+    let start = offset - 1;
+    if !server.replication.backlog_active() || !server.replication.backlog.contains(start) {
+        log!(
+            Notice,
+            "Unable to partial resync with replica {name} for lack of backlog (Replica request was: {offset})."
+        );
+        return None;
+    }
+    Some(start)
+}
+
+/// A full sync: the snapshot and the offset it stands for are taken together under the lock,
+/// the stream from that offset then starts with a `SELECT`.
+fn full_sync(
+    server: &Server,
+    info: &ClientInfo,
+    handshake: &Handshake,
+    sync: &SyncRequest,
+    name: &str,
+    ip: String,
+) -> io::Result<i64> {
+    let replication = &server.replication;
+    let (snapshot, offset, replid) = server.keyspace.write(0, clock::now_ms(), |w| {
+        replication.attach(server, info.id, ip, handshake.listening_port);
+        let snapshot = persistence::jobs::snapshot(
+            server,
+            w.databases(),
+            persistence::jobs::rdb_format(server),
+        );
+        let offset = replication.offset();
+        // The stream from the snapshot's moment is kept while the snapshot is sent.
+        replication.backlog.register(info.id, offset);
+        (snapshot, offset, replication.replid())
+    });
+    let mut out = &info.stream;
+    if *sync != SyncRequest::Sync {
+        out.write_all(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes())?;
+    }
+    log!(Notice, "Starting BGSAVE for SYNC with target: disk");
+    let temp =
+        std::path::PathBuf::from(format!("temp-repl-{}-{}.rdb", std::process::id(), info.id));
+    let file = persistence::write_rdb(server, &snapshot, &temp, false, &mut |f| {
+        f(&server.keyspace.read())
+    })?;
+    log!(Notice, "Background saving terminated with success");
+    replication.replicas.set_state(info.id, SyncState::SendBulk);
+    let mut rdb = std::fs::File::open(file.path())?;
+    let len = rdb.metadata()?.len();
+    out.write_all(format!("${len}\r\n").as_bytes())?;
+    // Online before the last byte goes out: a replica that has its snapshot counts (WAIT).
+    replication.replicas.set_state(info.id, SyncState::Online);
+    io::copy(&mut rdb, &mut out)?;
+    drop(file); // Removes the temporary file.
+    log!(Notice, "Synchronization with replica {name} succeeded");
+    Ok(offset)
+}
+
+/// Streams the backlog from `offset` until the replica goes away, falls out of the ring, or
+/// (if it `acknowledges`) sends no ACK for `repl-timeout`.
+fn stream(
+    server: &Server,
+    info: &ClientInfo,
+    mut offset: i64,
+    acknowledges: bool,
+    closed: &AtomicBool,
+    name: &str,
+) -> io::Result<()> {
+    let backlog = &server.replication.backlog;
+    let seconds = crate::config::Config::get(&server.config.repl_timeout).max(1);
+    let timeout = Duration::from_secs(seconds as u64);
+    // A replica that stops reading for `repl-timeout` is dropped, as Redis's timeout does.
+    info.stream.set_write_timeout(Some(timeout))?;
+    let mut out = &info.stream;
+    while !closed.load(Ordering::Relaxed) && !info.is_killed() {
+        let last_ack = server.replication.replicas.ack_time_ms(info.id);
+        if acknowledges && last_ack.is_some_and(|at| clock::now_ms() - at > seconds * 1000) {
+            log!(
+                Warning,
+                "Disconnecting timedout replica (streaming sync): {name}"
+            );
+            return Ok(());
+        }
+        match backlog.read_from(offset, CHUNK) {
+            BacklogRead::OutOfRange => {
+                // Redis's output buffer limit for replicas does the same: the replica resyncs.
+                log!(
+                    Warning,
+                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    info.describe(clock::now_ms(), None)
+                );
+                return Ok(());
+            }
+            BacklogRead::Bytes(bytes) if bytes.is_empty() => {
+                backlog.wait_beyond(offset, IDLE_CHECK);
+            }
+            BacklogRead::Bytes(bytes) => {
+                out.write_all(&bytes)?;
+                server.stats.record_write(bytes.len());
+                offset += bytes.len() as i64;
+                backlog.advance(info.id, offset);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The replica's side of the conversation once it is fed: `REPLCONF ACK <offset>` (anything
+/// else is ignored). Ends when the socket closes or the feeder stops.
+fn read_acks(server: &Server, info: &ClientInfo, closed: &AtomicBool) {
+    let mut reader = RequestReader::new(BufReader::new(Socket(&info.stream)));
+    let mut request = Request::default();
+    let limits = server.config.limits(false);
+    while !closed.load(Ordering::Relaxed) {
+        match reader.read_request(&mut request, limits) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(ReadError::Closed | ReadError::Io(_) | ReadError::Protocol(_))
+            | Err(ReadError::QueryBufferLimit) => break,
+        }
+        info.touch(clock::now_ms());
+        if let Some(offset) = ack_offset(&request) {
+            server.replication.replicas.ack(info.id, offset);
+            server.replication.wake_waiters(server);
+        }
+    }
+    closed.store(true, Ordering::Relaxed);
+    server.replication.backlog.wake_all();
+}
+
+/// The offset of a `REPLCONF ACK <offset> [FACK <offset>]`.
+fn ack_offset(request: &Request) -> Option<i64> {
+    let is = |i: usize, word: &str| {
+        request.len() > i && request.arg(i).eq_ignore_ascii_case(word.as_bytes())
+    };
+    if !(is(0, "replconf") && is(1, "ack") && request.len() >= 3) {
+        return None;
+    }
+    std::str::from_utf8(request.arg(2)).ok()?.parse().ok()
+}
+
+/// The socket as a reader that owns nothing (the connection keeps it).
+struct Socket<'a>(&'a crate::stream::Stream);
+
+impl Read for Socket<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut stream = self.0;
+        stream.read(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ack_names_its_offset() {
+        let ack = Request::from_args(&["REPLCONF", "ACK", "123", "FACK", "100"]);
+        assert_eq!(ack_offset(&ack), Some(123));
+        assert_eq!(
+            ack_offset(&Request::from_args(&["replconf", "getack", "*"])),
+            None
+        );
+        assert_eq!(
+            ack_offset(&Request::from_args(&["REPLCONF", "ACK", "x"])),
+            None
+        );
+        assert_eq!(ack_offset(&Request::from_args(&["PING"])), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! The replicas attached to this server: who they are (address, `REPLCONF listening-port`),
+//! where they are in their sync, and how far they acknowledged the stream (`REPLCONF ACK`).
+//! INFO's `slaveN` lines, ROLE, `WAIT` and `min-replicas-to-write` read it.
+
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::clock;
+
+/// Where a replica is in its synchronization (Redis's `SLAVE_STATE_*`, as INFO names them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncState {
+    /// The snapshot is being produced (`wait_bgsave`).
+    WaitBgsave,
+    /// The RDB payload is being sent (`send_bulk`).
+    SendBulk,
+    /// Streaming commands (`online`).
+    Online,
+}
+
+impl SyncState {
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncState::WaitBgsave => "wait_bgsave",
+            SyncState::SendBulk => "send_bulk",
+            SyncState::Online => "online",
+        }
+    }
+}
+
+/// One attached replica, as the registry shows it.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    /// The client id of the connection that became this replica.
+    pub client_id: u64,
+    pub ip: String,
+    /// What the replica announced with `REPLCONF listening-port` (0 if it did not).
+    pub listening_port: u16,
+    pub state: SyncState,
+    /// The offset of its last `REPLCONF ACK`.
+    pub ack_offset: i64,
+    /// When that ACK arrived (ms since the epoch), for INFO's `lag`.
+    pub ack_time_ms: i64,
+}
+
+/// The registry of attached replicas.
+#[derive(Default)]
+pub struct Replicas {
+    list: Mutex<Vec<Replica>>,
+    /// Notified on every ACK and every change of the list, for `WAIT`.
+    acked: Condvar,
+}
+
+impl Replicas {
+    fn list(&self) -> MutexGuard<'_, Vec<Replica>> {
+        // Plain records, each update a single statement.
+        self.list.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a replica that asked to sync.
+    pub fn attach(&self, client_id: u64, ip: String, listening_port: u16) {
+        let mut list = self.list();
+        list.retain(|replica| replica.client_id != client_id);
+        list.push(Replica {
+            client_id,
+            ip,
+            listening_port,
+            state: SyncState::WaitBgsave,
+            ack_offset: 0,
+            ack_time_ms: clock::now_ms(),
+        });
+        drop(list);
+        self.acked.notify_all();
+    }
+
+    /// Forgets a replica whose connection ended.
+    pub fn detach(&self, client_id: u64) {
+        self.list().retain(|replica| replica.client_id != client_id);
+        self.acked.notify_all();
+    }
+
+    /// A replica going online counts as having just acknowledged (Redis's
+    /// `replicaPutOnline` sets `repl_ack_time`): its ACK timeout starts now.
+    pub fn set_state(&self, client_id: u64, state: SyncState) {
+        self.update(client_id, |replica| {
+            replica.state = state;
+            if state == SyncState::Online {
+                replica.ack_time_ms = clock::now_ms();
+            }
+        });
+    }
+
+    /// When the replica last acknowledged (ms since the epoch), if it is attached.
+    pub fn ack_time_ms(&self, client_id: u64) -> Option<i64> {
+        self.list()
+            .iter()
+            .find(|replica| replica.client_id == client_id)
+            .map(|replica| replica.ack_time_ms)
+    }
+
+    /// `REPLCONF ACK <offset>` from a replica.
+    pub fn ack(&self, client_id: u64, offset: i64) {
+        self.update(client_id, |replica| {
+            // An ACK never moves back (Redis's `replconfCommand` keeps the greater one).
+            replica.ack_offset = replica.ack_offset.max(offset);
+            replica.ack_time_ms = clock::now_ms();
+        });
+        self.acked.notify_all();
+    }
+
+    fn update(&self, client_id: u64, change: impl FnOnce(&mut Replica)) {
+        if let Some(replica) = self
+            .list()
+            .iter_mut()
+            .find(|replica| replica.client_id == client_id)
+        {
+            change(replica);
+        }
+    }
+
+    /// The replicas, in the order they attached.
+    pub fn all(&self) -> Vec<Replica> {
+        self.list().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.list().len()
+    }
+
+    /// How many replicas acknowledged at least `offset` (Redis's `replicationCountAcksByOffset`).
+    pub fn acked_at_least(&self, offset: i64) -> usize {
+        self.list()
+            .iter()
+            .filter(|replica| replica.state == SyncState::Online && replica.ack_offset >= offset)
+            .count()
+    }
+
+    /// Online replicas whose last ACK is at most `max_lag_seconds` old: what
+    /// `min-replicas-to-write` counts (Redis's `refreshGoodSlavesCount`).
+    pub fn good(&self, max_lag_seconds: i64) -> usize {
+        let now = clock::now_ms();
+        self.list()
+            .iter()
+            .filter(|replica| {
+                replica.state == SyncState::Online
+                    && (now - replica.ack_time_ms) / 1000 <= max_lag_seconds
+            })
+            .count()
+    }
+
+    /// Waits up to `timeout` for `wanted` replicas to acknowledge `offset`; returns how many did.
+    pub fn wait_for_acks(&self, offset: i64, wanted: usize, timeout: Duration) -> usize {
+        let count = |list: &Vec<Replica>| {
+            list.iter()
+                .filter(|r| r.state == SyncState::Online && r.ack_offset >= offset)
+                .count()
+        };
+        let list = self.list();
+        let (list, _) = self
+            .acked
+            .wait_timeout_while(list, timeout, |list| count(list) < wanted)
+            .unwrap_or_else(PoisonError::into_inner);
+        count(&list)
+    }
+
+    /// Wakes every `WAIT` (its client is being unblocked or killed).
+    pub fn wake_waiters(&self) {
+        self.acked.notify_all();
+    }
+}

@@ -1,0 +1,469 @@
+//! Replication, the master's side: the CodeCrafters master stages (31–35, 39–41) with fake
+//! replicas over raw TCP, exactly as the tester talks; partial resync, ROLE, INFO and WAIT's
+//! edges; and (needing redis-server) a real Redis replica of a thredis master.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::real_redis::RealRedis;
+use common::{Raw, TestServer, resp, wait_until};
+
+/// A replica as the CodeCrafters tester plays it: a plain TCP connection that does the
+/// handshake and then reads what the master streams.
+struct FakeReplica {
+    reader: BufReader<TcpStream>,
+}
+
+impl FakeReplica {
+    fn connect(port: u16) -> FakeReplica {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        FakeReplica {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    fn send(&mut self, args: &[&str]) {
+        self.reader.get_mut().write_all(&resp(args)).unwrap();
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).expect("reads a line");
+        line
+    }
+
+    fn ask(&mut self, args: &[&str]) -> String {
+        self.send(args);
+        self.line()
+    }
+
+    /// Stages 31 and 32: PING, the two REPLCONFs, PSYNC; returns the `+FULLRESYNC` line.
+    fn handshake(&mut self, listening_port: u16) -> String {
+        assert_eq!(self.ask(&["PING"]), "+PONG\r\n");
+        let port = listening_port.to_string();
+        assert_eq!(self.ask(&["REPLCONF", "listening-port", &port]), "+OK\r\n");
+        assert_eq!(self.ask(&["REPLCONF", "capa", "psync2"]), "+OK\r\n");
+        self.ask(&["PSYNC", "?", "-1"])
+    }
+
+    /// Stage 33: `$<len>\r\n` then exactly `len` bytes of RDB, with no CRLF after them.
+    fn read_rdb(&mut self) -> Vec<u8> {
+        let header = self.line();
+        let len: usize = header
+            .strip_prefix('$')
+            .and_then(|rest| rest.trim_end().parse().ok())
+            .unwrap_or_else(|| panic!("not a bulk header: {header:?}"));
+        let mut rdb = vec![0; len];
+        self.reader.read_exact(&mut rdb).unwrap();
+        rdb
+    }
+
+    /// A full handshake and the RDB, as every propagation stage starts.
+    fn synced(port: u16, listening_port: u16) -> FakeReplica {
+        let mut replica = FakeReplica::connect(port);
+        assert!(
+            replica
+                .handshake(listening_port)
+                .starts_with("+FULLRESYNC ")
+        );
+        replica.read_rdb();
+        replica
+    }
+
+    /// The next command of the stream, as its arguments.
+    fn command(&mut self) -> Vec<String> {
+        let header = self.line();
+        let count: usize = header
+            .strip_prefix('*')
+            .and_then(|rest| rest.trim_end().parse().ok())
+            .unwrap_or_else(|| panic!("not an array: {header:?}"));
+        (0..count)
+            .map(|_| {
+                let len: usize = self.line()[1..].trim_end().parse().unwrap();
+                let mut arg = vec![0; len + 2];
+                self.reader.read_exact(&mut arg).unwrap();
+                arg.truncate(len);
+                String::from_utf8(arg).unwrap()
+            })
+            .collect()
+    }
+
+    /// The next command that is not a `SELECT` (one may lead the stream).
+    fn command_after_select(&mut self) -> Vec<String> {
+        let command = self.command();
+        if command[0] == "SELECT" {
+            return self.command();
+        }
+        command
+    }
+}
+
+fn words(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn stage_31_receive_handshake_1() {
+    let server = TestServer::start();
+    let mut replica = FakeReplica::connect(server.port);
+    assert_eq!(replica.ask(&["PING"]), "+PONG\r\n");
+    assert_eq!(
+        replica.ask(&["REPLCONF", "listening-port", "6380"]),
+        "+OK\r\n"
+    );
+    assert_eq!(replica.ask(&["REPLCONF", "capa", "psync2"]), "+OK\r\n");
+}
+
+#[test]
+fn stage_32_receive_handshake_2() {
+    let server = TestServer::start();
+    let line = FakeReplica::connect(server.port).handshake(6380);
+    let rest = line.strip_prefix("+FULLRESYNC ").expect(&line);
+    let (replid, offset) = rest.trim_end().split_once(' ').unwrap();
+    assert_eq!(replid.len(), 40);
+    assert!(replid.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert_eq!(offset, "0");
+    // The ID the replica follows is the one INFO shows from now on.
+    let info = server.raw().cmd(&["INFO", "replication"]);
+    assert!(
+        info.contains(&format!("master_replid:{replid}\r\n")),
+        "{info}"
+    );
+}
+
+#[test]
+fn stage_33_empty_rdb_transfer() {
+    let server = TestServer::start();
+    let mut replica = FakeReplica::connect(server.port);
+    replica.handshake(6380);
+    let rdb = replica.read_rdb();
+    assert!(rdb.starts_with(b"REDIS00"), "{rdb:?}");
+    // An empty dataset: the header and aux fields, then EOF (0xFF) and the 8-byte checksum.
+    assert_eq!(rdb[rdb.len() - 9], 0xFF);
+    // Nothing follows the payload (no CRLF) while nothing is written.
+    replica
+        .reader
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert!(replica.reader.read(&mut byte).is_err(), "got {byte:?}");
+}
+
+#[test]
+fn stage_34_single_replica_propagation() {
+    let server = TestServer::start();
+    let mut replica = FakeReplica::synced(server.port, 6380);
+    let mut client = server.raw();
+    for (key, value) in [("foo", "123"), ("bar", "456"), ("baz", "789")] {
+        assert_eq!(client.cmd(&["SET", key, value]), "+OK\r\n");
+    }
+    assert_eq!(
+        replica.command_after_select(),
+        words(&["SET", "foo", "123"])
+    );
+    assert_eq!(replica.command(), words(&["SET", "bar", "456"]));
+    assert_eq!(replica.command(), words(&["SET", "baz", "789"]));
+}
+
+#[test]
+fn stage_35_multi_replica_propagation() {
+    let server = TestServer::start();
+    let mut replicas: Vec<FakeReplica> = (6380..6383)
+        .map(|port| FakeReplica::synced(server.port, port))
+        .collect();
+    let mut client = server.raw();
+    for (key, value) in [("foo", "123"), ("bar", "456"), ("baz", "789")] {
+        assert_eq!(client.cmd(&["SET", key, value]), "+OK\r\n");
+    }
+    for replica in &mut replicas {
+        assert_eq!(
+            replica.command_after_select(),
+            words(&["SET", "foo", "123"])
+        );
+        assert_eq!(replica.command(), words(&["SET", "bar", "456"]));
+        assert_eq!(replica.command(), words(&["SET", "baz", "789"]));
+    }
+}
+
+#[test]
+fn stage_39_wait_with_no_replicas() {
+    let server = TestServer::start();
+    assert_eq!(server.raw().cmd(&["WAIT", "0", "60000"]), ":0\r\n");
+}
+
+#[test]
+fn stage_40_wait_with_no_commands() {
+    let server = TestServer::start();
+    let _replicas: Vec<FakeReplica> = (0..3)
+        .map(|n| FakeReplica::synced(server.port, 6380 + n))
+        .collect();
+    let mut client = server.raw();
+    for wanted in 3..=5 {
+        assert_eq!(
+            client.cmd(&["WAIT", &wanted.to_string(), "500"]),
+            ":3\r\n",
+            "WAIT {wanted}"
+        );
+    }
+}
+
+#[test]
+fn stage_41_wait_with_multiple_commands() {
+    let server = TestServer::start();
+    let mut replicas: Vec<FakeReplica> = (0..3)
+        .map(|n| FakeReplica::synced(server.port, 6380 + n))
+        .collect();
+    let mut client = server.raw();
+    assert_eq!(client.cmd(&["SET", "foo", "123"]), "+OK\r\n");
+    client.send(&resp(&["WAIT", "1", "500"]));
+    for replica in &mut replicas {
+        assert_eq!(
+            replica.command_after_select(),
+            words(&["SET", "foo", "123"])
+        );
+        assert_eq!(replica.command(), words(&["REPLCONF", "GETACK", "*"]));
+    }
+    // Only the first answers, with everything it received (SELECT, SET and GETACK).
+    let offset = server_offset(&server);
+    replicas[0].send(&["REPLCONF", "ACK", &offset.to_string()]);
+    assert_eq!(client.reply_text(), ":1\r\n");
+
+    assert_eq!(client.cmd(&["SET", "baz", "789"]), "+OK\r\n");
+    let sent = Instant::now();
+    client.send(&resp(&["WAIT", "3", "1000"]));
+    for replica in &mut replicas {
+        assert_eq!(replica.command(), words(&["SET", "baz", "789"]));
+        assert_eq!(replica.command(), words(&["REPLCONF", "GETACK", "*"]));
+    }
+    let offset = server_offset(&server);
+    for replica in &mut replicas[..2] {
+        replica.send(&["REPLCONF", "ACK", &offset.to_string()]);
+    }
+    // Two of three: the timeout ends the wait, with the count reached by then.
+    assert_eq!(client.reply_text(), ":2\r\n");
+    assert!(sent.elapsed() >= Duration::from_millis(1000));
+}
+
+/// `master_repl_offset` from INFO.
+fn server_offset(server: &TestServer) -> i64 {
+    let info = server.raw().cmd(&["INFO", "replication"]);
+    info.lines()
+        .find_map(|line| line.strip_prefix("master_repl_offset:"))
+        .and_then(|offset| offset.trim().parse().ok())
+        .expect("master_repl_offset")
+}
+
+#[test]
+fn info_and_role_list_an_online_replica_with_its_acknowledged_offset() {
+    let server = TestServer::start();
+    let mut replica = FakeReplica::synced(server.port, 6390);
+    let mut client = server.raw();
+    client.cmd(&["SET", "k", "v"]);
+    replica.command_after_select();
+    let offset = server_offset(&server);
+    replica.send(&["REPLCONF", "ACK", &offset.to_string()]);
+    let expected = format!("slave0:ip=127.0.0.1,port=6390,state=online,offset={offset},lag=");
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["INFO", "replication"])
+        .contains(&expected)));
+    let info = client.cmd(&["INFO", "replication"]);
+    assert!(info.contains("connected_slaves:1\r\n"), "{info}");
+    assert!(info.contains("repl_backlog_active:1\r\n"), "{info}");
+    assert!(
+        info.contains("repl_backlog_first_byte_offset:1\r\n"),
+        "{info}"
+    );
+    let role = client.cmd(&["ROLE"]);
+    assert_eq!(
+        role,
+        format!(
+            "*3\r\n$6\r\nmaster\r\n:{offset}\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n$4\r\n6390\r\n${}\r\n{offset}\r\n",
+            offset.to_string().len()
+        )
+    );
+    assert!(
+        client
+            .cmd(&["CLIENT", "LIST", "TYPE", "replica"])
+            .contains("flags=S")
+    );
+    assert!(
+        client
+            .cmd(&["CLIENT", "LIST", "TYPE", "slave"])
+            .contains("cmd=psync")
+    );
+}
+
+#[test]
+fn a_replica_that_reconnects_continues_from_the_backlog() {
+    let server = TestServer::start();
+    let mut replica = FakeReplica::connect(server.port);
+    let line = replica.handshake(6380);
+    let replid = line.split(' ').nth(1).unwrap().to_string();
+    replica.read_rdb();
+    let mut client = server.raw();
+    client.cmd(&["SET", "a", "1"]);
+    replica.command_after_select();
+    let had = server_offset(&server);
+    drop(replica);
+    client.cmd(&["SET", "b", "2"]);
+
+    let mut again = FakeReplica::connect(server.port);
+    let next = (had + 1).to_string();
+    assert_eq!(
+        again.ask(&["PSYNC", &replid, &next]),
+        format!("+CONTINUE\r\n"),
+        "no capa psync2: the old form"
+    );
+    assert_eq!(again.command(), words(&["SET", "b", "2"]));
+
+    // Unknown history, or an offset beyond the stream: a full resync.
+    let mut other = FakeReplica::connect(server.port);
+    assert!(
+        other
+            .ask(&["PSYNC", &"f".repeat(40), "1"])
+            .starts_with("+FULLRESYNC ")
+    );
+    let mut ahead = FakeReplica::connect(server.port);
+    let beyond = (server_offset(&server) + 10).to_string();
+    assert!(
+        ahead
+            .ask(&["PSYNC", &replid, &beyond])
+            .starts_with("+FULLRESYNC ")
+    );
+}
+
+#[test]
+fn replconf_and_wait_refuse_bad_arguments_as_redis_does() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    assert_eq!(
+        client.cmd(&["REPLCONF", "listening-port"]),
+        "-ERR syntax error\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["REPLCONF", "nosuch", "1"]),
+        "-ERR Unrecognized REPLCONF option: nosuch\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["REPLCONF", "listening-port", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["WAIT", "x", "0"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["WAIT", "1", "-1"]),
+        "-ERR timeout is negative\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["WAIT", "1", "x"]),
+        "-ERR timeout is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["PSYNC", "?", "x"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    // A WAIT inside MULTI cannot block: it answers with the count at once.
+    client.run_all(&[&["MULTI"], &["WAIT", "1", "0"]]);
+    assert_eq!(client.cmd(&["EXEC"]), "*1\r\n:0\r\n");
+}
+
+#[test]
+fn min_replicas_to_write_counts_replicas_that_acknowledge() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    client.run_all(&[
+        &["CONFIG", "SET", "min-replicas-to-write", "1"],
+        &["CONFIG", "SET", "min-replicas-max-lag", "10"],
+    ]);
+    assert_eq!(
+        client.cmd(&["SET", "k", "v"]),
+        "-NOREPLICAS Not enough good replicas to write.\r\n"
+    );
+    let mut replica = FakeReplica::synced(server.port, 6380);
+    replica.send(&["REPLCONF", "ACK", "0"]);
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["SET", "k", "v"])
+        == "+OK\r\n"));
+}
+
+/// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
+fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
+    wait_until(Duration::from_secs(10), || {
+        master.cmd(&["DEBUG", "DIGEST"]) == replica.cmd(&["DEBUG", "DIGEST"])
+    })
+}
+
+#[test]
+#[ignore = "needs redis-server: a real Redis replica of a thredis master"]
+fn redis_server_replicates_a_thredis_master_fully_then_partially() {
+    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let mut writer = master.raw();
+    writer.run_all(&[
+        &["SET", "string", "value"],
+        &["SET", "counter", "12345"],
+        &["SET", "volatile", "v", "PX", "3600000"],
+        &["RPUSH", "list", "a", "b", "c"],
+        &["SADD", "set", "x", "y", "1", "2"],
+        &["SADD", "intset", "1", "2", "3"],
+        &["HSET", "hash", "f1", "v1", "f2", "v2"],
+        &["ZADD", "zset", "1", "a", "2.5", "b"],
+        &["XADD", "stream", "1-1", "f", "v"],
+        &["XGROUP", "CREATE", "stream", "g", "0"],
+        &["PFADD", "hll", "a", "b", "c"],
+        &["SELECT", "5"],
+        &["SET", "in5", "five"],
+        &["SELECT", "0"],
+    ]);
+    let redis = RealRedis::with_args(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    let mut replica = Raw::connect(redis.port);
+    assert!(same_digest(&mut writer, &mut replica), "full sync");
+    // A stream of writes of several families, in two databases.
+    writer.run_all(&[
+        &["INCR", "counter"],
+        &["LPUSH", "list", "z"],
+        &["HDEL", "hash", "f1"],
+        &["ZINCRBY", "zset", "3", "a"],
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "1",
+            "STREAMS",
+            "stream",
+            ">",
+        ],
+        &["EXPIRE", "string", "1000"],
+        &["SELECT", "5"],
+        &["DEL", "in5"],
+        &["SET", "new5", "n"],
+        &["SELECT", "0"],
+        &["MULTI"],
+        &["SET", "in-multi", "1"],
+        &["INCR", "in-multi"],
+        &["EXEC"],
+    ]);
+    assert!(same_digest(&mut writer, &mut replica), "the stream");
+
+    // Cut the link: the replica comes back with PSYNC and gets +CONTINUE.
+    writer.cmd(&["CLIENT", "KILL", "TYPE", "replica"]);
+    writer.cmd(&["SET", "after-the-cut", "1"]);
+    assert!(wait_until(Duration::from_secs(10), || master
+        .logged("Partial resynchronization request from")));
+    assert!(
+        same_digest(&mut writer, &mut replica),
+        "after the partial resync"
+    );
+    let info = replica.cmd(&["INFO", "replication"]);
+    assert!(info.contains("master_link_status:up"), "{info}");
+}
