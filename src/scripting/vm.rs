@@ -134,8 +134,9 @@ pub fn set_protected_global(lua: &Lua, name: &str, value: Value) {
     globals.0.borrow_mut().readonly = true;
 }
 
-/// The globals' `__index` (Redis's `luaProtectedTableError`).
-fn nonexistent_global(
+/// The globals' `__index` (Redis's `luaProtectedTableError`), at run time and while a library
+/// loads.
+pub(in crate::scripting) fn nonexistent_global(
     _: &mut Lua,
     _: &mut dyn Host,
     args: Vec<Value>,

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use super::library::{BAD_NAME, FunctionInfo, is_valid_name};
 use crate::lua::{Host, Lua, LuaError, LuaStr, TableRef, Value};
 use crate::scripting::flags::ScriptFlags;
+use crate::scripting::vm;
 
 /// How long a library's code may run when a client loads it (Redis's `LOAD_TIMEOUT_MS`).
 pub const LOAD_TIMEOUT: Duration = Duration::from_millis(500);
@@ -179,7 +180,7 @@ fn load_api(lua: &mut Lua) -> TableRef {
     api.set_str("redis", Value::Table(redis.clone()));
     for table in [&redis, &api] {
         let metatable = lua.new_table();
-        lua.register(&metatable, "__index", nonexistent_global);
+        lua.register(&metatable, "__index", vm::nonexistent_global);
         let mut table = table.0.borrow_mut();
         table.metatable = Some(metatable);
         table.readonly = true;
@@ -194,21 +195,6 @@ fn version_number(version: &str) -> u32 {
         .map(|part| part.parse::<u32>().unwrap_or(0));
     let mut next = || parts.next().unwrap_or(0);
     (next() << 16) | (next() << 8) | next()
-}
-
-/// The `__index` of the load-time tables (Redis's `luaProtectedTableError`).
-fn nonexistent_global(
-    _: &mut Lua,
-    _: &mut dyn Host,
-    args: Vec<Value>,
-) -> Result<Vec<Value>, LuaError> {
-    let name = match args.get(1) {
-        Some(Value::Str(name)) => String::from_utf8_lossy(name.as_bytes()).into_owned(),
-        _ => "?".into(),
-    };
-    Err(LuaError::runtime(format!(
-        "Script attempted to access nonexistent global variable '{name}'"
-    )))
 }
 
 /// An error as Redis's `luaPushError` raises it: a table whose `err` is `ERR <message>`.
