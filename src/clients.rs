@@ -164,11 +164,13 @@ impl ClientInfo {
     }
 
     /// Redis's client type (`getClientType`), for `CLIENT LIST TYPE` and `CLIENT KILL TYPE`: a
-    /// replica's connection is a `replica`, a client subscribed to anything a `pubsub` client,
-    /// any other a `normal` one.
+    /// replica's connection is a `replica`, our own master's a `master`, a client subscribed to
+    /// anything a `pubsub` client, any other a `normal` one.
     pub fn kind(&self) -> &'static str {
         if self.modes.is_replica() {
             "replica"
+        } else if self.modes.is_master() {
+            "master"
         } else if self.modes.is_pubsub() {
             "pubsub"
         } else {
@@ -373,6 +375,9 @@ pub struct Modes {
     monitor: AtomicBool,
     /// The connection is a replica being fed (flag `S`), kept by `replication/master.rs`.
     replica: AtomicBool,
+    /// The connection is our own master's, its stream being applied (flag `M`), kept by
+    /// `replication/replica.rs`.
+    master: AtomicBool,
 }
 
 impl Default for Modes {
@@ -383,6 +388,7 @@ impl Default for Modes {
             subscriptions: Default::default(),
             monitor: AtomicBool::new(false),
             replica: AtomicBool::new(false),
+            master: AtomicBool::new(false),
         }
     }
 }
@@ -431,6 +437,14 @@ impl Modes {
         self.replica.load(Ordering::Relaxed)
     }
 
+    pub fn set_master(&self, on: bool) {
+        self.master.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_master(&self) -> bool {
+        self.master.load(Ordering::Relaxed)
+    }
+
     /// The flags of CLIENT LIST these modes (and `tracking`'s `t`, `R`, `B`) stand for, in
     /// Redis's order.
     fn push_flags(&self, flags: &mut String, tracking: &ClientTracking) {
@@ -439,6 +453,9 @@ impl Modes {
         }
         if self.is_replica() {
             flags.push('S');
+        }
+        if self.is_master() {
+            flags.push('M');
         }
         if self.is_pubsub() {
             flags.push('P');

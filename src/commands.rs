@@ -62,6 +62,7 @@ pub mod pause;
 pub mod persistence;
 pub mod pubsub;
 mod redact;
+mod replayer;
 pub mod replication;
 mod row;
 pub mod scripting;
@@ -90,6 +91,7 @@ pub use lookup::{
     Resolved, all_commands, lookup, lookup_original, lookup_subcommand, refused_command,
     rename_commands, resolve,
 };
+pub use replayer::Replayer;
 pub use row::{
     Channels, Command, Flags, Group, Handler, KeyAccess, KeyNum, KeySpec, KeyUse, Keys, MustWrite,
 };
@@ -341,11 +343,25 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
             "NOREPLICAS Not enough good replicas to write.",
         ));
     }
+    if writes && crate::replication::read_only_replica(ctx.server) {
+        return Err(CommandError::coded(
+            "READONLY You can't write against a read only replica.",
+        ));
+    }
     if !flags.contains(Flags::PUBSUB_OK) && ctx.session.in_resp2_pubsub() {
         return Err(CommandError::err(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             resolved.full_name()
         )));
+    }
+    let denied_when_stale = |command: &Resolved| !command.command.flags.contains(Flags::STALE);
+    if crate::replication::serves_stale_data(ctx.server) == Some(false)
+        && (denied_when_stale(&resolved)
+            || transactions::exec_runs_any(ctx.session, resolved, denied_when_stale))
+    {
+        return Err(CommandError::coded(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        ));
     }
     Ok(())
 }

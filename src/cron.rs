@@ -32,10 +32,8 @@ fn run(server: &Server) {
         }
         server.run_scheduled_shutdown();
         let now_ms = clock::now_ms();
-        // During CLIENT PAUSE expiry waits too, as in Redis (`pause.rs`).
-        if DebugSwitches::is_on(&server.switches.active_expire)
-            && !server.pause.holds_expiry(now_ms)
-        {
+        // During CLIENT PAUSE, and on a replica, expiry waits, as in Redis.
+        if DebugSwitches::is_on(&server.switches.active_expire) && !server.holds_expiry(now_ms) {
             let started = std::time::Instant::now();
             // A quarter of each period at most, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC.
             let remove = |db: usize, keys: &[Bytes]| {

@@ -210,13 +210,36 @@ impl Replication {
     /// `REPLICAOF NO ONE`: our history continues under a fresh ID, and partial resyncs with the
     /// old one stay possible up to where it ended (Redis's `shiftReplicationId`).
     pub fn promote(&self) {
+        self.shift_replid(crate::random::hex(40));
+    }
+
+    /// Our history goes on under `replid`; the current ID becomes the second, valid up to where
+    /// the stream is now: after a promotion (a fresh ID), or a `+CONTINUE` naming the master's
+    /// new one. The next record propagated selects its database again.
+    pub fn shift_replid(&self, replid: String) {
         let offset = self.offset();
         let mut identity = lock(&self.identity);
-        identity.replid2 = std::mem::replace(&mut identity.replid, crate::random::hex(40));
+        identity.replid2 = std::mem::replace(&mut identity.replid, replid);
         identity.second_offset = offset + 1;
         drop(identity);
         self.reselect();
     }
+}
+
+/// Whether writes from clients are refused: we are a replica and `replica-read-only` is on
+/// (our master's own writes come through the replica link, which is not refused).
+pub fn read_only_replica(server: &Server) -> bool {
+    server.replication.link.is_replica() && setting_on(server, "replica-read-only")
+}
+
+/// While we are a replica whose link to the master is down: whether clients may still read
+/// what we have (`replica-serve-stale-data`). `None` when the question does not arise.
+pub fn serves_stale_data(server: &Server) -> Option<bool> {
+    let link = &server.replication.link;
+    if !link.is_replica() || link.is_up() {
+        return None;
+    }
+    Some(setting_on(server, "replica-serve-stale-data"))
 }
 
 /// The backlog's size as configured, raised to Redis's minimum.
@@ -228,9 +251,19 @@ pub fn backlog_size(server: &Server) -> usize {
 
 /// A replication parameter the configuration keeps as text (`repl-timeout`...), as a number.
 pub fn setting(server: &Server, name: &str) -> i64 {
+    setting_text(server, name).parse().unwrap_or(0)
+}
+
+/// A replication parameter as `CONFIG GET` shows it (`masterauth`, `replica-announce-ip`...).
+pub fn setting_text(server: &Server, name: &str) -> String {
     crate::config::params::find(name)
-        .and_then(|param| param.get(&server.config).parse().ok())
-        .unwrap_or(0)
+        .map(|param| param.get(&server.config))
+        .unwrap_or_default()
+}
+
+/// A `yes`/`no` replication parameter (`replica-read-only`...).
+pub fn setting_on(server: &Server, name: &str) -> bool {
+    setting_text(server, name) == "yes"
 }
 
 /// The stream's keep-alive, from the cron thread: every `repl-ping-replica-period` seconds a

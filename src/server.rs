@@ -141,12 +141,6 @@ impl Server {
                 "cluster-enabled yes is accepted but cluster mode is not implemented: running standalone"
             );
         }
-        if let Some((host, master_port)) = config::read(&config.replicaof) {
-            log!(
-                Warning,
-                "replicaof {host} {master_port} is accepted but replication is not implemented yet: running as a master"
-            );
-        }
         let acl = acl::from_config(&config).map_err(|error| {
             log!(Warning, "{error}");
             io::Error::other(error)
@@ -184,6 +178,13 @@ impl Server {
         Ok(Listening {
             server: Arc::new(server),
         })
+    }
+
+    /// Whether keys that expired stay until later: during a `CLIENT PAUSE` (`pause.rs`), and
+    /// on a replica, whose master deletes them and streams the `DEL` (Redis's `expireIfNeeded`
+    /// only hides them there). Evictions wait too, as Redis's `isSafeToPerformEvictions`.
+    pub fn holds_expiry(&self, now_ms: i64) -> bool {
+        self.pause.holds_expiry(now_ms) || self.replication.link.is_replica()
     }
 
     /// **The write path**, as every write reaches it: runs `apply` under the keyspace's
@@ -436,6 +437,7 @@ impl Listening {
     /// process exits. The calling thread only waits: a rebind may close any listener.
     pub fn run(self) -> io::Result<()> {
         cron::start(Arc::clone(&self.server))?;
+        crate::replication::replica::start(Arc::clone(&self.server))?;
         persistence::start(Arc::clone(&self.server))?;
         let listeners = &self.server.listeners;
         if !listeners.tcp_addrs().is_empty() {

@@ -110,8 +110,8 @@ impl Ctx<'_> {
     /// Called once the read lock is released.
     pub fn expire_keys_read(&mut self) {
         let keys = std::mem::take(self.expired_reads.get_mut());
-        // During CLIENT PAUSE nothing is deleted: the keys stay, expired (`pause.rs`).
-        if keys.is_empty() || self.server.pause.holds_expiry(self.now_ms) {
+        // During CLIENT PAUSE, and on a replica, nothing is deleted: the keys stay, expired.
+        if keys.is_empty() || self.server.holds_expiry(self.now_ms) {
             return;
         }
         let db = self.session.db;
@@ -161,10 +161,10 @@ impl Ctx<'_> {
     }
 
     /// Whether the server itself runs this command, replaying its append-only file (the
-    /// internal client of `ClientInfo::internal`): Redis's `mustObeyClient`. What was once
-    /// accepted must replay whatever the limits are now.
+    /// internal client of `ClientInfo::internal`) or its master's stream: Redis's
+    /// `mustObeyClient`. What was once accepted must replay whatever the limits are now.
     pub fn must_obey(&self) -> bool {
-        self.session.info.id == u64::MAX
+        self.session.info.id == u64::MAX || self.session.info.modes.is_master()
     }
 
     /// The longest string a command may make: `proto-max-bulk-len`, except for a replay,

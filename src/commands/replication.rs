@@ -1,9 +1,12 @@
-//! The replication commands a master answers: `REPLCONF` (a replica announcing itself),
+//! The replication commands: those a master answers, `REPLCONF` (a replica announcing itself),
 //! `PSYNC` and `SYNC` (it asks to be fed: the connection becomes its feeder,
-//! `replication/master.rs`), `WAIT` (`replication/wait.rs`) and `ROLE`.
+//! `replication/master.rs`), `WAIT` (`replication/wait.rs`); `REPLICAOF` (alias `SLAVEOF`),
+//! which makes this server a replica (`replication/replica.rs`) or a master again; and `ROLE`.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
+use crate::log;
 use crate::replication::master::SyncRequest;
+use crate::replication::replica;
 
 /// `REPLCONF <option> <value> ...` (Redis's `replconfCommand`): what a replica tells its master
 /// before and while it is fed.
@@ -81,6 +84,54 @@ fn request_sync(ctx: &mut Ctx, request: SyncRequest) -> CommandResult {
         }
     }
     ctx.session.replication.sync = Some(request);
+    Ok(())
+}
+
+/// `REPLICAOF host port` / `REPLICAOF NO ONE` (Redis's `replicaofCommand`).
+pub fn replicaof(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let server = ctx.server;
+    let link = &server.replication.link;
+    let (host, port) = (args.arg(1), args.arg(2));
+    let client = || ctx.session.info.describe(ctx.now_ms, Some(args));
+    if is_option(host, "no") && is_option(port, "one") {
+        if link.is_replica() {
+            replica::unset_master(server);
+            log!(
+                Notice,
+                "MASTER MODE enabled (user request from '{}')",
+                client()
+            );
+        }
+        ctx.reply.ok();
+        return Ok(());
+    }
+    if ctx.session.info.modes.is_replica() {
+        // It would be disconnected with every replica when the sync starts.
+        return Err(CommandError::err(
+            "Command is not valid when client is a replica.",
+        ));
+    }
+    let port = parse_int(port)
+        .ok()
+        .and_then(|port| u16::try_from(port).ok())
+        .ok_or_else(|| CommandError::err("Invalid master port"))?;
+    let host = String::from_utf8_lossy(host).into_owned();
+    let current = link.target().master;
+    if current.is_some_and(|(h, p)| h.eq_ignore_ascii_case(&host) && p == port) {
+        log!(
+            Notice,
+            "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed."
+        );
+        ctx.reply.simple("OK Already connected to specified master");
+        return Ok(());
+    }
+    replica::set_master(server, &host, port);
+    log!(
+        Notice,
+        "REPLICAOF {host}:{port} enabled (user request from '{}')",
+        client()
+    );
+    ctx.reply.ok();
     Ok(())
 }
 

@@ -336,8 +336,9 @@ pub fn perform_evictions(server: &Server, now_ms: i64) -> Outcome {
         return Outcome::Full;
     };
     // Redis's `isSafeToPerformEvictions`: a CLIENT PAUSE holds evictions as it holds expiry
-    // (they are writes the paused replicas would see). Commands still run.
-    if server.pause.holds_expiry(now_ms) {
+    // (they are writes the paused replicas would see), and a replica leaves them to its
+    // master. Commands still run.
+    if server.holds_expiry(now_ms) {
         return Outcome::Fits;
     }
     let run = Run {

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::replica::LinkStatus;
-use super::{Replication, setting};
+use super::{Replication, setting, setting_on};
 use crate::clock;
 use crate::server::Server;
 
@@ -35,10 +35,26 @@ fn replica_lines(server: &Server, status: &LinkStatus, text: &mut String) {
         status.read_offset,
         status.processed_offset,
     );
-    let read_only = crate::config::params::find("replica-read-only")
-        .is_some_and(|param| param.get(&server.config) == "yes");
-    let announced = crate::config::params::find("replica-announced")
-        .is_some_and(|param| param.get(&server.config) == "yes");
+    if let Some(transfer) = status.transfer {
+        let perc = match transfer.total {
+            total if total > 0 => transfer.read as f64 / total as f64 * 100.0,
+            _ => 0.0,
+        };
+        let _ = write!(
+            text,
+            "master_sync_total_bytes:{}\r\nmaster_sync_read_bytes:{}\r\nmaster_sync_left_bytes:{}\r\n\
+             master_sync_perc:{perc:.2}\r\nmaster_sync_last_io_seconds_ago:{}\r\n",
+            transfer.total,
+            transfer.read,
+            transfer.total - transfer.read,
+            (clock::now_ms() - transfer.last_io_ms) / 1000,
+        );
+    }
+    if let Some(seconds) = status.down_since_seconds {
+        let _ = write!(text, "master_link_down_since_seconds:{seconds}\r\n");
+    }
+    let read_only = setting_on(server, "replica-read-only");
+    let announced = setting_on(server, "replica-announced");
     let _ = write!(
         text,
         "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",

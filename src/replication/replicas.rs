@@ -168,3 +168,13 @@ impl Replicas {
         self.acked.notify_all();
     }
 }
+/// Disconnects every replica we feed (Redis's `disconnectSlaves`): our history changed (a
+/// promotion, a full sync from our own master), and they must ask again to learn it. They
+/// reconnect, and a partial resync with the previous ID is still possible.
+pub fn disconnect_all(server: &crate::server::Server) {
+    for client in server.clients.all() {
+        if client.modes.is_replica() {
+            client.kill();
+        }
+    }
+}

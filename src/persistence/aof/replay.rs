@@ -3,8 +3,8 @@
 //! written with `aof-use-rdb-preamble`, recognised by its `REDIS` magic, possibly followed by
 //! commands) or commands as RESP arrays.
 //!
-//! Commands run through the command table like any client's ([`commands::replay`]), from a
-//! client with no connection, with the writer the whole load holds, in loading mode
+//! Commands run through the command table like any client's ([`Replayer`]), from a client
+//! with no connection, with the writer the whole load holds, in loading mode
 //! ([`Writer::loading`]: nothing expires, nothing is journaled). The rules are Redis's
 //! `loadSingleAppendOnlyFile`:
 //! - the file may end in the middle of a command only if it is the last one: with
@@ -19,14 +19,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
-use crate::acl::Login;
 use crate::clients::ClientInfo;
-use crate::commands::{self, Ctx};
-use crate::connection::Session;
+use crate::commands::{self, Replayer};
 use crate::keyspace::Writer;
 use crate::log;
 use crate::persistence::rdb::load::{LoadError, LoadOptions, load};
-use crate::protocol::{Reply, Request};
+use crate::protocol::Request;
 use crate::server::Server;
 use crate::{clock, commands::is_option};
 
@@ -128,7 +126,9 @@ pub fn replay_file(
         return Ok(Replayed::Empty);
     }
     let mut reader = BufReader::with_capacity(1 << 16, file);
-    let mut replayer = Replayer::new(server).map_err(ReplayError::Read)?;
+    // A fresh client per file, in database 0, as Redis's loader makes one per file.
+    let client = ClientInfo::internal().map_err(ReplayError::Read)?;
+    let mut replayer = Replayer::new(server, client);
 
     let starts_with_rdb = reader
         .fill_buf()
@@ -178,10 +178,10 @@ pub fn replay_file(
                     queued.push(request);
                 } else if is_option(name, "exec") {
                     for queued in transaction.take().map(|(_, q)| q).unwrap_or_default() {
-                        replayer.run(w, &queued);
+                        let _ = replayer.run(w, &queued);
                     }
                 } else {
-                    replayer.run(w, &request);
+                    let _ = replayer.run(w, &request);
                 }
                 valid_up_to = reader.stream_position().map_err(ReplayError::Read)?;
             }
@@ -314,41 +314,6 @@ fn leading_number(text: &[u8]) -> i64 {
         n = n.saturating_mul(10).saturating_add(i64::from(digit - b'0'));
     }
     if negative { -n } else { n }
-}
-
-/// The client replayed commands run as: a session with no connection, in database 0 at the
-/// start of each file (Redis creates a fresh client per file).
-struct Replayer<'a> {
-    server: &'a Server,
-    session: Session,
-    out: Vec<u8>,
-}
-
-impl<'a> Replayer<'a> {
-    fn new(server: &'a Server) -> io::Result<Replayer<'a>> {
-        Ok(Replayer {
-            server,
-            session: Session::new(ClientInfo::internal()?, Login::new(&server.acl)),
-            out: Vec::new(),
-        })
-    }
-
-    /// Runs one command; its reply, error or not, is dropped, as Redis's loader drops it.
-    fn run(&mut self, w: &mut Writer, request: &Request) {
-        let now_us = clock::now_us();
-        let mut ctx = Ctx {
-            server: self.server,
-            session: &mut self.session,
-            reply: Reply::new(&mut self.out, false),
-            now_ms: now_us / 1000,
-            now_us,
-            may_block: false,
-            held: None,
-            expired_reads: Default::default(),
-        };
-        let _ = commands::replay(&mut ctx, request, w);
-        self.out.clear();
-    }
 }
 
 #[cfg(test)]
