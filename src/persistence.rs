@@ -236,6 +236,9 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
         Ok(None) => Ok(()),
         Ok(Some(loaded)) => {
             add_loaded_libraries(server, &loaded.libraries, false)?;
+            if let Some(info) = &loaded.replication {
+                server.replication.restore(server, info);
+            }
             let rdb = &server.persistence.rdb;
             rdb.last_load_keys.store(loaded.keys, Ordering::Relaxed);
             rdb.last_load_expired
@@ -596,6 +599,7 @@ pub fn write_rdb(
         aof_base,
         clock::now_ms(),
         crate::memory::resident_bytes(),
+        snapshot.replication.as_ref(),
     );
     // The libraries come before the databases, as Redis's `rdbSaveRio` writes them.
     let compress = config.rdbcompression.load(Ordering::Relaxed);

@@ -30,6 +30,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use crate::config::Config;
 use crate::keyspace::Record;
 use crate::log;
+use crate::persistence::rdb::ReplicationInfo;
 use crate::server::Server;
 
 /// The replication state the server shares.
@@ -240,6 +241,42 @@ pub fn serves_stale_data(server: &Server) -> Option<bool> {
         return None;
     }
     Some(setting_on(server, "replica-serve-stale-data"))
+}
+
+impl Replication {
+    /// The history an RDB file saved now stands for (Redis's `rdbPopulateSaveInfo`): a master's
+    /// once it has a backlog, a replica's once it has synced. Call under the keyspace lock, so
+    /// the offset is the data's.
+    pub fn save_info(&self) -> Option<ReplicationInfo> {
+        let stream_db = match self.link.is_replica() {
+            true => self.link.stream_db()?,
+            false if self.backlog_active() => lock(&self.selected_db).unwrap_or(0),
+            false => return None,
+        };
+        Some(ReplicationInfo {
+            stream_db,
+            replid: self.replid(),
+            offset: self.offset(),
+        })
+    }
+
+    /// At startup, the history the RDB file was saved at: a replica continues it with its
+    /// master (`PSYNC <replid> <offset+1>`); a master keeps it as its second ID, so its
+    /// replicas can resync partially after the restart (Redis's `loadDataFromDisk`).
+    pub fn restore(&self, server: &Server, info: &ReplicationInfo) {
+        if crate::config::read(&server.config.replicaof).is_some() {
+            self.follow(&info.replid, info.offset);
+            self.link.continue_from(info.offset, info.stream_db);
+        } else {
+            let mut identity = lock(&self.identity);
+            identity.replid2 = info.replid.clone();
+            identity.second_offset = info.offset + 1;
+            drop(identity);
+            self.backlog.restart_at(info.offset);
+            self.backlog_active.store(true, Ordering::Relaxed);
+        }
+        self.start_journal(server);
+    }
 }
 
 /// The backlog's size as configured, raised to Redis's minimum.

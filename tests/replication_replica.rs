@@ -486,7 +486,10 @@ fn a_replica_of_a_replica_gets_the_stream_unchanged() {
     // One history along the chain: same ID, same offset.
     let field = |server: &TestServer, name: &str| {
         let info = info_replication(server);
-        info.lines().find(|l| l.starts_with(name)).unwrap().to_string()
+        info.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .to_string()
     };
     assert!(wait_until(Duration::from_secs(10), || {
         field(&master, "master_repl_offset:") == field(&last, "master_repl_offset:")
@@ -547,4 +550,28 @@ fn a_thredis_replica_follows_a_redis_server_master() {
         log().contains("Partial resynchronization request from")
     }));
     assert!(digests_agree(&mut master));
+}
+
+#[test]
+fn a_replica_restarted_from_its_rdb_file_continues_with_psync() {
+    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let dir = common::scratch_dir("replica-restart");
+    let target = format!("127.0.0.1 {}", master.port);
+    let args = ["--replicaof", &target, "--enable-debug-command", "yes"];
+    let mut replica = TestServer::in_dir(&dir, &args);
+    let mut writer = master.raw();
+    write_every_type(&mut writer);
+    assert!(same_digest(&master, &replica));
+    // The file holds the history the data stands for.
+    assert_eq!(replica.raw().cmd(&["SAVE"]), "+OK\r\n");
+    replica.kill();
+    writer.run_all(&[
+        &["SET", "while-down", "1"],
+        &["SELECT", "3"],
+        &["INCR", "n"],
+    ]);
+    let replica = TestServer::in_dir(&dir, &args);
+    assert!(same_digest(&master, &replica));
+    assert!(master.logged("accepted. Sending"), "{}", master.log());
+    assert!(replica.logged("Successful partial resynchronization with master."));
 }

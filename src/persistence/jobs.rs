@@ -343,6 +343,7 @@ impl super::snapshot::Sink for Discard {
 pub(crate) fn snapshot(server: &Server, databases: &Databases, format: Format) -> Snapshot {
     let mut snapshot = Snapshot::start(databases, format);
     snapshot.libraries = server.functions.codes();
+    snapshot.replication = server.replication.save_info();
     let delay = config::Config::get(&server.config.rdb_key_save_delay);
     snapshot.key_delay = Duration::from_micros(u64::try_from(delay).unwrap_or(0));
     snapshot

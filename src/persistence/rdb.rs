@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! REDIS0010                       magic and version
-//! FA <string> <string>            AUX field: redis-ver, redis-bits, ctime, used-mem, aof-base...
+//! FA <string> <string>            AUX field: redis-ver, redis-bits, ctime, used-mem, repl-id...
 //! F5 <string>                     FUNCTION2: one function library's code (see [`functions`])
 //! FE <length>                     SELECTDB: the database of the keys that follow
 //! FB <length> <length>            RESIZEDB: how many keys, how many with a TTL (a sizing hint)
@@ -34,6 +34,18 @@ pub mod functions;
 pub mod load;
 pub mod save;
 pub mod stream;
+
+/// The replication history a file was saved at (the AUX fields `repl-stream-db`, `repl-id`
+/// and `repl-offset`, Redis's `rdbSaveInfo`): a server restarted from it can continue that
+/// history (a replica asks its master to `PSYNC` from there) instead of starting over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicationInfo {
+    /// The database the replication stream had selected.
+    pub stream_db: usize,
+    pub replid: String,
+    /// The stream's offset the data stands for.
+    pub offset: i64,
+}
 
 /// The version thredis writes: Redis 7.0's `RDB_VERSION`, so redis-server 7.0 loads it.
 pub const WRITE_VERSION: u32 = 10;

@@ -155,6 +155,9 @@ pub struct Snapshot {
     /// The code of each function library, taken by the caller under the same lock (FUNCTION
     /// LOAD writes under the exclusive one): saved before the databases.
     pub libraries: Vec<Vec<u8>>,
+    /// The replication history the data stands for, taken by the caller under the same lock:
+    /// saved in an RDB file's header.
+    pub replication: Option<super::rdb::ReplicationInfo>,
 }
 
 impl Snapshot {
@@ -187,6 +190,7 @@ impl Snapshot {
             progress,
             key_delay: Duration::ZERO,
             libraries: Vec::new(),
+            replication: None,
         }
     }
 

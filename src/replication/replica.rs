@@ -27,7 +27,7 @@ pub mod transfer;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -52,6 +52,9 @@ pub struct Link {
     /// (`slave_repl_offset`): they differ inside a transaction, applied only at its `EXEC`.
     read_offset: AtomicI64,
     processed_offset: AtomicI64,
+    /// The database the master's stream last selected, plus one (0: none yet): a stream that
+    /// continues after a reconnect or a restart does not select it again.
+    stream_db: AtomicUsize,
     /// When a byte last came from the master (Unix ms; 0: never on this link).
     last_io_ms: AtomicI64,
     /// The generation whose connection `socket` is, and the connection, to cut it.
@@ -253,6 +256,22 @@ impl Link {
     fn set_offsets(&self, offset: i64) {
         self.read_offset.store(offset, Ordering::Relaxed);
         self.processed_offset.store(offset, Ordering::Relaxed);
+    }
+
+    /// The database the master's stream has selected, once we have synced with it.
+    pub fn stream_db(&self) -> Option<usize> {
+        self.stream_db.load(Ordering::Relaxed).checked_sub(1)
+    }
+
+    fn set_stream_db(&self, db: usize) {
+        self.stream_db.store(db + 1, Ordering::Relaxed);
+    }
+
+    /// A restarted replica goes on from the history its RDB file was saved at.
+    pub fn continue_from(&self, offset: i64, stream_db: usize) {
+        self.set_cached_history(true);
+        self.set_offsets(offset);
+        self.set_stream_db(stream_db);
     }
 
     /// Keeps a handle on the connection of `generation`, so a change of master can cut it.

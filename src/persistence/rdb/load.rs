@@ -15,8 +15,8 @@ use std::path::Path;
 
 use super::compact::Integrity;
 use super::{
-    AccessHints, CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, compact, opcodes, special,
-    types,
+    AccessHints, CONTAINER_PACKED, CONTAINER_PLAIN, MAX_READ_VERSION, ReplicationInfo, compact,
+    opcodes, special, types,
 };
 use crate::keyspace::{Bytes, Databases, Hash, List, Set, Ttl, Value, ZSet, hash, set, zset};
 use crate::log;
@@ -56,6 +56,8 @@ pub struct Loaded {
     /// The code of each function library the file holds (`FUNCTION2` records, see
     /// [`super::functions`]): the caller adds them to the server's libraries.
     pub libraries: Vec<Vec<u8>>,
+    /// The replication history the file was saved at, if it names one whole.
+    pub replication: Option<ReplicationInfo>,
 }
 
 /// Why a file could not be loaded. [`LoadError::log`] writes Redis's lines for it.
@@ -441,6 +443,7 @@ const EMPTY_KEYS_LOGGED: u64 = 10;
 
 impl<R: BufRead> Loader<R> {
     fn run(mut self, databases: &mut Databases) -> Result<Loaded> {
+        let mut repl_fields = ReplicationFields::default();
         let magic: [u8; 9] = self.input.array()?;
         if &magic[..5] != b"REDIS" {
             return Err(LoadError::BadSignature);
@@ -490,6 +493,7 @@ impl<R: BufRead> Loader<R> {
                     let name = self.input.string()?;
                     let value = self.input.string()?;
                     log_aux_field(&name, &value, self.options.now_ms);
+                    repl_fields.take(&name, &value);
                 }
                 opcodes::MODULE_AUX => {
                     return Err(LoadError::Unsupported {
@@ -530,6 +534,7 @@ impl<R: BufRead> Loader<R> {
                 }
             }
         }
+        self.loaded.replication = repl_fields.whole();
         let Loaded {
             keys,
             expired,
@@ -840,6 +845,37 @@ impl<R: BufRead> Loader<R> {
 
 fn list(items: Vec<Bytes>) -> Value {
     Value::list(items.into_iter().collect::<List>())
+}
+
+/// The replication AUX fields as they are read; they count only if all three are there and
+/// valid (Redis's `loadDataFromDisk` checks `repl_id_is_set`, offset and db not -1).
+#[derive(Default)]
+struct ReplicationFields {
+    stream_db: Option<usize>,
+    replid: Option<String>,
+    offset: Option<i64>,
+}
+
+impl ReplicationFields {
+    fn take(&mut self, name: &[u8], value: &[u8]) {
+        let number = || crate::number::parse_i64(value).filter(|&n| n >= 0);
+        match name {
+            b"repl-stream-db" => self.stream_db = number().map(|n| n as usize),
+            b"repl-offset" => self.offset = number(),
+            b"repl-id" if value.len() == 40 => {
+                self.replid = Some(String::from_utf8_lossy(value).into_owned());
+            }
+            _ => {}
+        }
+    }
+
+    fn whole(self) -> Option<ReplicationInfo> {
+        Some(ReplicationInfo {
+            stream_db: self.stream_db?,
+            replid: self.replid?,
+            offset: self.offset?,
+        })
+    }
 }
 
 /// Logs the AUX fields Redis logs while loading.

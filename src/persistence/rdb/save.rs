@@ -15,8 +15,8 @@ use std::path::Path;
 
 use super::compact::{ListpackWriter, encode_intset};
 use super::{
-    AccessHints, CONTAINER_PACKED, CONTAINER_PLAIN, WRITE_VERSION, opcodes, types, write_length,
-    write_string,
+    AccessHints, CONTAINER_PACKED, CONTAINER_PLAIN, ReplicationInfo, WRITE_VERSION, opcodes, types,
+    write_length, write_string,
 };
 use crate::keyspace::{List, Value};
 use crate::number::format_double;
@@ -28,9 +28,15 @@ const LIST_NODE_BYTES: usize = 8 * 1024;
 /// Elements this large get a plain node of their own (Redis's `packed_threshold`).
 const PLAIN_NODE_BYTES: usize = 1 << 30;
 
-/// What goes in the header besides the magic: `aof-base` says the file is the base of an
-/// append-only file.
-pub fn encode_header(out: &mut Vec<u8>, aof_base: bool, now_ms: i64, used_memory: u64) {
+/// What goes in the header besides the magic: the replication history the data stands for,
+/// if there is one; `aof-base` says the file is the base of an append-only file.
+pub fn encode_header(
+    out: &mut Vec<u8>,
+    aof_base: bool,
+    now_ms: i64,
+    used_memory: u64,
+    replication: Option<&ReplicationInfo>,
+) {
     out.extend_from_slice(format!("REDIS{WRITE_VERSION:04}").as_bytes());
     let mut aux = |name: &str, value: &[u8]| {
         out.push(opcodes::AUX);
@@ -41,6 +47,11 @@ pub fn encode_header(out: &mut Vec<u8>, aof_base: bool, now_ms: i64, used_memory
     aux("redis-bits", b"64");
     aux("ctime", (now_ms / 1000).to_string().as_bytes());
     aux("used-mem", used_memory.to_string().as_bytes());
+    if let Some(info) = replication {
+        aux("repl-stream-db", info.stream_db.to_string().as_bytes());
+        aux("repl-id", info.replid.as_bytes());
+        aux("repl-offset", info.offset.to_string().as_bytes());
+    }
     aux("aof-base", if aof_base { b"1" } else { b"0" });
 }
 
@@ -226,7 +237,7 @@ mod tests {
     /// A file with `records` in database `db`, as a save would write it.
     fn file(db: usize, records: &[(&str, Value, Option<i64>)]) -> Vec<u8> {
         let mut out = Vec::new();
-        encode_header(&mut out, false, 1_700_000_000_000, 1000);
+        encode_header(&mut out, false, 1_700_000_000_000, 1000, None);
         encode_db_header(&mut out, db, records.len(), 0);
         for (key, value, expires) in records {
             let stored = (*expires, AccessHints::default());

@@ -38,10 +38,13 @@ pub fn stream(server: &Server, connection: &mut Connection, generation: u64) -> 
         std::thread::Builder::new()
             .name("replica-acks".into())
             .spawn_scoped(scope, || send_acks(server, sender, &done))?;
+        let mut replayer = Replayer::new(server, Arc::clone(&client));
+        // A stream that continues has selected its database already.
+        replayer.session.db = server.replication.link.stream_db().unwrap_or(0);
         let mut applier = Applier {
             server,
             generation,
-            replayer: Replayer::new(server, Arc::clone(&client)),
+            replayer,
             transaction: None,
         };
         let result = applier.run(&mut connection.reader, sender);
@@ -201,10 +204,10 @@ impl Applier<'_> {
                 }
             }
             replication.feed(bytes);
-            replication
-                .link
-                .processed_offset
+            let link = &replication.link;
+            link.processed_offset
                 .store(replication.offset(), Ordering::Relaxed);
+            link.set_stream_db(self.replayer.session.db);
             Ok(())
         })
     }

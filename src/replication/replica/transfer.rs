@@ -225,6 +225,8 @@ fn load(
         replication.follow(replid, offset);
         replication.start_journal(server);
         replication.link.set_offsets(offset);
+        // The stream selects its database before its first command.
+        replication.link.set_stream_db(0);
         Ok(())
     })
 }
