@@ -227,6 +227,27 @@ impl Blocking {
     }
 }
 
+impl Blocking {
+    /// Ends every wait with Redis's `-UNBLOCKED` error for a change of role (its
+    /// `disconnectAllBlockedClients`): a master turning replica would otherwise serve its
+    /// blocked clients from its new master's stream, and drift from it.
+    pub fn unblock_all(&self, server: &Server) {
+        let mut registry = self.lock();
+        let waiting: Vec<(u64, bool)> = (registry.waiters.iter())
+            .filter(|(_, waiter)| waiter.outcome.is_none())
+            .map(|(&id, waiter)| (id, waiter.resp3))
+            .collect();
+        for (id, resp3) in waiting {
+            let mut out = Vec::new();
+            Reply::new(&mut out, resp3).error(
+                b"UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+            );
+            registry.finish(id, out);
+        }
+        publish_key_count(server, &registry);
+    }
+}
+
 /// Keeps the keyspace's switch (how many keys are waited on) up to date, so writers record
 /// ready keys only while someone waits.
 fn publish_key_count(server: &Server, registry: &Registry) {

@@ -575,3 +575,48 @@ fn a_replica_restarted_from_its_rdb_file_continues_with_psync() {
     assert!(master.logged("accepted. Sending"), "{}", master.log());
     assert!(replica.logged("Successful partial resynchronization with master."));
 }
+
+#[test]
+fn a_replica_is_promoted_inside_a_transaction_as_sentinel_sends_it() {
+    let master = FakeMaster::new();
+    let replica = master.replica(&[]);
+    master.accept().full_sync();
+    let mut sentinel = replica.raw();
+    assert_eq!(sentinel.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(sentinel.cmd(&["SLAVEOF", "NO", "ONE"]), "+QUEUED\r\n");
+    assert_eq!(
+        sentinel.cmd(&["CLIENT", "KILL", "TYPE", "normal"]),
+        "+QUEUED\r\n"
+    );
+    let exec = sentinel.cmd(&["EXEC"]);
+    assert!(exec.starts_with("*2\r\n+OK\r\n:"), "{exec}");
+    assert!(info_replication(&replica).contains("role:master\r\n"));
+}
+
+#[test]
+fn a_master_turning_replica_unblocks_its_blocked_clients_and_counts_what_it_applies() {
+    let master = FakeMaster::new();
+    let server = TestServer::start();
+    let mut blocked = server.raw();
+    blocked.send(&resp(&["BLPOP", "foo", "0"]));
+    server.raw().wait_for_blocked(1);
+    let port = master.port().to_string();
+    assert_eq!(
+        server.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
+        "+OK\r\n"
+    );
+    // What it waited for would come from the new master's stream: Redis ends the wait.
+    assert_eq!(
+        String::from_utf8(blocked.reply()).unwrap(),
+        "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+    );
+    let mut link = master.accept();
+    link.full_sync();
+    link.send(&resp(&["RPUSH", "foo", "a"]));
+    link.send(&resp(&["SET", "k", "v"]));
+    assert!(reads(&server, "k", "v"));
+    assert_eq!(server.raw().cmd(&["LLEN", "foo"]), ":1\r\n");
+    // The master's commands count in commandstats, as Redis's call() counts them.
+    let stats = server.raw().cmd(&["INFO", "commandstats"]);
+    assert!(stats.contains("cmdstat_rpush:calls=1,"), "{stats}");
+}

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{CommandResult, Ctx, replay};
+use super::{CommandResult, Ctx, replay, resolve};
 use crate::acl::Login;
 use crate::clients::ClientInfo;
 use crate::clock;
@@ -20,6 +20,9 @@ pub struct Replayer<'a> {
     server: &'a Server,
     pub session: Session,
     out: Vec<u8>,
+    /// Count each command in INFO's commandstats: a replica's master client does, as its
+    /// commands go through Redis's `call()`; a file being loaded does not.
+    counts_calls: bool,
 }
 
 impl<'a> Replayer<'a> {
@@ -30,7 +33,14 @@ impl<'a> Replayer<'a> {
             server,
             session: Session::new(client, Login::new(&server.acl)),
             out: Vec::new(),
+            counts_calls: false,
         }
+    }
+
+    /// A replayer whose commands count in INFO's commandstats.
+    pub fn counting_calls(mut self) -> Replayer<'a> {
+        self.counts_calls = true;
+        self
     }
 
     /// Runs one command with `w`; its reply is dropped. An error is returned for the caller to
@@ -49,6 +59,13 @@ impl<'a> Replayer<'a> {
         };
         let result = replay(&mut ctx, request, w);
         self.out.clear();
+        if self.counts_calls {
+            if let Ok(resolved) = resolve(request) {
+                let elapsed = clock::now_us().saturating_sub(now_us).max(0) as u64;
+                let elapsed = std::time::Duration::from_micros(elapsed);
+                (self.server.stats).record_call(resolved.id, elapsed, result.is_err());
+            }
+        }
         result
     }
 }

@@ -95,7 +95,7 @@ pub fn replicaof(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let client = || ctx.session.info.describe(ctx.now_ms, Some(args));
     if is_option(host, "no") && is_option(port, "one") {
         if link.is_replica() {
-            replica::unset_master(server);
+            replica::unset_master(server, ctx.in_exec());
             log!(
                 Notice,
                 "MASTER MODE enabled (user request from '{}')",

@@ -309,18 +309,26 @@ pub fn set_master(server: &Server, host: &str, port: u16) {
     crate::config::write(&server.config.replicaof, Some((host.to_string(), port)));
     link.set_state(State::Connect);
     link.retarget(Some((host.to_string(), port)));
+    server.blocking.unblock_all(server);
     log!(Notice, "Connecting to MASTER {host}:{port}");
 }
 
 /// `REPLICAOF NO ONE` (Redis's `replicationUnsetMaster`): we are a master again. Our history
 /// goes on under a new replication ID, the old one kept as the second, so our own replicas
 /// (disconnected here to learn the new ID) and former siblings can resync partially.
-pub fn unset_master(server: &Server) {
+/// `holding_lock`: the caller holds the keyspace's exclusive lock already (`EXEC`, as
+/// Sentinel sends it), which keeps the master's stream out while we turn.
+pub fn unset_master(server: &Server, holding_lock: bool) {
     let replication = &server.replication;
-    server.keyspace.write(0, clock::now_ms(), |_| {
+    let turn = || {
         replication.link.retarget(None);
         replication.promote();
-    });
+    };
+    if holding_lock {
+        turn();
+    } else {
+        server.keyspace.write(0, clock::now_ms(), |_| turn());
+    }
     crate::config::write(&server.config.replicaof, None);
     crate::log::set_role(b'M');
     replication.link.set_state(State::Connect);

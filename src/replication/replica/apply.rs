@@ -38,7 +38,7 @@ pub fn stream(server: &Server, connection: &mut Connection, generation: u64) -> 
         std::thread::Builder::new()
             .name("replica-acks".into())
             .spawn_scoped(scope, || send_acks(server, sender, &done))?;
-        let mut replayer = Replayer::new(server, Arc::clone(&client));
+        let mut replayer = Replayer::new(server, Arc::clone(&client)).counting_calls();
         // A stream that continues has selected its database already.
         replayer.session.db = server.replication.link.stream_db().unwrap_or(0);
         let mut applier = Applier {
