@@ -233,8 +233,10 @@ impl Blocking {
     /// blocked clients from its new master's stream, and drift from it.
     pub fn unblock_all(&self, server: &Server) {
         let mut registry = self.lock();
+        // A command a pause postponed has not started: it runs, or is refused, once the pause
+        // ends (Redis leaves `BLOCKED_POSTPONE` clients alone too).
         let waiting: Vec<(u64, bool)> = (registry.waiters.iter())
-            .filter(|(_, waiter)| waiter.outcome.is_none())
+            .filter(|(id, waiter)| waiter.outcome.is_none() && !server.pause.is_postponed(**id))
             .map(|(&id, waiter)| (id, waiter.resp3))
             .collect();
         for (id, resp3) in waiting {

@@ -13,10 +13,12 @@
 //! ([`Pause::release_next`]), so no two race for the keyspace. Clients in MONITOR mode, which
 //! Redis flags as replicas, are never paused.
 //!
-//! Zero cost unpaused: the check is one relaxed load.
+//! `FAILOVER` holds writes the same way for as long as it runs ([`Pause::hold_for_failover`]).
+//!
+//! Zero cost unpaused: the check is two relaxed loads.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -50,6 +52,9 @@ pub struct Pause {
     scope: AtomicU8,
     /// Unix time in milliseconds when the pause ends.
     end_ms: AtomicI64,
+    /// A `FAILOVER` holds writes until it ends (Redis's `PAUSE_DURING_FAILOVER`), whatever
+    /// `CLIENT PAUSE` and `CLIENT UNPAUSE` do meanwhile.
+    failover: AtomicBool,
     /// Postponed clients, in the order they were postponed.
     postponed: Mutex<VecDeque<u64>>,
 }
@@ -57,11 +62,41 @@ pub struct Pause {
 impl Pause {
     /// The pause in force at `now_ms`, if any.
     pub fn scope(&self, now_ms: i64) -> Scope {
+        let failover = match self.failover.load(Ordering::Relaxed) {
+            true => Scope::Write,
+            false => Scope::Off,
+        };
         let scope = Scope::from_u8(self.scope.load(Ordering::Relaxed));
         if scope == Scope::Off || self.end_ms.load(Ordering::Relaxed) <= now_ms {
-            return Scope::Off;
+            return failover;
         }
-        scope
+        scope.max(failover)
+    }
+
+    /// A `FAILOVER` starts (`true`) or ends: writes are held, or released unless a `CLIENT
+    /// PAUSE` still holds them.
+    pub fn hold_for_failover(&self, server: &Server, hold: bool) {
+        self.failover.store(hold, Ordering::Relaxed);
+        if !hold {
+            self.release_next(server);
+        }
+    }
+
+    /// Whether client `id` waits for a pause to end (its command has not started).
+    pub fn is_postponed(&self, id: u64) -> bool {
+        self.lock().contains(&id)
+    }
+
+    /// How long a postponed client may wait at most before it looks again: until the client
+    /// pause ends, or (a failover holds, which ends when it ends) a long while.
+    fn wait_ms(&self, now_ms: i64) -> i64 {
+        const LONG_WHILE_MS: i64 = 3_600_000;
+        let until_end = self.end_ms.load(Ordering::Relaxed) - now_ms;
+        match self.failover.load(Ordering::Relaxed) {
+            true => until_end.max(LONG_WHILE_MS),
+            false => until_end,
+        }
+        .clamp(1, LONG_WHILE_MS)
     }
 
     /// Whether expiry waits (during any pause, as Redis's `checkClientPauseTimeoutAndReturnIfPaused`).
@@ -137,8 +172,8 @@ fn may_replicate(ctx: &Ctx, resolved: Resolved) -> bool {
 /// connection runs the command again once woken (the session's `postponed`).
 pub fn postpone(ctx: &mut Ctx, request: &Request) -> CommandResult {
     let server = ctx.server;
-    let remaining_ms = server.pause.end_ms.load(Ordering::Relaxed) - ctx.now_ms;
-    let deadline = Instant::now() + Duration::from_millis(remaining_ms.max(1) as u64);
+    let remaining_ms = server.pause.wait_ms(ctx.now_ms);
+    let deadline = Instant::now() + Duration::from_millis(remaining_ms as u64);
     blocking::block(ctx, request, Vec::new(), None, Box::new(Postponed))?;
     ctx.session.blocked = ctx.session.blocked.take().map(|wait| wait.until(deadline));
     let id = ctx.session.info.id;

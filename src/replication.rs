@@ -10,6 +10,7 @@
 //!   the connection's thread as its feeder, and a reader thread for its ACKs.
 //! - [`info`]: INFO's replication section, for either role.
 //! - [`wait`]: `WAIT`, the clients blocked until replicas acknowledge their writes.
+//! - [`failover`]: `FAILOVER`, handing the master's role to a replica without losing a write.
 //! - [`replica`]: the other direction, the link to our own master.
 //!
 //! # Where it plugs into the server
@@ -18,6 +19,7 @@
 //! The journal is recorded while a replica is attached or the AOF is on.
 
 pub mod backlog;
+pub mod failover;
 pub mod info;
 pub mod master;
 pub mod replica;
@@ -50,6 +52,8 @@ pub struct Replication {
     pub waits: wait::Waits,
     /// When the cron thread last sent the replicas a keep-alive `PING`.
     last_ping_ms: AtomicI64,
+    /// The `FAILOVER` under way, if any.
+    pub failover: failover::Failover,
 }
 
 /// Who our history is: the replication ID the stream's offsets belong to, and the previous one
@@ -85,6 +89,7 @@ impl Default for Replication {
             backlog_active: AtomicBool::new(false),
             waits: wait::Waits::default(),
             last_ping_ms: AtomicI64::new(0),
+            failover: Default::default(),
         }
     }
 }
@@ -181,6 +186,7 @@ impl Replication {
     /// Something about the replicas changed (an ACK, one left): `WAIT`s are counted again.
     pub fn wake_waiters(&self, server: &Server) {
         self.waits.recount(server);
+        failover::progress(server, crate::clock::now_ms());
     }
 
     /// The next record propagated selects its database again: a replica's stream starts here
@@ -308,7 +314,10 @@ pub fn setting_on(server: &Server, name: &str) -> bool {
 /// their link stays alive and the offsets keep moving.
 pub fn cron(server: &Server, now_ms: i64) {
     let replication = &server.replication;
-    if replication.link.is_replica() || replication.replicas.count() == 0 {
+    failover::progress(server, now_ms);
+    // During a failover a PING would move the offset the replicas must catch up with.
+    let failing_over = replication.failover.is_active();
+    if replication.link.is_replica() || replication.replicas.count() == 0 || failing_over {
         return;
     }
     let period_ms = Config::get(&server.config.repl_ping_replica_period).max(1) * 1000;

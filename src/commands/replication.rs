@@ -1,12 +1,13 @@
 //! The replication commands: those a master answers, `REPLCONF` (a replica announcing itself),
 //! `PSYNC` and `SYNC` (it asks to be fed: the connection becomes its feeder,
 //! `replication/master.rs`), `WAIT` (`replication/wait.rs`); `REPLICAOF` (alias `SLAVEOF`),
-//! which makes this server a replica (`replication/replica.rs`) or a master again; and `ROLE`.
+//! which makes this server a replica (`replication/replica.rs`) or a master again; `FAILOVER`
+//! (`replication/failover.rs`); and `ROLE`.
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::log;
 use crate::replication::master::SyncRequest;
-use crate::replication::replica;
+use crate::replication::{failover, replica};
 
 /// `REPLCONF <option> <value> ...` (Redis's `replconfCommand`): what a replica tells its master
 /// before and while it is fed.
@@ -63,7 +64,35 @@ pub fn replconf(ctx: &mut Ctx, args: &Args) -> CommandResult {
 pub fn psync(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let offset = parse_int(args.arg(2))?;
     let replid = String::from_utf8_lossy(args.arg(1)).into_owned();
+    if args.len() > 3 && is_option(args.arg(3), "failover") && !ctx.session.info.modes.is_replica()
+    {
+        take_over(ctx, args, &replid)?;
+    }
     request_sync(ctx, SyncRequest::Psync { replid, offset })
+}
+
+/// `PSYNC <replid> <offset> FAILOVER` from our master, in its `FAILOVER`: we turn master, and
+/// the partial resync it asks for then goes on as any other (Redis's `syncCommand`).
+fn take_over(ctx: &mut Ctx, args: &Args, replid: &str) -> CommandResult {
+    let server = ctx.server;
+    log!(Warning, "Failover request received for replid {replid}.");
+    if !server.replication.link.is_replica() {
+        return Err(CommandError::err(
+            "PSYNC FAILOVER can't be sent to a master.",
+        ));
+    }
+    if server.replication.replid() != replid {
+        return Err(CommandError::err(
+            "PSYNC FAILOVER replid must match my replid.",
+        ));
+    }
+    replica::unset_master(server, ctx.in_exec());
+    log!(
+        Notice,
+        "MASTER MODE enabled (failover request from '{}')",
+        ctx.session.info.describe(ctx.now_ms, Some(args))
+    );
+    Ok(())
 }
 
 /// `SYNC`: the old full sync, the RDB payload without a `+FULLRESYNC` line.
@@ -75,6 +104,11 @@ pub fn sync(ctx: &mut Ctx, _: &Args) -> CommandResult {
 fn request_sync(ctx: &mut Ctx, request: SyncRequest) -> CommandResult {
     if ctx.session.info.modes.is_replica() {
         return Ok(()); // Already a replica: ignored, as in Redis.
+    }
+    if ctx.server.replication.failover.is_active() {
+        return Err(CommandError::coded(
+            "NOMASTERLINK Can't SYNC while failing over",
+        ));
     }
     if let Some(status) = ctx.server.replication.link.status() {
         if !status.link_up {
@@ -90,6 +124,11 @@ fn request_sync(ctx: &mut Ctx, request: SyncRequest) -> CommandResult {
 /// `REPLICAOF host port` / `REPLICAOF NO ONE` (Redis's `replicaofCommand`).
 pub fn replicaof(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let server = ctx.server;
+    if server.replication.failover.is_active() {
+        return Err(CommandError::err(
+            "REPLICAOF not allowed while failing over.",
+        ));
+    }
     let link = &server.replication.link;
     let (host, port) = (args.arg(1), args.arg(2));
     let client = || ctx.session.info.describe(ctx.now_ms, Some(args));
@@ -131,6 +170,46 @@ pub fn replicaof(ctx: &mut Ctx, args: &Args) -> CommandResult {
         "REPLICAOF {host}:{port} enabled (user request from '{}')",
         client()
     );
+    ctx.reply.ok();
+    Ok(())
+}
+
+/// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]` (Redis's `failoverCommand`; the
+/// steps are `replication/failover.rs`).
+pub fn failover(ctx: &mut Ctx, args: &Args) -> CommandResult {
+    let server = ctx.server;
+    if args.len() == 2 && is_option(args.arg(1), "abort") {
+        if !server.replication.failover.is_active() {
+            return Err(CommandError::err("No failover in progress."));
+        }
+        failover::abort(server, "Failover manually aborted", ctx.in_exec());
+        ctx.reply.ok();
+        return Ok(());
+    }
+    let mut request = failover::Request::default();
+    let mut i = 1;
+    while i < args.len() {
+        let (word, left) = (args.arg(i), args.len() - i - 1);
+        if is_option(word, "timeout") && left >= 1 && request.timeout_ms == 0 {
+            request.timeout_ms = parse_int(args.arg(i + 1))?;
+            if request.timeout_ms <= 0 {
+                return Err(CommandError::err("FAILOVER timeout must be greater than 0"));
+            }
+            i += 2;
+        } else if is_option(word, "to") && left >= 2 && request.target.is_none() {
+            let port = parse_int(args.arg(i + 2))?;
+            let host = String::from_utf8_lossy(args.arg(i + 1)).into_owned();
+            // A port no replica can listen on matches none of them.
+            request.target = Some((host, u16::try_from(port).unwrap_or(0)));
+            i += 3;
+        } else if is_option(word, "force") && !request.force {
+            request.force = true;
+            i += 1;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    failover::start(server, request)?;
     ctx.reply.ok();
     Ok(())
 }

@@ -817,6 +817,7 @@ pub static COMMANDS: &[Command] = &[
     cmd("psync", -3, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING, NO_MULTI]), Plain(replication::psync)).doc(Server, "2.8.0", "Internal command used for replication"),
     cmd("sync", 1, f(&[ADMIN, NOSCRIPT, NO_ASYNC_LOADING, NO_MULTI]), Plain(replication::sync)).doc(Server, "1.0.0", "Internal command used for replication"),
     cmd("wait", 3, NOSCRIPT, Plain(replication::wait)).acl(&["connection"]).tips(&["request_policy:all_shards", "response_policy:agg_min"]).doc(Generic, "3.0.0", "Wait for the synchronous replication of all the write commands sent in the context of the current connection"),
+    cmd("failover", -1, f(&[ADMIN, NOSCRIPT, STALE]), Plain(replication::failover)).doc(Server, "6.2.0", "Start a coordinated failover between this server and one of its replicas."),
     cmd("replicaof", 3, f(&[ADMIN, NOSCRIPT, STALE, NO_ASYNC_LOADING]), Plain(replication::replicaof)).doc(Server, "5.0.0", "Make the server a replica of another instance, or promote it as master."),
     cmd("slaveof", 3, f(&[ADMIN, NOSCRIPT, STALE, NO_ASYNC_LOADING]), Plain(replication::replicaof)).doc(Server, "1.0.0", "Make the server a replica of another instance, or promote it as master."),
     cmd("role", 1, f(&[NOSCRIPT, LOADING, STALE, FAST]), Plain(replication::role)).acl(&["admin", "dangerous"]).doc(Server, "2.8.12", "Return the role of the instance in the context of replication"),

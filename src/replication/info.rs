@@ -93,10 +93,11 @@ fn identity_lines(server: &Server, replication: &Replication, text: &mut String)
     };
     let _ = write!(
         text,
-        "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n\
+        "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n\
          master_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\n\
          repl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{first_byte}\r\n\
          repl_backlog_histlen:{}\r\n",
+        replication.failover.state_name(),
         identity.replid,
         identity.replid2,
         replication.offset(),

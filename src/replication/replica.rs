@@ -400,7 +400,9 @@ fn follow(server: &Server, host: &str, port: u16, generation: u64) -> io::Result
         },
     };
     link.set_state(State::Handshake);
-    match handshake::run(server, &mut connection)? {
+    let sync = handshake::run(server, &mut connection);
+    super::failover::psync_answered(server, sync.is_ok());
+    match sync? {
         handshake::Sync::Full { replid, offset } => {
             transfer::full_sync(server, &mut connection, &replid, offset, generation)?;
         }

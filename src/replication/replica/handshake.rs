@@ -119,9 +119,12 @@ fn psync(server: &Server, connection: &mut Connection) -> io::Result<Sync> {
         );
         ("?".to_string(), "-1".to_string())
     };
-    connection
-        .sender
-        .send(&[b"PSYNC", replid.as_bytes(), offset.as_bytes()])?;
+    // A master in `FAILOVER` asks its target to take over (see `replication/failover.rs`).
+    let mut command: Vec<&[u8]> = vec![b"PSYNC", replid.as_bytes(), offset.as_bytes()];
+    if server.replication.failover.in_progress() {
+        command.push(b"FAILOVER");
+    }
+    connection.sender.send(&command)?;
     let reply = reply_line(connection)?;
     match parse_psync_reply(&reply) {
         Some(Sync::Full { replid, offset }) => {
