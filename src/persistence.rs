@@ -45,7 +45,7 @@ use self::aof::replay::{self, Replayed};
 use self::aof::{Aof, AofState};
 use self::jobs::Jobs;
 use self::rdb::load::{LoadOptions, load_file};
-use self::rdb::save::{RdbWriter, encode_db_header, encode_header};
+use self::rdb::save::{RdbOutput, RdbWriter, Streamed, encode_db_header, encode_header};
 use self::snapshot::{Format, Sink, Snapshot, WithDatabases};
 use crate::commands::{Command, CommandError};
 use crate::config::{self, Config};
@@ -146,16 +146,21 @@ pub fn make_durable(server: &Server, target: u64) {
 
 /// The MISCONF gate, as Redis's `writeCommandsDeniedByDiskError`: while the last background
 /// save failed (with save points and `stop-writes-on-bgsave-error`), or the AOF cannot be
-/// written, write commands (and PING, as in Redis) are refused; reads go on. `writes`: the
-/// command writes, or is an EXEC that would run a write (`transactions::writes`).
-pub fn refuse_write(server: &Server, command: &Command, writes: bool) -> Option<CommandError> {
+/// written, write commands (and PING, as in Redis) are refused; reads go on. `writes`: whether
+/// the command writes, or is an EXEC that would run a write (`transactions::writes`), or runs a
+/// script that declares it may; asked only while writes are refused.
+pub fn refuse_write(
+    server: &Server,
+    command: &Command,
+    writes: impl FnOnce() -> bool,
+) -> Option<CommandError> {
     // Two relaxed loads on every command: nothing else runs unless a save or write failed.
     let persistence = &server.persistence;
     let rdb_failed = !persistence.rdb.last_bgsave_ok.load(Ordering::Relaxed);
     if !rdb_failed && !persistence.aof.is_failing() {
         return None;
     }
-    if !writes && command.name != "ping" {
+    if command.name != "ping" && !writes() {
         return None;
     }
     if rdb_failed
@@ -543,13 +548,13 @@ pub fn base_format(config: &Config) -> Format {
     }
 }
 
-/// An RDB file written from a snapshot.
-struct RdbSink {
-    writer: RdbWriter,
+/// An RDB written from a snapshot.
+struct RdbSink<O> {
+    writer: RdbWriter<O>,
     scratch: Vec<u8>,
 }
 
-impl Sink for RdbSink {
+impl<O: RdbOutput> Sink for RdbSink<O> {
     fn database(&mut self, index: usize, keys: usize, volatile: usize) -> io::Result<()> {
         self.scratch.clear();
         encode_db_header(&mut self.scratch, index, keys, volatile);
@@ -593,6 +598,29 @@ pub fn write_rdb(
         config.rdbchecksum(),
         config.rdb_save_incremental_fsync.load(Ordering::Relaxed),
     )?;
+    write_rdb_to(server, snapshot, writer, aof_base, with_databases)
+}
+
+/// Writes `snapshot` as an RDB straight into `out` (a replica's socket: a diskless sync).
+pub fn stream_rdb<W: io::Write>(
+    server: &Server,
+    snapshot: &Snapshot,
+    out: W,
+    with_databases: &mut WithDatabases,
+) -> io::Result<W> {
+    let writer = RdbWriter::to(Streamed(out), server.config.rdbchecksum());
+    Ok(write_rdb_to(server, snapshot, writer, false, with_databases)?.0)
+}
+
+/// The header, the function libraries, then the databases (as Redis's `rdbSaveRio`).
+fn write_rdb_to<O: RdbOutput>(
+    server: &Server,
+    snapshot: &Snapshot,
+    writer: RdbWriter<O>,
+    aof_base: bool,
+    with_databases: &mut WithDatabases,
+) -> io::Result<O> {
+    let config = &server.config;
     let mut header = Vec::new();
     encode_header(
         &mut header,
@@ -601,7 +629,6 @@ pub fn write_rdb(
         crate::memory::resident_bytes(),
         snapshot.replication.as_ref(),
     );
-    // The libraries come before the databases, as Redis's `rdbSaveRio` writes them.
     let compress = config.rdbcompression.load(Ordering::Relaxed);
     rdb::functions::encode(&mut header, &snapshot.libraries, compress);
     let mut sink = RdbSink {
@@ -610,8 +637,7 @@ pub fn write_rdb(
     };
     sink.writer.write(&header)?;
     snapshot.write(with_databases, &mut sink)?;
-    let file = sink.writer.finish()?;
-    Ok(file)
+    sink.writer.finish()
 }
 
 /// Writes `snapshot` as an AOF base in `temp` (RDB or commands, as `aof-use-rdb-preamble`

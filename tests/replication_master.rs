@@ -395,6 +395,53 @@ fn min_replicas_to_write_counts_replicas_that_acknowledge() {
         == "+OK\r\n"));
 }
 
+#[test]
+fn a_diskless_sync_waits_for_more_replicas_then_streams_the_snapshot_between_marks() {
+    let master = TestServer::with_args(&["--repl-diskless-sync-delay", "2"]);
+    master.raw().run_all(&[&["SET", "k", "v"]]);
+    let mut replica = FakeReplica::connect(master.port);
+    assert_eq!(replica.ask(&["PING"]), "+PONG\r\n");
+    assert_eq!(
+        replica.ask(&["REPLCONF", "listening-port", "6380"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        replica.ask(&["REPLCONF", "capa", "eof", "capa", "psync2"]),
+        "+OK\r\n"
+    );
+    replica.send(&["PSYNC", "?", "-1"]);
+    // While it waits, the replica is listed, and a newline a second keeps its link alive.
+    let info = master.raw().cmd(&["INFO", "replication"]);
+    assert!(
+        info.contains("slave0:ip=127.0.0.1,port=6380,state=wait_bgsave"),
+        "{info}"
+    );
+    assert_eq!(replica.line(), "\n");
+    assert!(replica.line().starts_with("+FULLRESYNC "));
+    let header = replica.line();
+    let mark = header
+        .strip_prefix("$EOF:")
+        .expect(&header)
+        .trim_end()
+        .to_string();
+    assert_eq!(mark.len(), 40);
+    // The snapshot ends with the mark, and nothing follows until the replica acknowledges.
+    let mut rdb = Vec::new();
+    while !rdb.ends_with(mark.as_bytes()) {
+        let mut byte = [0];
+        replica.reader.read_exact(&mut byte).unwrap();
+        rdb.push(byte[0]);
+    }
+    assert!(rdb.starts_with(b"REDIS0010"));
+    master.raw().run_all(&[&["SET", "after", "sync"]]);
+    replica.send(&["REPLCONF", "ACK", "0"]);
+    assert_eq!(
+        replica.command_after_select(),
+        words(&["SET", "after", "sync"])
+    );
+    assert!(master.logged("Starting BGSAVE for SYNC with target: replicas sockets"));
+}
+
 /// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
 fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
     wait_until(Duration::from_secs(10), || {
@@ -405,7 +452,13 @@ fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
 #[test]
 #[ignore = "needs redis-server: a real Redis replica of a thredis master"]
 fn redis_server_replicates_a_thredis_master_fully_then_partially() {
-    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    // The default sync, diskless, after a (short) wait for more replicas.
+    let master = TestServer::with_args(&[
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "1",
+    ]);
     let mut writer = master.raw();
     writer.run_all(&[
         &["SET", "string", "value"],

@@ -329,13 +329,12 @@ fn replicaof_no_one_makes_a_master_that_keeps_its_history_as_the_second_id() {
     );
     assert_eq!(client.cmd(&["SET", "mine", "1"]), "+OK\r\n");
     assert!(replica.logged("MASTER MODE enabled (user request from"));
-    // The link is gone: nothing the old master sends lands.
-    let mut buf = [0; 1];
-    let _ = link
-        .reader
-        .get_mut()
-        .set_read_timeout(Some(Duration::from_secs(5)));
-    assert!(matches!(link.reader.read(&mut buf), Ok(0) | Err(_)));
+    // The link is gone (what the replica sent before, its ACKs, is read first).
+    let mut buf = [0; 256];
+    assert!(wait_until(Duration::from_secs(10), || matches!(
+        link.reader.read(&mut buf),
+        Ok(0) | Err(_)
+    )));
 }
 
 #[test]
@@ -431,6 +430,15 @@ fn write_every_type(master: &mut Raw) {
     ]);
 }
 
+/// DEBUG DIGEST allowed, and a diskless sync that starts at once (Redis waits 5 seconds for
+/// more replicas by default).
+const DEBUG_AND_NO_DELAY: [&str; 4] = [
+    "--enable-debug-command",
+    "yes",
+    "--repl-diskless-sync-delay",
+    "0",
+];
+
 fn same_digest(master: &TestServer, replica: &TestServer) -> bool {
     wait_until(Duration::from_secs(10), || {
         master.raw().cmd(&["DEBUG", "DIGEST"]) == replica.raw().cmd(&["DEBUG", "DIGEST"])
@@ -439,10 +447,10 @@ fn same_digest(master: &TestServer, replica: &TestServer) -> bool {
 
 #[test]
 fn a_thredis_replica_follows_a_thredis_master_and_resyncs_partially() {
-    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let master = TestServer::with_args(&DEBUG_AND_NO_DELAY);
     let mut writer = master.raw();
     write_every_type(&mut writer);
-    let replica = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let replica = TestServer::with_args(&DEBUG_AND_NO_DELAY);
     let port = master.port.to_string();
     assert_eq!(
         replica.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
@@ -468,9 +476,9 @@ fn a_thredis_replica_follows_a_thredis_master_and_resyncs_partially() {
 
 #[test]
 fn a_replica_of_a_replica_gets_the_stream_unchanged() {
-    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
-    let middle = TestServer::with_args(&["--enable-debug-command", "yes"]);
-    let last = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let master = TestServer::with_args(&DEBUG_AND_NO_DELAY);
+    let middle = TestServer::with_args(&DEBUG_AND_NO_DELAY);
+    let last = TestServer::with_args(&DEBUG_AND_NO_DELAY);
     let (master_port, middle_port) = (master.port.to_string(), middle.port.to_string());
     assert_eq!(
         middle.raw().cmd(&["REPLICAOF", "127.0.0.1", &master_port]),
@@ -508,7 +516,7 @@ fn a_thredis_replica_follows_a_redis_server_master() {
     let log = || std::fs::read_to_string(redis.dir.join("redis.log")).unwrap_or_default();
     let mut master = Raw::connect(redis.port);
     write_every_type(&mut master);
-    let replica = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let replica = TestServer::with_args(&DEBUG_AND_NO_DELAY);
     let port = redis.port.to_string();
     assert_eq!(
         replica.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
@@ -554,10 +562,17 @@ fn a_thredis_replica_follows_a_redis_server_master() {
 
 #[test]
 fn a_replica_restarted_from_its_rdb_file_continues_with_psync() {
-    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let master = TestServer::with_args(&DEBUG_AND_NO_DELAY);
     let dir = common::scratch_dir("replica-restart");
     let target = format!("127.0.0.1 {}", master.port);
-    let args = ["--replicaof", &target, "--enable-debug-command", "yes"];
+    let args = [
+        "--replicaof",
+        &target,
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ];
     let mut replica = TestServer::in_dir(&dir, &args);
     let mut writer = master.raw();
     write_every_type(&mut writer);

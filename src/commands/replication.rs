@@ -33,6 +33,7 @@ pub fn replconf(ctx: &mut Ctx, args: &Args) -> CommandResult {
         } else if is_option(option, "capa") {
             // Unknown capabilities are ignored, so replicas can announce new ones.
             handshake.psync2 |= is_option(value, "psync2");
+            handshake.eof |= is_option(value, "eof");
         } else if is_option(option, "ack") || is_option(option, "getack") {
             // A fed replica's ACKs are read by its feeder (`master.rs`); on any other
             // connection, as a GETACK to a master, Redis replies nothing at all.

@@ -32,7 +32,7 @@ const ULLONG_MAX: i64 = -1;
 // Why a parameter changes nothing, one reason per family.
 const CLUSTER: &str = "thredis has no cluster mode";
 const TLS: &str = "thredis has no TLS";
-const REPLICATION: &str = "replication is not implemented yet";
+const REPLICATION: &str = "not part of thredis's replication yet";
 const ALLOCATOR: &str = "thredis uses the system allocator: no jemalloc, no active defragmentation";
 const THREADS: &str = "every client already has a thread of its own";
 const LAZYFREE: &str = "a value is freed by the thread that drops it";
@@ -402,7 +402,7 @@ pub static PARAMS: &[Param] = &[
     boolean("lazyfree-lazy-user-del", false, Kept).no_effect(LAZYFREE),
     boolean("lazyfree-lazy-user-flush", false, Kept).no_effect(LAZYFREE),
     boolean("repl-disable-tcp-nodelay", false, Kept).no_effect(REPLICATION),
-    boolean("repl-diskless-sync", true, Kept).no_effect(REPLICATION),
+    boolean("repl-diskless-sync", true, Kept),
     boolean(
         "aof-rewrite-incremental-fsync",
         true,
@@ -436,12 +436,8 @@ pub static PARAMS: &[Param] = &[
     boolean("replica-lazy-flush", false, Kept)
         .alias("slave-lazy-flush")
         .no_effect(REPLICATION),
-    boolean("replica-serve-stale-data", true, Kept)
-        .alias("slave-serve-stale-data")
-        .no_effect(REPLICATION),
-    boolean("replica-read-only", true, Kept)
-        .alias("slave-read-only")
-        .no_effect(REPLICATION),
+    boolean("replica-serve-stale-data", true, Kept).alias("slave-serve-stale-data"),
+    boolean("replica-read-only", true, Kept).alias("slave-read-only"),
     boolean("replica-ignore-maxmemory", true, Kept)
         .alias("slave-ignore-maxmemory")
         .no_effect(REPLICATION),
@@ -469,7 +465,7 @@ pub static PARAMS: &[Param] = &[
         .immutable()
         .no_effect("thredis leaves transparent huge pages as the system sets them"),
     boolean("cluster-allow-replica-migration", true, Kept).no_effect(CLUSTER),
-    boolean("replica-announced", true, Kept).no_effect(REPLICATION),
+    boolean("replica-announced", true, Kept),
     boolean("latency-tracking", true, Field(|c| &c.latency_tracking)),
     boolean("aof-disable-auto-gc", false, Kept)
         .no_effect("files a rewrite replaced are always deleted at once"),
@@ -484,12 +480,10 @@ pub static PARAMS: &[Param] = &[
         .empty_is_none(),
     text("replica-announce-ip", "", Kept)
         .alias("slave-announce-ip")
-        .empty_is_none()
-        .no_effect(REPLICATION),
+        .empty_is_none(),
     text("masteruser", "", Kept)
         .flags(Flags::SENSITIVE)
-        .empty_is_none()
-        .no_effect(REPLICATION),
+        .empty_is_none(),
     text("cluster-announce-ip", "", Kept)
         .empty_is_none()
         .no_effect(CLUSTER),
@@ -552,8 +546,7 @@ pub static PARAMS: &[Param] = &[
     // Redis keeps these two as sds strings; they behave as the strings above.
     text("masterauth", "", Kept)
         .flags(Flags::SENSITIVE)
-        .empty_is_none()
-        .no_effect(REPLICATION),
+        .empty_is_none(),
     text("requirepass", "", Field(|c| &c.requirepass))
         .flags(Flags::SENSITIVE)
         .empty_is_none(),
@@ -666,10 +659,8 @@ pub static PARAMS: &[Param] = &[
         INT_MAX,
         Field(|c| &c.lfu_decay_time),
     ),
-    number("replica-priority", 100, 0, INT_MAX, Kept)
-        .alias("slave-priority")
-        .no_effect(REPLICATION),
-    number("repl-diskless-sync-delay", 5, 0, INT_MAX, Kept).no_effect(REPLICATION),
+    number("replica-priority", 100, 0, INT_MAX, Kept).alias("slave-priority"),
+    number("repl-diskless-sync-delay", 5, 0, INT_MAX, Kept),
     number(
         "maxmemory-samples",
         5,
@@ -685,9 +676,7 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.maxmemory_eviction_tenacity),
     ),
     number("timeout", 0, 0, INT_MAX, Field(|c| &c.timeout)),
-    number("replica-announce-port", 0, 0, 65535, Kept)
-        .alias("slave-announce-port")
-        .no_effect(REPLICATION),
+    number("replica-announce-port", 0, 0, 65535, Kept).alias("slave-announce-port"),
     number("tcp-backlog", 511, 0, INT_MAX, Field(|c| &c.tcp_backlog)).immutable(),
     number("cluster-port", 0, 0, 65535, Kept)
         .immutable()
@@ -738,7 +727,7 @@ pub static PARAMS: &[Param] = &[
         .flags(Flags::HIDDEN)
         .no_effect(DEBUG_HOOK),
     number("shutdown-timeout", 10, 0, INT_MAX, Kept).no_effect(REPLICATION),
-    number("repl-diskless-sync-max-replicas", 0, 0, INT_MAX, Kept).no_effect(REPLICATION),
+    number("repl-diskless-sync-max-replicas", 0, 0, INT_MAX, Kept),
     number("maxclients", 10_000, 1, UINT_MAX, Field(|c| &c.maxclients)).unsigned(),
     number("unixsocketperm", 0, 0, 0o777, Field(|c| &c.unixsocketperm))
         .immutable()
@@ -978,8 +967,7 @@ pub static PARAMS: &[Param] = &[
     special("replicaof", &special::REPLICAOF)
         .alias("slaveof")
         .immutable()
-        .flags(Flags::MULTI_ARG)
-        .no_effect(REPLICATION),
+        .flags(Flags::MULTI_ARG),
     special(
         "latency-tracking-info-percentiles",
         &special::LATENCY_PERCENTILES,

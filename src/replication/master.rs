@@ -27,6 +27,8 @@ pub struct Handshake {
     pub announced_ip: Option<String>,
     /// `REPLCONF capa psync2`: it understands `+CONTINUE <replid>`.
     pub psync2: bool,
+    /// `REPLCONF capa eof`: it can read a snapshot of unknown length (a diskless sync).
+    pub eof: bool,
     /// `REPLCONF rdb-only 1`: it wants the snapshot only (`redis-cli --rdb`), not the stream.
     pub rdb_only: bool,
     /// Set by `PSYNC`/`SYNC`: after the reply, the connection becomes a feeder.
@@ -188,7 +190,9 @@ fn try_partial(server: &Server, sync: &SyncRequest, name: &str) -> Option<i64> {
 }
 
 /// A full sync: the snapshot and the offset it stands for are taken together under the lock,
-/// the stream from that offset then starts with a `SELECT`.
+/// the stream from that offset then starts with a `SELECT`. The snapshot goes through a
+/// temporary file, or, with `repl-diskless-sync` to a replica that understands it (`capa
+/// eof`), straight into the socket.
 fn full_sync(
     server: &Server,
     info: &ClientInfo,
@@ -198,8 +202,14 @@ fn full_sync(
     ip: String,
 ) -> io::Result<i64> {
     let replication = &server.replication;
-    let (snapshot, offset, replid) = server.keyspace.write(0, clock::now_ms(), |w| {
+    let diskless = handshake.eof && super::setting_on(server, "repl-diskless-sync");
+    server.keyspace.write(0, clock::now_ms(), |_| {
         replication.attach(server, info.id, ip, handshake.listening_port);
+    });
+    if diskless {
+        wait_for_other_replicas(server, info)?;
+    }
+    let (snapshot, offset, replid) = server.keyspace.write(0, clock::now_ms(), |w| {
         let snapshot = persistence::jobs::snapshot(
             server,
             w.databases(),
@@ -213,6 +223,11 @@ fn full_sync(
     let mut out = &info.stream;
     if *sync != SyncRequest::Sync {
         out.write_all(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes())?;
+    }
+    if diskless {
+        // `redis-cli --rdb` wants the snapshot only, and never acknowledges.
+        send_diskless(server, info, &snapshot, name, !handshake.rdb_only)?;
+        return Ok(offset);
     }
     log!(Notice, "Starting BGSAVE for SYNC with target: disk");
     let temp =
@@ -231,6 +246,84 @@ fn full_sync(
     drop(file); // Removes the temporary file.
     log!(Notice, "Synchronization with replica {name} succeeded");
     Ok(offset)
+}
+
+/// `repl-diskless-sync-delay`: a diskless sync waits that many seconds for more replicas to
+/// ask (Redis then serves them all from one snapshot; here each gets its own, at its own
+/// moment), or until `repl-diskless-sync-max-replicas` wait. Meanwhile a newline each second
+/// keeps the replica's link alive, as Redis's `replicationCron` sends to pre-sync replicas.
+fn wait_for_other_replicas(server: &Server, info: &ClientInfo) -> io::Result<()> {
+    let replicas = &server.replication.replicas;
+    let delay_ms = super::setting(server, "repl-diskless-sync-delay") * 1000;
+    let enough =
+        usize::try_from(super::setting(server, "repl-diskless-sync-max-replicas")).unwrap_or(0);
+    let started = clock::now_ms();
+    let mut last_newline = started;
+    let mut out = &info.stream;
+    loop {
+        let now = clock::now_ms();
+        let waiting = (replicas.all().iter())
+            .filter(|replica| replica.state == SyncState::WaitBgsave)
+            .count();
+        if now - started >= delay_ms || (enough > 0 && waiting >= enough) {
+            return Ok(());
+        }
+        if info.is_killed() {
+            return Err(io::Error::new(io::ErrorKind::ConnectionAborted, "killed"));
+        }
+        if now - last_newline >= 1000 {
+            out.write_all(b"\n")?;
+            last_newline = now;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The diskless form: `$EOF:<mark>`, the RDB written straight into the socket, the mark. The
+/// replica cannot tell where the snapshot ends until it sees the mark, so the stream waits for
+/// its first `REPLCONF ACK` after it (Redis's `repl_put_online_on_ack`).
+fn send_diskless(
+    server: &Server,
+    info: &ClientInfo,
+    snapshot: &persistence::snapshot::Snapshot,
+    name: &str,
+    await_ack: bool,
+) -> io::Result<()> {
+    let replicas = &server.replication.replicas;
+    log!(
+        Notice,
+        "Starting BGSAVE for SYNC with target: replicas sockets"
+    );
+    replicas.set_state(info.id, SyncState::SendBulk);
+    let mark = crate::random::hex(40);
+    let mut out = io::BufWriter::with_capacity(CHUNK, &info.stream);
+    out.write_all(format!("$EOF:{mark}\r\n").as_bytes())?;
+    let mut out =
+        persistence::stream_rdb(server, snapshot, out, &mut |f| f(&server.keyspace.read()))?;
+    out.write_all(mark.as_bytes())?;
+    out.flush()?;
+    log!(
+        Notice,
+        "Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
+    );
+    let sent_at = clock::now_ms();
+    let timeout_ms = crate::config::Config::get(&server.config.repl_timeout).max(1) * 1000;
+    while await_ack
+        && replicas
+            .ack_time_ms(info.id)
+            .is_some_and(|at| at <= sent_at)
+    {
+        if info.is_killed() || clock::now_ms() - sent_at > timeout_ms {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "no REPLCONF ACK after the snapshot",
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    replicas.set_state(info.id, SyncState::Online);
+    log!(Notice, "Synchronization with replica {name} succeeded");
+    Ok(())
 }
 
 /// Streams the backlog from `offset` until the replica goes away, falls out of the ring, or

@@ -402,9 +402,22 @@ fn follow(server: &Server, host: &str, port: u16, generation: u64) -> io::Result
     link.set_state(State::Handshake);
     let sync = handshake::run(server, &mut connection);
     super::failover::psync_answered(server, sync.is_ok());
-    match sync? {
+    let sync = sync.inspect_err(|error| {
+        if is_timeout(error) {
+            log!(Warning, "Timeout connecting to the MASTER...");
+        }
+    })?;
+    match sync {
         handshake::Sync::Full { replid, offset } => {
-            transfer::full_sync(server, &mut connection, &replid, offset, generation)?;
+            transfer::full_sync(server, &mut connection, &replid, offset, generation)
+                .inspect_err(|error| {
+                    if is_timeout(error) {
+                        log!(
+                            Warning,
+                            "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value."
+                        );
+                    }
+                })?;
         }
         handshake::Sync::Partial { replid } => {
             server.keyspace.write(0, clock::now_ms(), |_| {
@@ -438,6 +451,14 @@ fn continue_as(server: &Server, replid: String) {
     replication.shift_replid(replid.clone());
     log!(Notice, "Master replication ID changed to {replid}");
     super::replicas::disconnect_all(server);
+}
+
+/// Whether a read gave up after `repl-timeout` (the socket's read timeout).
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// TCP to the master, trying each address the host name resolves to.

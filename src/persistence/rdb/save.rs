@@ -181,9 +181,30 @@ fn encode_list(out: &mut Vec<u8>, list: &List, compress: bool) {
     }
 }
 
-/// An RDB file being written: a temporary file and the checksum of what went into it.
-pub struct RdbWriter {
-    file: TempFile,
+/// Where an RDB goes as it is written: a temporary file (a save), or a replica's socket (a
+/// diskless full sync).
+pub trait RdbOutput {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()>;
+}
+
+impl RdbOutput for TempFile {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.write(bytes)
+    }
+}
+
+/// Any writer (a socket) as an [`RdbOutput`].
+pub struct Streamed<W>(pub W);
+
+impl<W: io::Write> RdbOutput for Streamed<W> {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.write_all(bytes)
+    }
+}
+
+/// An RDB being written: its output and the checksum of what went into it.
+pub struct RdbWriter<O = TempFile> {
+    out: O,
     crc: u64,
     checksum: bool,
     buffer: Vec<u8>,
@@ -192,12 +213,22 @@ pub struct RdbWriter {
 impl RdbWriter {
     /// Creates the temporary file `temp`. `checksum`: `rdbchecksum` (0 in the trailer if off).
     pub fn create(temp: &Path, checksum: bool, incremental_fsync: bool) -> io::Result<RdbWriter> {
-        Ok(RdbWriter {
-            file: TempFile::create(temp, incremental_fsync)?,
+        Ok(RdbWriter::to(
+            TempFile::create(temp, incremental_fsync)?,
+            checksum,
+        ))
+    }
+}
+
+impl<O: RdbOutput> RdbWriter<O> {
+    /// A writer into `out`.
+    pub fn to(out: O, checksum: bool) -> RdbWriter<O> {
+        RdbWriter {
+            out,
             crc: 0,
             checksum,
             buffer: Vec::with_capacity(1 << 16),
-        })
+        }
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -205,23 +236,24 @@ impl RdbWriter {
             self.crc = crc64::update(self.crc, bytes);
         }
         if self.buffer.len() + bytes.len() > self.buffer.capacity() {
-            self.file.write(&self.buffer)?;
+            self.out.put(&self.buffer)?;
             self.buffer.clear();
             if bytes.len() >= self.buffer.capacity() {
-                return self.file.write(bytes);
+                return self.out.put(bytes);
             }
         }
         self.buffer.extend_from_slice(bytes);
         Ok(())
     }
 
-    /// Writes `EOF` and the checksum, and returns the finished (durable, still temporary) file.
-    pub fn finish(mut self) -> io::Result<TempFile> {
+    /// Writes `EOF` and the checksum, and returns the output (for a file: durable, still
+    /// temporary).
+    pub fn finish(mut self) -> io::Result<O> {
         self.write(&[opcodes::EOF])?;
         let crc = if self.checksum { self.crc } else { 0 };
         self.buffer.extend_from_slice(&crc.to_le_bytes());
-        self.file.write(&self.buffer)?;
-        Ok(self.file)
+        self.out.put(&self.buffer)?;
+        Ok(self.out)
     }
 }
 

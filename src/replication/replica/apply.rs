@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::{Connection, Sender, stopped};
+use super::{Connection, Sender, is_timeout, stopped};
 use crate::clients::ClientInfo;
 use crate::commands::{Replayer, is_option};
 use crate::protocol::{ReadError, Request, RequestReader};
@@ -71,8 +71,12 @@ fn register_master_client(server: &Server, connection: &Connection) -> io::Resul
     Ok(client)
 }
 
-/// `REPLCONF ACK <offset>` each [`ACK_PERIOD`] until `done`.
+/// `REPLCONF ACK <offset>` now, then each [`ACK_PERIOD`] until `done`.
 fn send_acks(server: &Server, sender: &Sender, done: &AtomicBool) {
+    // The first at once: a master that sent its snapshot diskless streams only once it has it.
+    if acknowledge(server, sender).is_err() {
+        return;
+    }
     let step = Duration::from_millis(50);
     let mut waited = Duration::ZERO;
     while !done.load(Ordering::Relaxed) {
@@ -217,13 +221,6 @@ fn is_getack(request: &Request) -> bool {
     request.len() >= 2
         && is_option(request.arg(0), "replconf")
         && is_option(request.arg(1), "getack")
-}
-
-fn is_timeout(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 /// The connection's reader, keeping a copy of every byte the parser consumes: one command's
