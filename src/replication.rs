@@ -26,7 +26,7 @@ pub mod replica;
 pub mod replicas;
 pub mod wait;
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::config::Config;
@@ -54,6 +54,27 @@ pub struct Replication {
     last_ping_ms: AtomicI64,
     /// The `FAILOVER` under way, if any.
     pub failover: failover::Failover,
+    /// INFO's `sync_full`, `sync_partial_ok`, `sync_partial_err`: the syncs replicas asked of
+    /// us, by outcome.
+    pub syncs: SyncCounts,
+}
+
+/// How the syncs replicas asked for went (Redis's `stat_sync_*`).
+#[derive(Debug, Default)]
+pub struct SyncCounts {
+    pub full: AtomicU64,
+    pub partial_ok: AtomicU64,
+    /// A partial resync asked for (a replid, not `?`) and refused.
+    pub partial_err: AtomicU64,
+}
+
+impl SyncCounts {
+    /// `CONFIG RESETSTAT`.
+    pub fn reset(&self) {
+        for counter in [&self.full, &self.partial_ok, &self.partial_err] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Who our history is: the replication ID the stream's offsets belong to, and the previous one
@@ -90,6 +111,7 @@ impl Default for Replication {
             waits: wait::Waits::default(),
             last_ping_ms: AtomicI64::new(0),
             failover: Default::default(),
+            syncs: SyncCounts::default(),
         }
     }
 }

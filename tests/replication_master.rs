@@ -337,6 +337,15 @@ fn a_replica_that_reconnects_continues_from_the_backlog() {
             .ask(&["PSYNC", &replid, &beyond])
             .starts_with("+FULLRESYNC ")
     );
+    // INFO counts each outcome, as Redis's stat_sync_* do.
+    let stats = server.raw().cmd(&["INFO", "stats"]);
+    for (field, count) in [
+        ("sync_partial_ok", 1),
+        ("sync_partial_err", 2),
+        ("sync_full", 3),
+    ] {
+        assert!(stats.contains(&format!("{field}:{count}\r\n")), "{stats}");
+    }
 }
 
 #[test]
@@ -411,11 +420,12 @@ fn a_diskless_sync_waits_for_more_replicas_then_streams_the_snapshot_between_mar
     );
     replica.send(&["PSYNC", "?", "-1"]);
     // While it waits, the replica is listed, and a newline a second keeps its link alive.
-    let info = master.raw().cmd(&["INFO", "replication"]);
-    assert!(
-        info.contains("slave0:ip=127.0.0.1,port=6380,state=wait_bgsave"),
-        "{info}"
-    );
+    let mut client = master.raw();
+    assert!(wait_until(Duration::from_secs(10), || {
+        client
+            .cmd(&["INFO", "replication"])
+            .contains("slave0:ip=127.0.0.1,port=6380,state=wait_bgsave")
+    }));
     assert_eq!(replica.line(), "\n");
     assert!(replica.line().starts_with("+FULLRESYNC "));
     let header = replica.line();

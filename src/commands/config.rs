@@ -161,6 +161,7 @@ pub fn rewrite_file(ctx: &Ctx, force_all: bool) -> Result<Result<(), String>, Co
 /// `CONFIG RESETSTAT`: zeroes the counters INFO reports.
 pub fn resetstat(ctx: &mut Ctx, _: &Args) -> CommandResult {
     ctx.server.stats.reset();
+    ctx.server.replication.syncs.reset();
     ctx.reply.ok();
     Ok(())
 }

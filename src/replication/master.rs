@@ -111,7 +111,18 @@ fn sync_then_stream(
     let replication = &server.replication;
     let ip = replica_ip(info, handshake);
     let mut out = &info.stream;
-    let start = match try_partial(server, sync, name) {
+    let counts = &replication.syncs;
+    let partial = try_partial(server, sync, name);
+    if partial.is_some() {
+        counts.partial_ok.fetch_add(1, Ordering::Relaxed);
+    } else {
+        let asked_partial = matches!(sync, SyncRequest::Psync { replid, .. } if replid != "?");
+        if asked_partial {
+            counts.partial_err.fetch_add(1, Ordering::Relaxed);
+        }
+        counts.full.fetch_add(1, Ordering::Relaxed);
+    }
+    let start = match partial {
         Some(start) => {
             let replid = replication.replid();
             let line = if handshake.psync2 {
@@ -300,6 +311,8 @@ fn send_diskless(
     out.write_all(format!("$EOF:{mark}\r\n").as_bytes())?;
     let mut out =
         persistence::stream_rdb(server, snapshot, out, &mut |f| f(&server.keyspace.read()))?;
+    // Counted before the mark goes out: the replica may answer it at once.
+    let acks_before = replicas.acks(info.id);
     out.write_all(mark.as_bytes())?;
     out.flush()?;
     log!(
@@ -308,11 +321,7 @@ fn send_diskless(
     );
     let sent_at = clock::now_ms();
     let timeout_ms = crate::config::Config::get(&server.config.repl_timeout).max(1) * 1000;
-    while await_ack
-        && replicas
-            .ack_time_ms(info.id)
-            .is_some_and(|at| at <= sent_at)
-    {
+    while await_ack && replicas.acks(info.id) == acks_before {
         if info.is_killed() || clock::now_ms() - sent_at > timeout_ms {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -415,7 +424,13 @@ struct Socket<'a>(&'a crate::stream::Stream);
 impl Read for Socket<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut stream = self.0;
-        stream.read(buf)
+        loop {
+            match stream.read(buf) {
+                // A stop and continue of the process interrupts it (see `replica::Patient`).
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+        }
     }
 }
 

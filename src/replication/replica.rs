@@ -286,9 +286,27 @@ impl Link {
     }
 }
 
+/// Why work for a master stopped when it is no longer ours.
+#[derive(Debug)]
+struct MasterChanged;
+
+impl std::fmt::Display for MasterChanged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the master changed")
+    }
+}
+
+impl std::error::Error for MasterChanged {}
+
 /// The error that ends work for a master that is no longer ours.
 fn stopped() -> io::Error {
-    io::Error::new(io::ErrorKind::Interrupted, "the master changed")
+    io::Error::other(MasterChanged)
+}
+
+fn is_stopped(error: &io::Error) -> bool {
+    error
+        .get_ref()
+        .is_some_and(|inner| inner.is::<MasterChanged>())
 }
 
 /// `REPLICAOF host port` (Redis's `replicationSetMaster`): follows that master from now on. A
@@ -359,7 +377,7 @@ fn follow_forever(server: &Server) {
         };
         let was_synced = link.state() == State::Connected;
         match follow(server, &host, port, target.generation) {
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_stopped(&error) => {}
             // What cut it was logged where it was seen (a timeout, a protocol error), if at all.
             Err(_) if link.state() == State::Connected => {
                 log!(Notice, "Connection with master lost.");
@@ -393,7 +411,7 @@ fn follow(server: &Server, host: &str, port: u16, generation: u64) -> io::Result
     socket.set_write_timeout(Some(timeout))?;
     let _ = socket.set_nodelay(true);
     let mut connection = Connection {
-        reader: BufReader::with_capacity(1 << 16, socket.try_clone()?),
+        reader: BufReader::with_capacity(1 << 16, Patient(socket.try_clone()?)),
         sender: Sender {
             socket,
             lock: Mutex::new(()),
@@ -476,8 +494,24 @@ fn connect(host: &str, port: u16, timeout: Duration) -> io::Result<TcpStream> {
 /// The connection to the master: what we read (the replies, the snapshot, then the stream, in
 /// one buffer) and what we write (the handshake, then the ACKs, from two threads).
 pub struct Connection {
-    pub reader: BufReader<TcpStream>,
+    pub reader: BufReader<Patient>,
     pub sender: Sender,
+}
+
+/// The socket as read from: a read a signal interrupted is tried again. A socket with a read
+/// timeout (ours: `repl-timeout`) fails with `EINTR` when the process is stopped and continued
+/// (SIGSTOP, SIGCONT), even with no signal handler; that is no reason to drop the link.
+pub struct Patient(pub TcpStream);
+
+impl Read for Patient {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.0.read(buf) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                result => return result,
+            }
+        }
+    }
 }
 
 /// The sending half of the connection; one command at a time, whichever thread sends it.

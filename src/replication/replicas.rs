@@ -41,6 +41,8 @@ pub struct Replica {
     pub ack_offset: i64,
     /// When that ACK arrived (ms since the epoch), for INFO's `lag`.
     pub ack_time_ms: i64,
+    /// How many ACKs it sent (a diskless sync streams once one came after the snapshot).
+    pub acks: u64,
 }
 
 /// The registry of attached replicas.
@@ -68,6 +70,7 @@ impl Replicas {
             state: SyncState::WaitBgsave,
             ack_offset: 0,
             ack_time_ms: clock::now_ms(),
+            acks: 0,
         });
         drop(list);
         self.acked.notify_all();
@@ -98,12 +101,21 @@ impl Replicas {
             .map(|replica| replica.ack_time_ms)
     }
 
+    /// How many ACKs the replica sent, if it is attached.
+    pub fn acks(&self, client_id: u64) -> Option<u64> {
+        self.list()
+            .iter()
+            .find(|replica| replica.client_id == client_id)
+            .map(|replica| replica.acks)
+    }
+
     /// `REPLCONF ACK <offset>` from a replica.
     pub fn ack(&self, client_id: u64, offset: i64) {
         self.update(client_id, |replica| {
             // An ACK never moves back (Redis's `replconfCommand` keeps the greater one).
             replica.ack_offset = replica.ack_offset.max(offset);
             replica.ack_time_ms = clock::now_ms();
+            replica.acks += 1;
         });
         self.acked.notify_all();
     }

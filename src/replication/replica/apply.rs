@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::{Connection, Sender, is_timeout, stopped};
+use super::{Connection, Patient, Sender, is_timeout, stopped};
 use crate::clients::ClientInfo;
 use crate::commands::{Replayer, is_option};
 use crate::protocol::{ReadError, Request, RequestReader};
@@ -58,7 +58,7 @@ pub fn stream(server: &Server, connection: &mut Connection, generation: u64) -> 
 /// Registers the link as a client, flagged `M` (CLIENT LIST, `CLIENT KILL TYPE master`, which
 /// cuts the link: the thread then reconnects).
 fn register_master_client(server: &Server, connection: &Connection) -> io::Result<Arc<ClientInfo>> {
-    let socket: &TcpStream = connection.reader.get_ref();
+    let socket: &TcpStream = &connection.reader.get_ref().0;
     let address = |a: io::Result<std::net::SocketAddr>| {
         Address::Ip(a.unwrap_or_else(|_| ([0, 0, 0, 0], 0).into()))
     };
@@ -111,7 +111,7 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
-    fn run(&mut self, reader: &mut BufReader<TcpStream>, sender: &Sender) -> io::Result<()> {
+    fn run(&mut self, reader: &mut BufReader<Patient>, sender: &Sender) -> io::Result<()> {
         let link = &self.server.replication.link;
         let mut requests = RequestReader::new(Recording {
             inner: reader,
@@ -226,7 +226,7 @@ fn is_getack(request: &Request) -> bool {
 /// The connection's reader, keeping a copy of every byte the parser consumes: one command's
 /// exact bytes, to count and to pass on.
 struct Recording<'a> {
-    inner: &'a mut BufReader<TcpStream>,
+    inner: &'a mut BufReader<Patient>,
     bytes: Vec<u8>,
 }
 
