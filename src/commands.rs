@@ -26,7 +26,9 @@
 //!   or a load the exclusive lock is held already, and the write half runs directly. Such a
 //!   row is not a write command (flagged `READONLY`), so what pauses it, if anything, is its
 //!   flags (PFCOUNT is `may_replicate`, held by `CLIENT PAUSE WRITE` whether or not it writes,
-//!   as in Redis).
+//!   as in Redis);
+//! - [`Handler::WritePath`] runs on the write path like a write, but is not a write command:
+//!   scripts, atomic whatever they do (their commands are judged one by one).
 //!
 //! A handler parses its arguments, does its work, and appends its reply to `ctx.reply`. It does
 //! no I/O. If it returns an error, anything it already appended is rolled back and the error
@@ -153,7 +155,9 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
                 });
                 answered.unwrap_or_else(|MustWrite| unreachable!("a read handler always answers"))
             }
-            Handler::Write(run) => run_exclusive(ctx, resolved, request, run),
+            Handler::Write(run) | Handler::WritePath(run) => {
+                run_exclusive(ctx, resolved, request, run)
+            }
             Handler::ReadOrWrite(read, write) => {
                 let mark = ctx.reply.mark();
                 let attempt = run_shared(ctx, resolved, request, |ctx, databases| {
@@ -262,7 +266,7 @@ fn run_holding(
         Handler::Plain(run) => run(&mut ctx.holding(writer.databases()), request),
         Handler::Read(run) => run(ctx, request, writer.databases()),
         // The exclusive lock is held: the write half can do the whole command.
-        Handler::Write(run) | Handler::ReadOrWrite(_, run) => {
+        Handler::Write(run) | Handler::ReadOrWrite(_, run) | Handler::WritePath(run) => {
             as_command(writer, request, |writer| run(ctx, request, writer))
         }
         Handler::Container => unreachable!("resolve() returns a subcommand or an arity error"),
@@ -325,25 +329,36 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
     acl::authorize(ctx, resolved, request)?;
     // While a script runs: wait for it, or `-BUSY` once it has run too long (`scripting/busy.rs`).
     crate::scripting::busy::gate(ctx, resolved)?;
+    // A script that declares flags is judged by them, whatever its row says (Redis's
+    // `getCommandFlags`, see `scripting::declared`); they are looked up only by a shut gate.
+    let (server, session) = (ctx.server, &*ctx.session);
+    let runs_script = |declares: fn(&crate::server::Server, Resolved, &Request) -> bool| {
+        let test = |command: &Resolved, request: &Request| declares(server, *command, request);
+        test(&resolved, request) || transactions::exec_runs_any_request(session, resolved, test)
+    };
     // Before any command, as Redis's `processCommand`: eviction makes room if it can.
-    let outcome = crate::memory::eviction::perform_evictions(ctx.server, ctx.now_ms);
+    let outcome = crate::memory::eviction::perform_evictions(server, ctx.now_ms);
     if outcome == crate::memory::eviction::Outcome::Full
-        && transactions::refused_out_of_memory(ctx.session, resolved)
+        && (transactions::refused_out_of_memory(session, resolved)
+            || runs_script(crate::scripting::declared::denies_oom))
     {
         return Err(CommandError::coded(
             "OOM command not allowed when used memory > 'maxmemory'.",
         ));
     }
-    let writes = transactions::writes(ctx.session, resolved);
-    if let Some(error) = crate::persistence::refuse_write(ctx.server, resolved.command, writes) {
+    let writes = transactions::writes(session, resolved);
+    let script_writes = || runs_script(crate::scripting::declared::declares_writes);
+    if let Some(error) =
+        crate::persistence::refuse_write(server, resolved.command, || writes || script_writes())
+    {
         return Err(error);
     }
-    if writes && !enough_replicas(ctx.server) {
+    if !enough_replicas(server) && (writes || script_writes()) {
         return Err(CommandError::coded(
             "NOREPLICAS Not enough good replicas to write.",
         ));
     }
-    if writes && crate::replication::read_only_replica(ctx.server) {
+    if crate::replication::read_only_replica(server) && (writes || script_writes()) {
         return Err(CommandError::coded(
             "READONLY You can't write against a read only replica.",
         ));
@@ -354,10 +369,13 @@ fn admit(ctx: &mut Ctx, resolved: Resolved, request: &Request) -> CommandResult 
             resolved.full_name()
         )));
     }
-    let denied_when_stale = |command: &Resolved| !command.command.flags.contains(Flags::STALE);
-    if crate::replication::serves_stale_data(ctx.server) == Some(false)
-        && (denied_when_stale(&resolved)
-            || transactions::exec_runs_any(ctx.session, resolved, denied_when_stale))
+    let denied_when_stale = |command: &Resolved, request: &Request| {
+        !command.command.flags.contains(Flags::STALE)
+            || crate::scripting::declared::denied_when_stale(server, *command, request)
+    };
+    if crate::replication::serves_stale_data(server) == Some(false)
+        && (denied_when_stale(&resolved, request)
+            || transactions::exec_runs_any_request(session, resolved, denied_when_stale))
     {
         return Err(CommandError::coded(
             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",

@@ -230,6 +230,26 @@ impl Writer<'_> {
         }
     }
 
+    /// How many records this write has journaled so far (where a script's next command's
+    /// records will begin).
+    pub fn journal_len(&self) -> usize {
+        self.recorded.journal.len()
+    }
+
+    /// Sends the records journaled from `start` on only to `to`, or drops them (`None`): the
+    /// effects of a command a script ran under `redis.set_repl` (Redis's `call()` clearing
+    /// `PROPAGATE_AOF` or `PROPAGATE_REPL` for a script's command).
+    pub fn narrow_journal(&mut self, start: usize, to: Option<changes::Destination>) {
+        let journal = &mut self.recorded.journal;
+        match to {
+            None => journal.truncate(start),
+            Some(to) => journal
+                .iter_mut()
+                .skip(start)
+                .for_each(|record| record.to = to),
+        }
+    }
+
     /// What this write records (see [`changes`]).
     pub fn tracking(&self) -> Tracking {
         self.tracking

@@ -1,7 +1,8 @@
 //! The listening sockets: the TCP addresses of `bind` on `port`, and the Unix socket of
 //! `unixsocket`; one accept thread each, handing every new connection to `Server::admit`; new
 //! listeners when `CONFIG SET port` or `bind` changes them (Redis's `changeListenPort` and
-//! `changeBindAddr`); the Unix socket file removed at shutdown. (Stage 1: bind to a port.)
+//! `changeBindAddr`); all of them closed, and the Unix socket file removed, at shutdown.
+//! (Stage 1: bind to a port.)
 //!
 //! Rebinding opens the new sockets before it lets go of the old ones, so a refused address (a
 //! privileged port, an address the host does not have) leaves the server listening where it
@@ -214,8 +215,17 @@ impl Listeners {
         }
     }
 
+    /// Stops listening, at shutdown, as Redis's `prepareForShutdown` does with
+    /// `closeListeningSockets` before it exits: from here on a client's connect is refused.
+    /// Left to the process's exit, the kernel would keep completing handshakes on a listener
+    /// it has not closed yet, and reset those connections a moment later.
+    pub fn close_all(&self) {
+        self.lock().iter().for_each(|open| open.close());
+        self.remove_unix_socket();
+    }
+
     /// Removes the Unix socket file at shutdown, as Redis's `closeListeningSockets` does.
-    pub fn remove_unix_socket(&self) {
+    fn remove_unix_socket(&self) {
         if let Some(path) = self.unix_path() {
             log!(Notice, "Removing the unix socket file.");
             if let Err(error) = std::fs::remove_file(path) {

@@ -20,7 +20,7 @@ mod conformance;
 pub mod gc;
 pub mod host;
 pub mod interp;
-mod key_hash;
+pub mod key_hash;
 pub mod lexer;
 pub mod number;
 pub mod parser;

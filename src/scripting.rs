@@ -11,7 +11,8 @@
 //! - [`cache`]: the server-wide cache of EVAL scripts by SHA-1 ([`sha1`]);
 //! - [`busy`]: the `-BUSY` gate other clients meet while a script runs too long, and
 //!   SCRIPT KILL / FUNCTION KILL;
-//! - [`flags`]: the flags a script declares (`#!lua flags=no-writes`).
+//! - [`flags`]: the flags a script declares (`#!lua flags=no-writes`), and [`declared`]: what
+//!   they make of the command that runs the script, for the gates before it runs.
 //!
 //! # Why one VM per thread is invisible
 //! The interpreter is `Rc`-based, so a VM cannot be shared between connection threads. Since
@@ -22,6 +23,7 @@ pub mod api;
 pub mod busy;
 pub mod cache;
 pub mod convert;
+pub mod declared;
 pub mod flags;
 pub mod functions;
 pub mod run;

@@ -23,6 +23,7 @@ use crate::blocking::{self, Blocking};
 use crate::clients::Clients;
 use crate::config::params::SHUTDOWN_FORCE;
 use crate::config::{self, Config};
+use crate::keyspace::changes::{Destination, Record};
 use crate::keyspace::{Changes, Keyspace, Writer};
 use crate::latency::Latency;
 use crate::listeners::Listeners;
@@ -220,8 +221,11 @@ impl Server {
             blocking::serve(self, writer, &mut changes);
         }
         if !changes.journal.is_empty() {
-            self.persistence.commit(&changes.journal);
-            self.replication.propagate(&changes.journal);
+            let journal = &changes.journal;
+            self.persistence
+                .commit(&Record::bound_for(journal, Destination::Aof));
+            self.replication
+                .propagate(&Record::bound_for(journal, Destination::Replicas));
         }
         if !changes.modified.is_empty() {
             self.watches.touch(&changes.modified, writer.databases());
@@ -262,7 +266,7 @@ impl Server {
 
     /// The last steps of a shutdown, once the data is safe.
     fn exit(&self) -> ! {
-        self.listeners.remove_unix_socket();
+        self.listeners.close_all();
         process::remove_pidfile(&self.config);
         log!(Warning, "thredis is now ready to exit, bye bye...");
         std::process::exit(0)

@@ -316,12 +316,12 @@ fn command_info_matches_redis_for_every_command() {
     let mut pair = Pair::new();
     // Every command and subcommand thredis has, except containers: Redis has subcommands that
     // thredis does not, so a container's own entry differs in its list of subcommands (and
-    // Redis lists those of PUBSUB, XGROUP, XINFO, SLOWLOG, LATENCY and SCRIPT in its dict's
-    // order, a hash's). Each subcommand is compared on its own.
+    // Redis lists those of PUBSUB, XGROUP, XINFO, SLOWLOG, LATENCY, SCRIPT and CLUSTER in its
+    // dict's order, a hash's). Each subcommand is compared on its own.
     let listed = String::from_utf8(pair.thredis.command(&["COMMAND", "LIST"])).unwrap();
     let containers = [
         "acl", "client", "config", "command", "object", "function", "pubsub", "memory", "xgroup",
-        "xinfo", "slowlog", "latency", "script",
+        "xinfo", "slowlog", "latency", "script", "cluster",
     ];
     // Redis 7.2 additions that 7.0 does not know: deliberately accepted (client libraries send them).
     let newer = ["client|setinfo", "client|no-touch"];

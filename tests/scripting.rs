@@ -367,6 +367,68 @@ fn script_effects_are_journaled_as_a_transaction() {
     assert_eq!(server.raw().cmd(&["GET", "a"]), "$1\r\n2\r\n");
 }
 
+/// Reads what arrives on `stream` until `marker` has (a replication stream has no end).
+fn read_until(stream: &mut std::net::TcpStream, marker: &[u8]) -> String {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (mut seen, mut chunk) = (Vec::new(), [0u8; 4096]);
+    while !seen.windows(marker.len()).any(|window| window == marker) {
+        let n = stream.read(&mut chunk).expect("the stream goes on");
+        assert!(n > 0, "closed before {marker:?}");
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    String::from_utf8_lossy(&seen).into_owned()
+}
+
+/// Redis's "Test selective replication of certain Redis commands from Lua": `redis.set_repl`
+/// sends the effects of the commands after it to the AOF only, the replicas only, or nowhere.
+#[test]
+fn set_repl_chooses_where_the_next_effects_are_journaled() {
+    use std::io::Write;
+    let dir = scratch_dir("scripting-set-repl");
+    let server = TestServer::in_dir(&dir, &["--appendonly", "yes", "--appendfsync", "always"]);
+    let mut replica = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    for command in [
+        &["REPLCONF", "listening-port", "1"][..],
+        &["REPLCONF", "capa", "psync2"],
+        &["PSYNC", "?", "-1"],
+    ] {
+        replica.write_all(&resp(command)).unwrap();
+    }
+    read_until(&mut replica, b"REDIS"); // The RDB transfer has begun: writes now stream.
+    let mut client = server.raw();
+    let script = "redis.call('set','a','1'); \
+        redis.set_repl(redis.REPL_NONE); redis.call('set','b','2'); \
+        redis.set_repl(redis.REPL_AOF); redis.call('set','c','3'); \
+        redis.set_repl(redis.REPL_ALL); redis.call('set','d','4'); \
+        redis.set_repl(redis.REPL_REPLICA); redis.call('set','e','5')";
+    assert_eq!(client.cmd(&["EVAL", script, "0"]), "$-1\r\n");
+    assert_eq!(client.cmd(&["SET", "end", "1"]), "+OK\r\n");
+    let streamed = read_until(&mut replica, b"$3\r\nend\r\n");
+    let keys = |text: &str| -> Vec<&str> {
+        ["a", "b", "c", "d", "e"]
+            .into_iter()
+            .filter(|key| text.contains(&format!("$1\r\n{key}\r\n")))
+            .collect()
+    };
+    assert!(streamed.contains("MULTI"), "{streamed}");
+    assert_eq!(keys(&streamed), ["a", "d", "e"], "{streamed}");
+    let aof = std::fs::read_dir(dir.join("appendonlydir"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().ends_with(".incr.aof"))
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .unwrap();
+    let aof = String::from_utf8_lossy(&aof);
+    assert_eq!(keys(&aof), ["a", "c", "d"], "{aof}");
+    assert_eq!(
+        client.cmd(&["MGET", "a", "b", "c", "d", "e"]),
+        "*5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
+    );
+}
+
 #[test]
 fn command_info_matches_redis() {
     let server = TestServer::start();
@@ -457,4 +519,215 @@ fn shutdown_nosave_ends_the_server_under_an_unkillable_script() {
     );
     admin.send(&resp(&["SHUTDOWN", "NOSAVE"]));
     assert!(server.wait_exit(Duration::from_secs(10)).is_some());
+}
+
+/// Redis's "SHUTDOWN NOSAVE can kill a timedout script anyway": once the client that sent it
+/// sees its connection close, a new one is refused, never accepted and then reset. The race
+/// this guards against (the process's exit closing a client before the listener) shows up in
+/// a few rounds out of ten, so the test runs many.
+#[test]
+fn connections_are_refused_once_shutdown_nosave_closed_the_client() {
+    for round in 0..30 {
+        let mut server = TestServer::with_args(&["--busy-reply-threshold", "10"]);
+        let mut admin = server.raw();
+        let mut runner = server.raw();
+        runner.send(&resp(&["EVAL", "while true do end", "0"]));
+        assert!(wait_until(Duration::from_secs(5), || {
+            admin.cmd(&["PING"]).starts_with("-BUSY")
+        }));
+        admin.send(&resp(&["SHUTDOWN", "NOSAVE"]));
+        admin.read_to_close();
+        let refused = std::net::TcpStream::connect(("127.0.0.1", server.port))
+            .is_err_and(|error| error.kind() == std::io::ErrorKind::ConnectionRefused);
+        assert!(
+            refused,
+            "round {round}: a connection was accepted after the shutdown"
+        );
+        assert!(server.wait_exit(Duration::from_secs(10)).is_some());
+    }
+}
+
+/// Redis's "Script delete the expired key": DEBUG OBJECT still describes a key that expired but
+/// was not reclaimed (it looks at what is stored), and a script's lookup then deletes it.
+#[test]
+fn debug_object_sees_an_expired_key_until_a_script_deletes_it() {
+    let server = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let mut client = server.raw();
+    assert_eq!(client.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), "+OK\r\n");
+    assert_eq!(client.cmd(&["SET", "key", "value", "PX", "1"]), "+OK\r\n");
+    thread::sleep(Duration::from_millis(5));
+    let described = client.cmd(&["DEBUG", "OBJECT", "key"]);
+    assert!(described.starts_with("+Value at:"), "{described}");
+    assert!(described.contains(" encoding:embstr "), "{described}");
+    assert_eq!(
+        client.cmd(&["EVAL", "return redis.call('EXISTS', 'key')", "0"]),
+        ":0\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["DEBUG", "OBJECT", "key"]),
+        "-ERR no such key\r\n"
+    );
+    assert_eq!(client.cmd(&["EXISTS", "key"]), ":0\r\n");
+}
+
+/// A replica of `master`, once its link is up.
+fn replica_of(master: &TestServer) -> TestServer {
+    let replica = TestServer::start();
+    let port = master.port.to_string();
+    assert_eq!(
+        replica.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
+        "+OK\r\n"
+    );
+    assert!(wait_until(Duration::from_secs(10), || {
+        replica
+            .raw()
+            .cmd(&["INFO", "replication"])
+            .contains("master_link_status:up")
+    }));
+    replica
+}
+
+/// Redis's "no-writes shebang flag on replica" (and FUNCTION's "modify key space of read only
+/// replica"): a script that declares flags writes unless it says `no-writes`, and is refused
+/// as a write up front; one that declares nothing is refused at its first write.
+#[test]
+fn a_read_only_replica_refuses_scripts_that_may_write() {
+    let master = TestServer::start();
+    let library = "#!lua name=lib\nredis.register_function('setx', function() return redis.call('set', 'x', '1') end)";
+    assert_eq!(
+        master.raw().cmd(&["FUNCTION", "LOAD", library]),
+        "$3\r\nlib\r\n"
+    );
+    let replica = replica_of(&master);
+    let mut client = replica.raw();
+    let readonly = "-READONLY You can't write against a read only replica.";
+    assert_eq!(
+        client.cmd(&["EVAL", "#!lua\nreturn redis.call('get','x')", "1", "x"]),
+        format!("{readonly}\r\n")
+    );
+    assert_eq!(
+        client.cmd(&["EVAL", "#!lua flags=no-writes\nreturn 1", "0"]),
+        ":1\r\n"
+    );
+    let undeclared = client.cmd(&["EVAL", "return redis.call('set','x','1')", "1", "x"]);
+    assert!(
+        undeclared.starts_with(&format!("{readonly} script: ")),
+        "{undeclared}"
+    );
+    assert!(wait_until(Duration::from_secs(10), || {
+        client.cmd(&["FUNCTION", "LIST"]).contains("setx")
+    }));
+    assert_eq!(
+        client.cmd(&["FCALL", "setx", "0"]),
+        format!("{readonly}\r\n")
+    );
+    // Queued on a primary, judged by EXEC once the server has become a replica.
+    let other = TestServer::start();
+    let mut queued = other.raw();
+    assert_eq!(queued.cmd(&["MULTI"]), "+OK\r\n");
+    assert_eq!(queued.cmd(&["EVAL", "#!lua\nreturn 1", "0"]), "+QUEUED\r\n");
+    let port = master.port.to_string();
+    assert_eq!(
+        other.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        queued.cmd(&["EXEC"]),
+        format!(
+            "-EXECABORT Transaction discarded because of: {}\r\n",
+            &readonly[1..]
+        )
+    );
+}
+
+/// Redis's "allow-stale shebang flag": on a replica whose link is down with
+/// `replica-serve-stale-data no`, only a script that declares `allow-stale` runs, and it may call
+/// only commands a stale replica serves.
+#[test]
+fn a_stale_replica_runs_only_scripts_that_allow_it() {
+    let server = TestServer::with_args(&["--replica-serve-stale-data", "no"]);
+    let mut client = server.raw();
+    assert_eq!(client.cmd(&["REPLICAOF", "127.0.0.1", "1"]), "+OK\r\n");
+    let masterdown =
+        "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
+    assert_eq!(
+        client.cmd(&["EVAL", "return redis.call('get','x')", "1", "x"]),
+        masterdown
+    );
+    assert_eq!(
+        client.cmd(&["EVAL", "#!lua flags=no-writes\nreturn 1", "0"]),
+        masterdown
+    );
+    let allowed = "#!lua flags=allow-stale,no-writes\n";
+    assert_eq!(
+        client.cmd(&["EVAL", &format!("{allowed}return 1"), "0"]),
+        ":1\r\n"
+    );
+    let get = client.cmd(&[
+        "EVAL",
+        &format!("{allowed}return redis.call('get','x')"),
+        "1",
+        "x",
+    ]);
+    assert!(
+        get.starts_with("-ERR Can not execute the command on a stale replica"),
+        "{get}"
+    );
+    assert_eq!(
+        client.cmd(&[
+            "EVAL",
+            &format!("{allowed}return redis.call('echo','foobar')"),
+            "0"
+        ]),
+        "$6\r\nfoobar\r\n"
+    );
+}
+
+/// Past `maxmemory`, a script that declares flags and may write is refused before it runs as a
+/// `denyoom` command is, with Redis's `processCommand` text (its `getCommandFlags`); `no-writes`
+/// and `allow-oom` scripts run, and so does one without a shebang (its row is not `denyoom`).
+#[test]
+fn scripts_are_refused_past_maxmemory_by_the_flags_they_declare() {
+    let server = TestServer::start();
+    let mut client = server.raw();
+    assert_eq!(client.cmd(&["CONFIG", "SET", "maxmemory", "1"]), "+OK\r\n");
+    assert_eq!(
+        client.cmd(&["EVAL", "#!lua\nreturn 1", "0"]),
+        "-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+    );
+    for script in [
+        "#!lua flags=no-writes\nreturn 1",
+        "#!lua flags=allow-oom\nreturn 1",
+        "return 1",
+    ] {
+        assert_eq!(client.cmd(&["EVAL", script, "0"]), ":1\r\n", "{script}");
+    }
+}
+
+/// After a failed background save, a script that may write is refused as a write command is
+/// (Redis's `processCommand` MISCONF text); a `no-writes` one still runs.
+#[test]
+fn scripts_that_may_write_meet_the_misconf_gate_as_write_commands() {
+    let dir = scratch_dir("scripting-misconf");
+    let server = TestServer::in_dir(
+        &dir,
+        &["--save", "3600 1", "--enable-protected-configs", "yes"],
+    );
+    let mut client = server.raw();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(client.cmd(&["BGSAVE"]), "+Background saving started\r\n");
+    assert!(wait_until(Duration::from_secs(10), || {
+        client
+            .cmd(&["INFO", "persistence"])
+            .contains("rdb_last_bgsave_status:err")
+    }));
+    let refused = client.cmd(&["EVAL", "#!lua\nreturn 1", "0"]);
+    assert!(
+        refused.starts_with("-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled"),
+        "{refused}"
+    );
+    assert_eq!(
+        client.cmd(&["EVAL", "#!lua flags=no-writes\nreturn 1", "0"]),
+        ":1\r\n"
+    );
 }

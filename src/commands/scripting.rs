@@ -4,11 +4,11 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, reply_help};
 use crate::keyspace::Writer;
-use crate::scripting::cache::CachedScript;
+use crate::scripting::cache::{CachedScript, ScriptCache};
 use crate::scripting::flags;
 use crate::scripting::run::{self, Script, ScriptKind};
 use crate::scripting::sha1::sha1_hex;
-use crate::scripting::vm::{EvalVm, with_eval_vm};
+use crate::scripting::vm::{CompiledScript, EvalVm, with_eval_vm};
 
 const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
 
@@ -55,40 +55,62 @@ fn eval_generic(
         return Err(CommandError::coded(NOSCRIPT));
     }
     let (keys, argv) = run::split_keys(args)?;
-    let cache = &ctx.server.scripting.cache;
-    let (sha, cached) = match source {
-        Source::Body => {
-            let body = args.arg(1);
-            let sha = sha1_hex(body);
-            let cached = cache.get(&sha).map_or_else(|| new_script(body), Ok)?;
-            (sha, cached)
-        }
-        Source::Sha => {
-            let sha = String::from_utf8_lossy(args.arg(1)).to_ascii_lowercase();
-            let cached = cache.get(&sha).ok_or(CommandError::coded(NOSCRIPT))?;
-            (sha, cached)
-        }
+    let sha = match source {
+        Source::Body => sha1_hex(args.arg(1)),
+        Source::Sha => lowercase_sha(args.arg(1)),
     };
+    let cache = &ctx.server.scripting.cache;
     let ran = with_eval_vm(cache.generation(), |vm| {
-        let function = compile(vm, &sha, &cached)?;
-        cache.insert(&sha, cached.clone());
+        // Fast path: a script this thread compiled is cached (see `EvalVm::compiled`).
+        let compiled = match vm.compiled(&sha) {
+            Some(compiled) => compiled,
+            None => {
+                let cached = cached_or_new(cache, source, args, &sha)?;
+                let compiled = compile(vm, &sha, &cached)?;
+                cache.insert(&sha, cached);
+                compiled
+            }
+        };
         let script = Script {
             kind: ScriptKind::Eval,
-            function,
+            function: compiled.function,
             // Redis names an EVAL script by its SHA in errors (its function is `f_<sha>`).
             name: &sha,
-            flags: cached.flags,
+            flags: compiled.flags,
             read_only,
         };
         let result = run::run(ctx, w, &mut vm.lua, &script, args, &keys, &argv);
         vm.after_run();
         result
     });
-    ran.unwrap_or_else(|| Err(nested()))
+    // The VM is busy: the script's own errors (NOSCRIPT, bad flags) still come first.
+    ran.unwrap_or_else(|| cached_or_new(cache, source, args, &sha).and(Err(nested())))
 }
 
-/// A script ran a script (only `DEBUG SET-DISABLE-DENY-SCRIPTS` lets it try): refused, the
-/// thread's VM is in use.
+/// EVALSHA's SHA in lowercase, as the cache keys it. (`from_utf8` first: the lossy
+/// conversion walks the bytes one by one, ~300 instructions per call.)
+fn lowercase_sha(arg: &[u8]) -> String {
+    match std::str::from_utf8(arg) {
+        Ok(text) => text.to_ascii_lowercase(),
+        Err(_) => String::from_utf8_lossy(arg).to_ascii_lowercase(),
+    }
+}
+
+/// The script from the server-wide cache or, for EVAL, from its body.
+fn cached_or_new(
+    cache: &ScriptCache,
+    source: Source,
+    args: &Args,
+    sha: &str,
+) -> Result<CachedScript, CommandError> {
+    match source {
+        Source::Body => cache.get(sha).map_or_else(|| new_script(args.arg(1)), Ok),
+        Source::Sha => cache.get(sha).ok_or(CommandError::coded(NOSCRIPT)),
+    }
+}
+
+/// A script running an EVAL-family command refuses it: the thread's VM is in use (only
+/// `DEBUG SET-DISABLE-DENY-SCRIPTS` lets a script try).
 fn nested() -> CommandError {
     CommandError::err("This Redis command is not allowed from script")
 }
@@ -102,14 +124,14 @@ fn new_script(body: &[u8]) -> Result<CachedScript, CommandError> {
     })
 }
 
-/// The script's function in this thread's VM, compiled if need be.
+/// Compiles a cached script in this thread's VM.
 fn compile(
     vm: &mut EvalVm,
     sha: &str,
     script: &CachedScript,
-) -> Result<crate::lua::Value, CommandError> {
+) -> Result<CompiledScript, CommandError> {
     let (_, shebang_len) = flags::from_shebang(&script.body).map_err(CommandError::err)?;
-    vm.function(sha, &script.body, shebang_len)
+    vm.compile(sha, &script.body, shebang_len, script.flags)
         .map_err(CommandError::err)
 }
 

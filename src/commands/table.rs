@@ -9,7 +9,7 @@ use super::Group::{
     Bitmap, Cluster, Connection, Generic, Geo, Hash, HyperLogLog, List, Pubsub, Scripting, Server,
     Set, SortedSet, Stream, String, Transactions,
 };
-use super::Handler::{Container, Plain, Read, ReadOrWrite, Write};
+use super::Handler::{Container, Plain, Read, ReadOrWrite, Write, WritePath};
 use super::scripting;
 use super::{Channels, Command, Flags, Group, Handler, KeyNum, KeySpec, KeyUse, Keys};
 use super::{
@@ -19,7 +19,6 @@ use super::{
 };
 use super::{cluster, latency, monitor, pause, replication, slowlog};
 use crate::protocol::Request;
-use crate::scripting::run::on_write_path;
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
     Command {
@@ -937,11 +936,11 @@ pub static COMMANDS: &[Command] = &[
         "Asynchronously rewrites the append-only file to disk.",
     ),
     // ---------------------------------------------------------------- scripting (EVAL and SCRIPT)
-    // Not write commands: a script always runs on the write path all the same (`on_write_path`).
-    cmd("eval", -3, SCRIPT_FLAGS, ReadOrWrite(on_write_path, scripting::eval)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
-    cmd("evalsha", -3, SCRIPT_FLAGS, ReadOrWrite(on_write_path, scripting::evalsha)).keys(&[counted(2, RW_ACCESS_UPDATE)]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
-    cmd("eval_ro", -3, SCRIPT_FLAGS.union(READONLY), ReadOrWrite(on_write_path, scripting::eval_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
-    cmd("evalsha_ro", -3, SCRIPT_FLAGS.union(READONLY), ReadOrWrite(on_write_path, scripting::evalsha_ro)).keys(&[counted(2, RO_ACCESS)]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
+    // Not write commands: a script always runs on the write path all the same (`WritePath`).
+    cmd("eval", -3, SCRIPT_FLAGS, WritePath(scripting::eval)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
+    cmd("evalsha", -3, SCRIPT_FLAGS, WritePath(scripting::evalsha)).keys(&[counted(2, RW_ACCESS_UPDATE)]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
+    cmd("eval_ro", -3, SCRIPT_FLAGS.union(READONLY), WritePath(scripting::eval_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
+    cmd("evalsha_ro", -3, SCRIPT_FLAGS.union(READONLY), WritePath(scripting::evalsha_ro)).keys(&[counted(2, RO_ACCESS)]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
     cmd("script", -2, NONE, Container).doc(Scripting, "2.6.0", "A container for Lua scripts management commands").subcommands(&[
         cmd("debug", 3, NOSCRIPT, Plain(scripting::script_debug)).doc(Scripting, "3.2.0", "Set the debug mode for executed scripts."),
         cmd("exists", -3, NOSCRIPT, Plain(scripting::script_exists)).tips(&["request_policy:all_shards", "response_policy:agg_logical_and"]).doc(Scripting, "2.6.0", "Check existence of scripts in the script cache."),
@@ -950,8 +949,8 @@ pub static COMMANDS: &[Command] = &[
         cmd("kill", 2, f(&[NOSCRIPT, ALLOW_BUSY]), Plain(scripting::script_kill)).tips(&["request_policy:all_shards", "response_policy:one_succeeded"]).doc(Scripting, "2.6.0", "Kill the script currently in execution."),
         cmd("load", 3, f(&[NOSCRIPT, STALE]), Plain(scripting::script_load)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Scripting, "2.6.0", "Load the specified Lua script into the script cache."),
     ]),
-    cmd("fcall", -3, SCRIPT_FLAGS, ReadOrWrite(on_write_path, functions::fcall)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "7.0.0", "Invoke a function"),
-    cmd("fcall_ro", -3, SCRIPT_FLAGS.union(READONLY), ReadOrWrite(on_write_path, functions::fcall_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Invoke a read-only function"),
+    cmd("fcall", -3, SCRIPT_FLAGS, WritePath(functions::fcall)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "7.0.0", "Invoke a function"),
+    cmd("fcall_ro", -3, SCRIPT_FLAGS.union(READONLY), WritePath(functions::fcall_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Invoke a read-only function"),
     cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands").subcommands(&[
         cmd("delete", 3, NOSCRIPT, Write(functions::delete)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Delete a function by name"),
         cmd("dump", 2, NOSCRIPT, Plain(functions::dump)).doc(Scripting, "7.0.0", "Dump all functions into a serialized binary payload"),
@@ -974,6 +973,35 @@ pub static COMMANDS: &[Command] = &[
     ),
     cmd("unwatch", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY]), Plain(transactions::unwatch)).doc(Transactions, "2.2.0", "Forget about all watched keys"),
     cmd("reset", 1, f(&[NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TXN_CONTROL, PUBSUB_OK]), Plain(connection::reset)).doc(Connection, "6.2.0", "Reset the connection"),
+    cmd("cluster", -2, NONE, Container).doc(Cluster, "3.0.0", "A container for cluster commands").subcommands(&[
+        cmd("addslots", -3, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Assign new hash slots to receiving node"),
+        cmd("addslotsrange", -4, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "7.0.0", "Assign new hash slots to receiving node"),
+        cmd("bumpepoch", 2, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "Advance the cluster config epoch"),
+        cmd("count-failure-reports", 3, f(&[ADMIN, STALE]), Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "Return the number of failure reports active for a given node"),
+        cmd("countkeysinslot", 3, STALE, Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Return the number of local keys in the specified hash slot"),
+        cmd("delslots", -3, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Set hash slots as unbound in receiving node"),
+        cmd("delslotsrange", -4, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "7.0.0", "Set hash slots as unbound in receiving node"),
+        cmd("failover", -2, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Forces a replica to perform a manual failover of its master."),
+        cmd("flushslots", 2, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Delete a node's own slots information"),
+        cmd("forget", 3, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Remove a node from the nodes table"),
+        cmd("getkeysinslot", 4, STALE, Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "Return local key names in the specified hash slot"),
+        cmd("help", 2, f(&[LOADING, STALE]), Plain(cluster::refuse)).doc(Cluster, "5.0.0", "Show helpful text about the different subcommands"),
+        cmd("info", 2, STALE, Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "Provides info about Redis Cluster node state"),
+        cmd("keyslot", 3, STALE, Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Returns the hash slot of the specified key"),
+        cmd("links", 2, STALE, Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "7.0.0", "Returns a list of all TCP links to and from peer nodes in cluster"),
+        cmd("meet", -4, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Force a node cluster to handshake with another node"),
+        cmd("myid", 2, STALE, Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Return the node id"),
+        cmd("nodes", 2, STALE, Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "Get Cluster config for the node"),
+        cmd("replicas", 3, f(&[ADMIN, STALE]), Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "5.0.0", "List replica nodes of the specified master node"),
+        cmd("replicate", 3, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Reconfigure a node as a replica of the specified master node"),
+        cmd("reset", -2, f(&[ADMIN, NOSCRIPT, STALE]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Reset a Redis Cluster node"),
+        cmd("saveconfig", 2, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Forces the node to save cluster state on disk"),
+        cmd("set-config-epoch", 3, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Set the configuration epoch in a new node"),
+        cmd("setslot", -4, f(&[ADMIN, STALE, NO_ASYNC_LOADING]), Plain(cluster::refuse)).doc(Cluster, "3.0.0", "Bind a hash slot to a specific node"),
+        cmd("shards", 2, STALE, Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "7.0.0", "Get array of cluster slots to node mappings"),
+        cmd("slaves", 3, f(&[ADMIN, STALE]), Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "List replica nodes of the specified master node"),
+        cmd("slots", 2, STALE, Plain(cluster::refuse)).tips(&["nondeterministic_output"]).doc(Cluster, "3.0.0", "Get array of Cluster slot to node mappings"),
+    ]),
     cmd("asking", 1, FAST, Plain(cluster::refuse)).acl(&["connection"]).doc(Cluster, "3.0.0", "Sent by cluster clients after an -ASK redirect"),
     cmd("readonly", 1, f(&[LOADING, STALE, FAST]), Plain(cluster::refuse)).acl(&["connection"]).doc(Cluster, "3.0.0", "Enables read queries for a connection to a cluster replica node"),
     cmd("readwrite", 1, f(&[LOADING, STALE, FAST]), Plain(cluster::refuse)).acl(&["connection"]).doc(Cluster, "3.0.0", "Disables read queries for a connection to a cluster replica node"),

@@ -79,12 +79,22 @@ pub fn exec_runs_any(
     command: Resolved,
     test: impl Fn(&Resolved) -> bool,
 ) -> bool {
+    exec_runs_any_request(session, command, |queued, _| test(queued))
+}
+
+/// [`exec_runs_any`], testing the queued requests too (what the script an EVAL runs declares).
+pub fn exec_runs_any_request(
+    session: &Session,
+    command: Resolved,
+    test: impl Fn(&Resolved, &Request) -> bool,
+) -> bool {
     let is_exec = command.parent.is_none() && command.command.name == "exec";
     is_exec
-        && session
-            .transaction
-            .as_ref()
-            .is_some_and(|t| t.queued.iter().any(|(queued, _)| test(queued)))
+        && session.transaction.as_ref().is_some_and(|t| {
+            t.queued
+                .iter()
+                .any(|(queued, request)| test(queued, request))
+        })
 }
 
 /// Queues a checked command and replies `+QUEUED`.

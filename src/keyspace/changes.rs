@@ -12,6 +12,7 @@
 //! `WATCH` under the lock, for instance), so a writer never misses a consumer that registered
 //! before it, and never pays for one that registers after.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
@@ -142,6 +143,19 @@ pub struct Event {
 pub struct Record {
     pub db: usize,
     pub command: Vec<u8>,
+    /// Where it is replayed: everywhere, unless a script's `redis.set_repl` said otherwise.
+    pub to: Destination,
+}
+
+/// The consumers a [`Record`] is for (Redis's `PROPAGATE_AOF` and `PROPAGATE_REPL` bits; a
+/// command propagated to neither is not journaled at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    Everywhere,
+    /// The append-only file only (`redis.REPL_AOF`).
+    Aof,
+    /// The replicas only (`redis.REPL_REPLICA`).
+    Replicas,
 }
 
 impl Record {
@@ -154,7 +168,24 @@ impl Record {
         Record {
             db,
             command: encode_command(args),
+            to: Destination::Everywhere,
         }
+    }
+
+    /// The records of `journal` that `consumer` (the AOF or the replicas) replays: all of them,
+    /// borrowed, unless a script narrowed where some go.
+    pub fn bound_for(journal: &[Record], consumer: Destination) -> Cow<'_, [Record]> {
+        let goes = |record: &Record| record.to == Destination::Everywhere || record.to == consumer;
+        if journal.iter().all(goes) {
+            return Cow::Borrowed(journal);
+        }
+        Cow::Owned(
+            journal
+                .iter()
+                .filter(|record| goes(record))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// Appends `records` to a command stream (the AOF, the replication stream), preceded by a
@@ -248,5 +279,29 @@ mod tests {
         let tracking = Switches::default().snapshot();
         assert!(!tracking.journal && !tracking.watched && !tracking.blocked);
         assert_eq!(tracking.events, EventClass(0));
+    }
+
+    #[test]
+    fn each_consumer_replays_the_records_bound_for_it() {
+        let record = |key: &str, to| Record {
+            to,
+            ..Record::new(0, ["SET", key, "1"].iter())
+        };
+        let everywhere = vec![record("a", Destination::Everywhere)];
+        let aof = Record::bound_for(&everywhere, Destination::Aof);
+        assert!(
+            matches!(aof, Cow::Borrowed(_)),
+            "nothing to filter, nothing copied"
+        );
+        let mixed = vec![
+            record("a", Destination::Everywhere),
+            record("c", Destination::Aof),
+            record("e", Destination::Replicas),
+        ];
+        let (all, aof_only, replicas_only) = (&mixed[0], &mixed[1], &mixed[2]);
+        let aof = Record::bound_for(&mixed, Destination::Aof);
+        assert_eq!(aof.iter().collect::<Vec<_>>(), [all, aof_only]);
+        let replicas = Record::bound_for(&mixed, Destination::Replicas);
+        assert_eq!(replicas.iter().collect::<Vec<_>>(), [all, replicas_only]);
     }
 }

@@ -337,6 +337,12 @@ impl Db {
             .is_some_and(|shard| shard.entries.contains_key(key))
     }
 
+    /// The entry under `key`, expired or not (Redis's `dictFind`): DEBUG OBJECT looks at what is
+    /// stored, and must not hide (nor, under the shared lock, delete) a key not yet reclaimed.
+    pub fn stored(&self, key: &[u8]) -> Option<&Entry> {
+        self.shard(key)?.entries.get(key)
+    }
+
     /// Removes `key` if it exists but has expired. Returns whether it did, so the writer can count
     /// the expiry. Writers call this before they look a key up.
     pub fn remove_if_expired(&mut self, key: &[u8], now_ms: i64) -> bool {

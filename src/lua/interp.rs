@@ -203,6 +203,12 @@ impl Lua {
         self.heap.collect(&roots);
     }
 
+    /// Whether a table or upvalue made since the last collection is still alive: if not, and
+    /// the roots cannot have been changed, a collection would free nothing (see `gc.rs`).
+    pub fn has_new_survivors(&self) -> bool {
+        self.heap.has_new_survivors()
+    }
+
     /// The memory the collector's records account for, in bytes (`collectgarbage("count")`
     /// reports it in KB): an estimate, since Rust's allocator keeps no per-VM total.
     pub fn memory_in_use(&self) -> usize {

@@ -68,7 +68,12 @@ impl Request {
 
     /// Builds a request from ready-made arguments (tests, and commands replayed internally).
     pub fn from_args<A: AsRef<[u8]>>(args: &[A]) -> Request {
-        let mut request = Request::default();
+        // Sized up front: scripts build one per `redis.call`, and growing was two reallocations.
+        let bytes = args.iter().map(|arg| arg.as_ref().len()).sum();
+        let mut request = Request {
+            data: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(args.len()),
+        };
         for arg in args {
             request.data.extend_from_slice(arg.as_ref());
             request.ends.push(request.data.len());

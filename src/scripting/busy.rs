@@ -9,13 +9,14 @@
 //! (on a condition variable, until the script ends or the threshold passes), after it a command
 //! that is not `allow-busy` is refused. The script's hook ([`Busy::interrupted`]) sees a kill.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::run::ScriptKind;
 use crate::commands::{CommandError, Ctx, Flags, Resolved};
 use crate::config::Config;
+use crate::protocol::Request;
 use crate::server::Server;
 
 pub const BUSY_EVAL: &str =
@@ -31,12 +32,18 @@ pub struct Busy {
     ended: Condvar,
     /// SCRIPT KILL or FUNCTION KILL asked the running script to stop.
     killed: AtomicBool,
+    /// Clients waiting on `ended` (changed under `running`'s lock). A script's end wakes them
+    /// only if there are some: `notify_all` is a futex syscall even with no one waiting, which
+    /// was one syscall per EVALSHA.
+    waiting: AtomicUsize,
 }
 
 struct Running {
     kind: ScriptKind,
     name: String,
-    args: Vec<Vec<u8>>,
+    /// The command, kept as the one buffer it came in (a copy per argument was five
+    /// allocations of each EVALSHA).
+    args: Request,
     started: Instant,
     /// It called a write command: it can no longer be killed (Redis's `SCRIPT_WRITE_DIRTY`).
     wrote: bool,
@@ -59,9 +66,14 @@ pub struct RunGuard<'a> {
 
 impl Drop for RunGuard<'_> {
     fn drop(&mut self) {
-        *self.busy.lock() = None;
+        let mut running = self.busy.lock();
+        *running = None;
         self.busy.killed.store(false, Ordering::Relaxed);
-        self.busy.ended.notify_all();
+        let anyone_waiting = self.busy.waiting.load(Ordering::Relaxed) > 0;
+        drop(running);
+        if anyone_waiting {
+            self.busy.ended.notify_all();
+        }
     }
 }
 
@@ -72,12 +84,12 @@ impl Busy {
 
     /// Marks a script as running until the guard is dropped. `args` is the command that runs
     /// it (FUNCTION STATS shows it).
-    pub fn enter(&self, kind: ScriptKind, name: &str, args: Vec<Vec<u8>>) -> RunGuard<'_> {
+    pub fn enter(&self, kind: ScriptKind, name: &str, args: &Request) -> RunGuard<'_> {
         self.killed.store(false, Ordering::Relaxed);
         *self.lock() = Some(Running {
             kind,
             name: name.to_owned(),
-            args,
+            args: args.clone(),
             started: Instant::now(),
             wrote: false,
             warned: false,
@@ -117,7 +129,7 @@ impl Busy {
         self.lock().as_ref().map(|running| RunningScript {
             kind: running.kind,
             name: running.name.clone(),
-            args: running.args.clone(),
+            args: running.args.iter().map(<[u8]>::to_vec).collect(),
             duration_ms: running.started.elapsed().as_millis() as u64,
         })
     }
@@ -146,10 +158,12 @@ pub fn gate(ctx: &Ctx, command: Resolved) -> Result<(), CommandError> {
             return Ok(());
         };
         let Some(threshold) = busy_threshold(&ctx.server.config) else {
+            busy.waiting.fetch_add(1, Ordering::Relaxed);
             running = busy
                 .ended
                 .wait(running)
                 .unwrap_or_else(PoisonError::into_inner);
+            busy.waiting.fetch_sub(1, Ordering::Relaxed);
             continue;
         };
         let elapsed = script.started.elapsed();
@@ -159,10 +173,12 @@ pub fn gate(ctx: &Ctx, command: Resolved) -> Result<(), CommandError> {
             }
             return Err(CommandError::coded(busy_error(script.kind)));
         }
+        busy.waiting.fetch_add(1, Ordering::Relaxed);
         running = (busy.ended)
             .wait_timeout(running, threshold - elapsed)
             .unwrap_or_else(PoisonError::into_inner)
             .0;
+        busy.waiting.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -3,19 +3,20 @@
 //!
 //! # Atomic, like EXEC
 //! A script runs with the writer of the exclusive lock its command holds (its row is
-//! `ReadOrWrite(on_write_path, ...)`: not a write command for `COMMAND INFO` or the pauses, but
-//! always run on the write path, or inside EXEC with EXEC's writer). Each `redis.call` runs its
+//! `WritePath`: not a write command for `COMMAND INFO` or the pauses, but always run on the
+//! write path, or inside EXEC with EXEC's writer). Each `redis.call` runs its
 //! command through [`crate::commands::execute_queued`], as EXEC runs a queued one: its own
 //! statistics, journaling (the script's effects are journaled command by command, wrapped in
-//! `MULTI`/`EXEC` when more than one, as Redis 7 replicates effects), tracking and monitors.
-//! Blocking commands do not block. The command's RESP reply, written in the protocol the
+//! `MULTI`/`EXEC` when more than one, as Redis 7 replicates effects; `redis.set_repl` narrows
+//! where a command's records go, to the AOF or the replicas only, or drops them), tracking and
+//! monitors. Blocking commands do not block. The command's RESP reply, written in the protocol the
 //! script chose (`redis.setresp`), is converted into Lua values (`convert.rs`).
 //!
 //! # Checks of each call (`scriptCall`)
-//! Unknown command or wrong arity, `noscript` commands, ACL (`acl::allowed_from_script`),
-//! writes from a read-only script (`EVAL_RO`, `no-writes`), writes the persistence gate
-//! refuses, and `denyoom` commands when the script started past `maxmemory` and has not
-//! written yet. A refusal counts as the command's rejected call and as an error reply, and is
+//! Unknown command or wrong arity, `noscript` commands, on a stale replica those without the
+//! `stale` flag, ACL (`acl::allowed_from_script`), writes from a read-only script (`EVAL_RO`,
+//! `no-writes`), writes a read-only replica or the persistence gate refuses, and `denyoom`
+//! commands when the script started past `maxmemory` and has not written yet. A refusal counts as the command's rejected call and as an error reply, and is
 //! raised as an error table flagged `ignore_error_stats_update` so the script's own error reply
 //! is not counted twice.
 //!
@@ -24,18 +25,21 @@
 //! `luaCallFunction` make it: an error string `s` becomes `ERR s`, an error table its `err`,
 //! followed by ` script: <name>, on @user_script:<line>.` when the line is known.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use super::api::{self, ids};
 use super::convert;
 use super::flags::ScriptFlags;
 use super::vm::set_protected_global;
 use crate::commands::{
-    Args, CommandError, CommandResult, Ctx, Flags, MustWrite, Resolved, execute_queued, lookup,
+    Args, CommandError, CommandResult, Ctx, Flags, Resolved, execute_queued, lookup,
     lookup_subcommand, resolve,
 };
 use crate::config::Config;
-use crate::keyspace::{Databases, Writer};
+use crate::keyspace::Writer;
+use crate::keyspace::changes::Destination;
 use crate::lua::{ErrorKind, Host, Lua, LuaError, TableRef, Value, number};
 use crate::protocol::{Reply, Request};
 use crate::switches::DebugSwitches;
@@ -71,12 +75,6 @@ pub struct Script<'a> {
     pub read_only: bool,
 }
 
-/// The read half of a script command's `ReadOrWrite` row: a script always runs on the write
-/// path, where it is atomic, so this gives way at once.
-pub fn on_write_path(_: &mut Ctx, _: &Args, _: &Databases) -> Result<CommandResult, MustWrite> {
-    Err(MustWrite)
-}
-
 /// A script's keys and its other arguments.
 pub type KeysAndArgs<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 
@@ -85,8 +83,8 @@ pub type KeysAndArgs<'a> = (Vec<&'a [u8]>, Vec<&'a [u8]>);
 /// here a bad one is `value is not an integer or out of range`.
 pub fn split_keys(args: &Args) -> Result<KeysAndArgs<'_>, CommandError> {
     let numkeys = crate::commands::parse_int(args.arg(2))?;
-    let rest: Vec<&[u8]> = args.iter().skip(3).collect();
-    if numkeys > rest.len() as i64 {
+    let mut keys: Vec<&[u8]> = args.iter().skip(3).collect();
+    if numkeys > keys.len() as i64 {
         return Err(CommandError::err(
             "Number of keys can't be greater than number of args",
         ));
@@ -94,8 +92,8 @@ pub fn split_keys(args: &Args) -> Result<KeysAndArgs<'_>, CommandError> {
     if numkeys < 0 {
         return Err(CommandError::err("Number of keys can't be negative"));
     }
-    let (keys, argv) = rest.split_at(numkeys as usize);
-    Ok((keys.to_vec(), argv.to_vec()))
+    let argv = keys.split_off(numkeys as usize);
+    Ok((keys, argv))
 }
 
 /// Runs `script` with its keys and arguments, holding `writer`, and replies with what it
@@ -110,26 +108,22 @@ pub fn run(
     argv: &[&[u8]],
 ) -> CommandResult {
     prepare(ctx, script)?;
-    let keys = string_array(lua, keys);
-    let argv = string_array(lua, argv);
     let call_args = match script.kind {
         ScriptKind::Eval => {
-            set_protected_global(lua, "KEYS", keys);
-            set_protected_global(lua, "ARGV", argv);
+            ARRAY_NAMES.with(|[keys_name, argv_name]| {
+                set_string_array(lua, keys_name, keys);
+                set_string_array(lua, argv_name, argv);
+            });
             vec![]
         }
-        ScriptKind::Function => vec![keys, argv],
+        ScriptKind::Function => vec![string_array(lua, keys), string_array(lua, argv)],
     };
     let server = ctx.server;
     let (caller_db, caller_resp3) = (ctx.session.db, ctx.session.resp3);
     let compat = script.flags.contains(ScriptFlags::EVAL_COMPAT);
     let read_only = script.read_only || (!compat && script.flags.contains(ScriptFlags::NO_WRITES));
     let allow_oom = !compat && script.flags.contains(ScriptFlags::ALLOW_OOM);
-    let running = server.scripting.busy.enter(
-        script.kind,
-        script.name,
-        args.iter().map(<[u8]>::to_vec).collect(),
-    );
+    let running = server.scripting.busy.enter(script.kind, script.name, args);
     let mut host = ScriptHost {
         ctx,
         writer,
@@ -138,6 +132,8 @@ pub fn run(
         read_only,
         oom_at_start: !allow_oom && over_maxmemory(server),
         wrote: false,
+        propagate_to: Some(Destination::Everywhere),
+        reply_buffer: Vec::new(),
     };
     RUNNING_HERE.set(true);
     let result = lua.call(&mut host, &script.function, call_args);
@@ -163,14 +159,30 @@ pub fn run(
 }
 
 /// Redis's `scriptPrepareForRun`: what a script's declared flags refuse before it starts. A
-/// script without a shebang (`EVAL_COMPAT`) is judged command by command instead.
+/// script without a shebang (`EVAL_COMPAT`) is judged command by command instead, but for a
+/// stale replica, which runs none.
 fn prepare(ctx: &Ctx, script: &Script) -> CommandResult {
     let flags = script.flags;
+    let stale = crate::replication::serves_stale_data(ctx.server) == Some(false);
     if flags.contains(ScriptFlags::EVAL_COMPAT) {
-        return Ok(());
+        // EVAL's row allows it on a stale replica; its script, declaring nothing, may not run.
+        return match stale {
+            true => Err(CommandError::coded(MASTERDOWN)),
+            false => Ok(()),
+        };
+    }
+    if stale && !flags.contains(ScriptFlags::ALLOW_STALE) {
+        return Err(CommandError::coded(
+            "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+        ));
     }
     if !flags.contains(ScriptFlags::NO_WRITES) {
-        if let Some(refusal) = crate::persistence::refuse_write(ctx.server, eval_row(), true) {
+        if crate::replication::read_only_replica(ctx.server) && !ctx.must_obey() {
+            return Err(CommandError::coded(
+                "READONLY Can not run script with write flag on readonly replica",
+            ));
+        }
+        if let Some(refusal) = crate::persistence::refuse_write(ctx.server, eval_row(), || true) {
             let rdb = refusal
                 .message()
                 .starts_with(b"MISCONF Redis is configured to save RDB");
@@ -214,10 +226,32 @@ fn over_maxmemory(server: &crate::server::Server) -> bool {
 /// A table of strings (KEYS, ARGV).
 fn string_array(lua: &mut Lua, items: &[&[u8]]) -> Value {
     let table = lua.new_table();
-    for item in items {
-        table.push(Value::str(*item));
-    }
+    table.0.borrow_mut().array = items.iter().map(|item| Value::str(*item)).collect();
     Value::Table(table)
+}
+
+thread_local! {
+    /// The globals `KEYS` and `ARGV` name, as keys made once (not per EVAL).
+    static ARRAY_NAMES: [Value; 2] = [Value::str("KEYS"), Value::str("ARGV")];
+}
+
+/// Sets the global `name` (KEYS, ARGV) to a table of `items`. The previous EVAL's table is
+/// refilled when only the globals hold it (they are read-only, so a script cannot have kept
+/// it): making and freeing two tables was ~1,600 instructions of each EVALSHA (callgrind).
+fn set_string_array(lua: &mut Lua, name: &Value, items: &[&[u8]]) {
+    if let Value::Table(previous) = lua.globals().get(name) {
+        // The globals' reference and `previous`.
+        if Rc::strong_count(&previous.0) == 2 {
+            let mut table = previous.0.borrow_mut();
+            table.clear();
+            table
+                .array
+                .extend(items.iter().map(|item| Value::str(*item)));
+            return;
+        }
+    }
+    let fresh = string_array(lua, items);
+    set_protected_global(lua, name, fresh);
 }
 
 /// The reply to the script's command: its return value converted. A top-level error table is
@@ -241,6 +275,10 @@ fn error_counted_or_not(table: &TableRef, line: String) -> CommandError {
 }
 
 const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+/// Redis's `shared.masterdownerr` and `shared.roslaveerr`.
+const MASTERDOWN: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+const READONLY_REPLICA: &str = "READONLY You can't write against a read only replica.";
 
 /// The field Redis's error tables carry when their error was counted already.
 const IGNORE_STATS: &str = "ignore_error_stats_update";
@@ -311,6 +349,11 @@ struct ScriptHost<'c, 'a, 'w, 'd> {
     oom_at_start: bool,
     /// It called a write command (Redis's `SCRIPT_WRITE_DIRTY`).
     wrote: bool,
+    /// Where the effects of its next commands are journaled (`redis.set_repl`): `None` is
+    /// nowhere (`REPL_NONE`).
+    propagate_to: Option<Destination>,
+    /// The buffer the commands it calls reply into, reused from one call to the next.
+    reply_buffer: Vec<u8>,
 }
 
 impl Host for ScriptHost<'_, '_, '_, '_> {
@@ -319,7 +362,7 @@ impl Host for ScriptHost<'_, '_, '_, '_> {
             ids::CALL => self.redis_call(lua, args, true),
             ids::PCALL => self.redis_call(lua, args, false),
             ids::SETRESP => self.setresp(lua, &args),
-            ids::SET_REPL => set_repl(lua, &args),
+            ids::SET_REPL => self.set_repl(lua, &args),
             ids::ACL_CHECK_CMD => self.acl_check_cmd(lua, &args),
             _ => Err(LuaError::runtime(
                 "attempt to call an unknown host function",
@@ -368,7 +411,9 @@ impl ScriptHost<'_, '_, '_, '_> {
         let (value, failed) = match reply {
             Ok(bytes) => {
                 let failed = convert::is_error_reply(&bytes);
-                (convert::reply_to_lua(lua, &bytes), failed)
+                let value = convert::reply_to_lua(lua, &bytes);
+                self.reply_buffer = bytes;
+                (value, failed)
             }
             Err(refusal) => {
                 let table = api::error_table(lua, refusal.as_bytes());
@@ -421,6 +466,12 @@ impl ScriptHost<'_, '_, '_, '_> {
         if command.flags.contains(Flags::NOSCRIPT) && !DebugSwitches::is_on(deny_disabled) {
             return Err("This Redis command is not allowed from script".to_owned());
         }
+        // Redis's `scriptVerifyAllowStale`: a stale replica runs only what it would run for a
+        // client.
+        let stale = crate::replication::serves_stale_data(self.ctx.server) == Some(false);
+        if stale && !command.flags.contains(Flags::STALE) {
+            return Err("Can not execute the command on a stale replica".to_owned());
+        }
         crate::commands::acl::allowed_from_script(self.ctx, resolved, request).map_err(text)?;
         let writes = command.is_write() || command.flags.contains(Flags::MAY_REPLICATE);
         if self.read_only && writes {
@@ -430,7 +481,10 @@ impl ScriptHost<'_, '_, '_, '_> {
         // `scriptVerifyWriteCommandAllow`).
         if command.is_write() && !self.wrote && !self.ctx.must_obey() {
             let server = self.ctx.server;
-            if let Some(refusal) = crate::persistence::refuse_write(server, command, true) {
+            if crate::replication::read_only_replica(server) {
+                return Err(format!("-{READONLY_REPLICA}"));
+            }
+            if let Some(refusal) = crate::persistence::refuse_write(server, command, || true) {
                 return Err(format!("-{}", text(refusal)));
             }
             if !crate::commands::enough_replicas(server) {
@@ -463,7 +517,8 @@ impl ScriptHost<'_, '_, '_, '_> {
         let ctx = &mut *self.ctx;
         let caller_resp3 = ctx.session.resp3;
         ctx.session.resp3 = self.resp3;
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.reply_buffer);
+        out.clear();
         let mut inner = Ctx {
             server: ctx.server,
             session: &mut *ctx.session,
@@ -474,7 +529,12 @@ impl ScriptHost<'_, '_, '_, '_> {
             held: None,
             expired_reads: RefCell::default(),
         };
+        let journaled_before = self.writer.journal_len();
         execute_queued(&mut inner, resolved, request, self.writer);
+        if self.propagate_to != Some(Destination::Everywhere) {
+            self.writer
+                .narrow_journal(journaled_before, self.propagate_to);
+        }
         let expired = inner.expired_reads.take();
         ctx.session.resp3 = caller_resp3;
         // The writer is held: keys a read found expired go now, as Redis's lookups delete them.
@@ -501,6 +561,32 @@ impl ScriptHost<'_, '_, '_, '_> {
         Ok(vec![])
     }
 
+    /// `redis.set_repl(flags)` (Redis's `luaRedisSetReplCommand`): where the effects of the
+    /// script's next commands go, the append-only file and/or the replicas.
+    fn set_repl(&mut self, lua: &mut Lua, args: &[Value]) -> Result<Vec<Value>, LuaError> {
+        let [flags] = args else {
+            return Err(api::redis_error(
+                lua,
+                "redis.set_repl() requires two arguments.",
+            ));
+        };
+        let flags = number::coerce_to_number(flags).unwrap_or(0.0) as i64;
+        let (aof, replicas) = (i64::from(api::REPL_AOF), i64::from(api::REPL_REPLICA));
+        if flags & !(aof | replicas) != 0 {
+            return Err(api::redis_error(
+                lua,
+                "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+            ));
+        }
+        self.propagate_to = match (flags & aof != 0, flags & replicas != 0) {
+            (true, true) => Some(Destination::Everywhere),
+            (true, false) => Some(Destination::Aof),
+            (false, true) => Some(Destination::Replicas),
+            (false, false) => None,
+        };
+        Ok(vec![])
+    }
+
     /// `redis.acl_check_cmd(command, args...)`: whether the script's user may run it.
     fn acl_check_cmd(&mut self, lua: &mut Lua, args: &[Value]) -> Result<Vec<Value>, LuaError> {
         let argv = command_args(args).map_err(|message| api::redis_error(lua, message))?;
@@ -524,38 +610,22 @@ impl ScriptHost<'_, '_, '_, '_> {
     }
 }
 
-/// `redis.set_repl(flags)`: checked as Redis checks it. thredis journals every effect to the
-/// append-only file whatever the flags (it has no replicas to leave out).
-fn set_repl(lua: &mut Lua, args: &[Value]) -> Result<Vec<Value>, LuaError> {
-    let [flags] = args else {
-        return Err(api::redis_error(
-            lua,
-            "redis.set_repl() requires two arguments.",
-        ));
-    };
-    let flags = number::coerce_to_number(flags).unwrap_or(0.0) as i64;
-    if flags & !i64::from(api::REPL_AOF | api::REPL_REPLICA) != 0 {
-        return Err(api::redis_error(
-            lua,
-            "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-        ));
-    }
-    Ok(vec![])
-}
-
 /// A command's arguments from Lua values (Redis's `luaArgsToRedisArgv`): strings as they are,
-/// numbers as `%.17g`; anything else is refused.
-fn command_args(args: &[Value]) -> Result<Vec<Vec<u8>>, &'static str> {
+/// numbers as `%.17g`; anything else is refused. Strings are borrowed, not copied: the
+/// request is built from them at once (a copy of each was one allocation per argument).
+fn command_args(args: &[Value]) -> Result<Vec<Cow<'_, [u8]>>, &'static str> {
     if args.is_empty() {
         return Err("Please specify at least one argument for this redis lib call");
     }
     args.iter()
         .map(|arg| match arg {
-            Value::Str(s) => Ok(s.as_bytes().to_vec()),
-            Value::Number(n) => Ok(crate::number::DoubleBuf::new()
-                .format(*n)
-                .as_bytes()
-                .to_vec()),
+            Value::Str(s) => Ok(Cow::Borrowed(s.as_bytes())),
+            Value::Number(n) => Ok(Cow::Owned(
+                crate::number::DoubleBuf::new()
+                    .format(*n)
+                    .as_bytes()
+                    .to_vec(),
+            )),
             _ => Err("Lua redis lib command arguments must be strings or integers"),
         })
         .collect()
@@ -603,5 +673,37 @@ mod tests {
         );
         assert!(command_args(&[]).is_err());
         assert!(command_args(&[Value::Bool(true)]).is_err());
+    }
+
+    #[test]
+    fn keys_are_refilled_only_when_no_one_else_holds_them() {
+        let mut lua = crate::scripting::vm::sandboxed();
+        let name = Value::str("KEYS");
+        set_string_array(&mut lua, &name, &[b"a"]);
+        let Value::Table(first) = lua.globals().get(&name) else {
+            panic!("KEYS is a table");
+        };
+        // What a script left in it goes: its fields, its metatable.
+        let _ = first.set(Value::str("x"), Value::Number(1.0));
+        first.0.borrow_mut().metatable = Some(lua.new_table());
+        let first_address = Rc::as_ptr(&first.0);
+        drop(first);
+        set_string_array(&mut lua, &name, &[b"b", b"c"]);
+        let Value::Table(second) = lua.globals().get(&name) else {
+            panic!("KEYS is a table");
+        };
+        assert_eq!(Rc::as_ptr(&second.0), first_address, "refilled in place");
+        assert!(second.get_str("x").is_nil() && second.metatable().is_none());
+        assert_eq!(second.len(), 2);
+        assert!(second.get_int(1).raw_eq(&Value::str("b")));
+        // Held elsewhere (a script made a cycle of it): a new table, the old one untouched.
+        let kept = second.clone();
+        set_string_array(&mut lua, &name, &[b"d"]);
+        let Value::Table(third) = lua.globals().get(&name) else {
+            panic!("KEYS is a table");
+        };
+        assert!(!third.ptr_eq(&kept));
+        assert!(kept.get_int(1).raw_eq(&Value::str("b")));
+        assert!(third.get_int(1).raw_eq(&Value::str("d")));
     }
 }

@@ -19,6 +19,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::api;
+use super::flags::ScriptFlags;
+use crate::lua::key_hash::KeyHashState;
 use crate::lua::{Host, Lua, LuaError, TableRef, Value, stdlib};
 
 /// The globals a script may see: Redis's `libraries_allow_list`, `redis_api_allow_list`,
@@ -106,6 +108,10 @@ pub fn protect_globals(lua: &mut Lua) {
     lua.register(&metatable, "__index", nonexistent_global);
     globals.0.borrow_mut().metatable = Some(metatable);
     make_readonly(&globals);
+    // Strings' shared metatable as well: Redis refuses `getmetatable('').x = 1` too.
+    if let Some(string_metatable) = lua.string_metatable.clone() {
+        make_readonly(&string_metatable);
+    }
 }
 
 fn make_readonly(table: &TableRef) {
@@ -127,10 +133,10 @@ fn make_readonly(table: &TableRef) {
 
 /// Sets a global of a protected VM (KEYS and ARGV before each EVAL), as Redis lifts the
 /// protection for the purpose.
-pub fn set_protected_global(lua: &Lua, name: &str, value: Value) {
+pub fn set_protected_global(lua: &Lua, name: &Value, value: Value) {
     let globals = lua.globals();
     globals.0.borrow_mut().readonly = false;
-    globals.set_str(name, value);
+    let _ = globals.set(name.clone(), value);
     globals.0.borrow_mut().readonly = true;
 }
 
@@ -187,11 +193,20 @@ fn redis_pcall(
     }
 }
 
+/// A script this thread compiled: its function and the flags its shebang declares.
+#[derive(Clone)]
+pub struct CompiledScript {
+    pub function: Value,
+    pub flags: ScriptFlags,
+}
+
 /// A thread's EVAL VM and the scripts it compiled.
 pub struct EvalVm {
     pub lua: Lua,
-    /// `f_<sha>` functions by SHA.
-    compiled: HashMap<String, Value>,
+    /// `f_<sha>` functions by SHA. Looked up on every EVALSHA, before the server-wide cache
+    /// (see [`EvalVm::compiled`]); keyed by the tables' hash, not SipHash (a 40-byte SipHash
+    /// was ~300 instructions of each call, callgrind).
+    compiled: HashMap<String, CompiledScript, KeyHashState>,
     /// The cache generation they belong to.
     generation: u64,
     runs_since_gc: u32,
@@ -210,7 +225,7 @@ pub fn with_eval_vm<R>(generation: u64, use_vm: impl FnOnce(&mut EvalVm) -> R) -
         if slot.as_ref().is_none_or(|vm| vm.generation != generation) {
             *slot = Some(EvalVm {
                 lua: sandboxed(),
-                compiled: HashMap::new(),
+                compiled: HashMap::default(),
                 generation,
                 runs_since_gc: 0,
             });
@@ -220,23 +235,31 @@ pub fn with_eval_vm<R>(generation: u64, use_vm: impl FnOnce(&mut EvalVm) -> R) -
 }
 
 impl EvalVm {
-    /// The compiled function of a script, compiling its body if this thread has not yet
-    /// (Redis's `luaCreateFunction`). `shebang_len` bytes are skipped, keeping the line feed so
-    /// line numbers stay the user's. The error is Redis's reply text.
-    pub fn function(
+    /// A script this thread compiled in the current cache generation. Such a script is in the
+    /// server-wide cache too (it was added when compiled, and only a flush, which makes a new
+    /// VM, removes scripts), so EVALSHA needs neither the cache's lock nor its copy of the body.
+    pub fn compiled(&self, sha: &str) -> Option<CompiledScript> {
+        self.compiled.get(sha).cloned()
+    }
+
+    /// Compiles a script's body (Redis's `luaCreateFunction`) and keeps it by SHA.
+    /// `shebang_len` bytes are skipped, keeping the line feed so line numbers stay the user's.
+    /// The error is Redis's reply text.
+    pub fn compile(
         &mut self,
         sha: &str,
         body: &[u8],
         shebang_len: usize,
-    ) -> Result<Value, String> {
-        if let Some(function) = self.compiled.get(sha) {
-            return Ok(function.clone());
-        }
+        flags: ScriptFlags,
+    ) -> Result<CompiledScript, String> {
         match self.lua.load(&body[shebang_len..], "user_script") {
             Ok(function) => {
-                let function = Value::Function(function);
-                self.compiled.insert(sha.to_owned(), function.clone());
-                Ok(function)
+                let script = CompiledScript {
+                    function: Value::Function(function),
+                    flags,
+                };
+                self.compiled.insert(sha.to_owned(), script.clone());
+                Ok(script)
             }
             Err(error) => Err(format!(
                 "Error compiling script (new function): {}",
@@ -245,13 +268,44 @@ impl EvalVm {
         }
     }
 
-    /// After a script: now and then, frees the reference cycles it left.
+    /// After a script: now and then, frees the reference cycles it left. Scripts cannot
+    /// change the globals (read-only) and KEYS and ARGV are replaced by the next EVAL, so
+    /// nothing made before the last collection can have become a cycle's garbage: if nothing
+    /// made since survived, there is nothing to collect (see `lua/gc.rs`).
     pub fn after_run(&mut self) {
         self.runs_since_gc += 1;
         if self.runs_since_gc >= GC_PERIOD {
             self.runs_since_gc = 0;
-            let roots: Vec<Value> = self.compiled.values().cloned().collect();
+            if !self.lua.has_new_survivors() {
+                return;
+            }
+            let roots: Vec<Value> = (self.compiled.values())
+                .map(|script| script.function.clone())
+                .collect();
             self.lua.collect_garbage(&roots);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lua::NoHost;
+
+    fn run(lua: &mut Lua, code: &str) -> Result<Vec<Value>, LuaError> {
+        let function = Value::Function(lua.load(code.as_bytes(), "user_script")?);
+        lua.call(&mut NoHost, &function, Vec::new())
+    }
+
+    #[test]
+    fn the_string_metatable_is_read_only_as_in_redis() {
+        let mut lua = sandboxed();
+        let error = run(&mut lua, "getmetatable('').x = 1").unwrap_err();
+        assert!(
+            error
+                .message()
+                .contains("Attempt to modify a readonly table")
+        );
+        assert!(run(&mut lua, "return ('a'):upper()").is_ok());
     }
 }

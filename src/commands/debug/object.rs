@@ -11,9 +11,10 @@ use crate::keyspace::Value;
 pub fn object(ctx: &mut Ctx, key: &[u8]) -> CommandResult {
     let compress = ctx.server.config.rdbcompression.load(Ordering::Relaxed);
     let databases = ctx.databases();
+    // An expired key not yet reclaimed is still described, as Redis's `dictFind` finds it.
     let entry = databases
         .db(ctx.session.db)
-        .get(key, ctx.now_ms)
+        .stored(key)
         .ok_or(CommandError::NoSuchKey)?;
     let idle = entry.idle_seconds(ctx.now_ms);
     let line = format!(

@@ -154,18 +154,18 @@ impl Lua {
                 Err(error) => return Err(self.position_in_frame(error, &proto)),
             };
             match flow {
-                Flow::TailCall(Function::Lua(next), next_args) => {
-                    self.tick(host)?;
-                    if let Some(top) = self.calls.last_mut() {
-                        top.source = Some(next.proto.source.clone());
-                        top.line = next.proto.line;
+                Flow::TailCall(call) => match *call {
+                    (Function::Lua(next), next_args) => {
+                        self.tick(host)?;
+                        if let Some(top) = self.calls.last_mut() {
+                            top.source = Some(next.proto.source.clone());
+                            top.line = next.proto.line;
+                        }
+                        closure = next;
+                        args = next_args;
                     }
-                    closure = next;
-                    args = next_args;
-                }
-                Flow::TailCall(other, next_args) => {
-                    return self.call_function(host, &other, next_args);
-                }
+                    (other, next_args) => return self.call_function(host, &other, next_args),
+                },
                 Flow::Return(values) => return Ok(values),
                 Flow::Normal | Flow::Break => return Ok(Vec::new()),
             }

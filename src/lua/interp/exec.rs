@@ -3,7 +3,7 @@
 
 use super::Lua;
 use super::call::located;
-use super::frame::Frame;
+use super::frame::{Frame, Slot};
 use crate::lua::ast::{Block, Expr, Stat, Target};
 use crate::lua::host::Host;
 use crate::lua::number;
@@ -14,8 +14,9 @@ pub(super) enum Flow {
     Normal,
     Break,
     Return(Vec<Value>),
-    /// `return f(args)`: the caller's loop runs `f` in place of the returning function.
-    TailCall(Function, Vec<Value>),
+    /// `return f(args)`: the caller's loop runs `f` in place of the returning function. Boxed:
+    /// every statement returns a `Flow`, and the unboxed call made it twice as big.
+    TailCall(Box<(Function, Vec<Value>)>),
 }
 
 /// The base library's iterators that `for` runs in place (see [`Lua::table_for`]).
@@ -36,6 +37,18 @@ fn builtin_iterator(iterator: &Value) -> Option<BuiltinIterator> {
         },
         _ => None,
     }
+}
+
+/// How many values of a multiple assignment are kept on the stack rather than in a list.
+const STACK_VALUES: usize = 4;
+
+/// Whether `values` give one value for each of `count` targets, no more than
+/// [`STACK_VALUES`]: none is missing, and the last is not a call or `...` (which may give any
+/// number).
+fn one_value_each(values: &[Expr], count: usize) -> bool {
+    let expands =
+        |last: &Expr| matches!(last, Expr::Call { .. } | Expr::Method { .. } | Expr::Vararg);
+    values.len() == count && count <= STACK_VALUES && !values.last().is_some_and(expands)
 }
 
 /// An assignment target whose table and key are already evaluated (Lua evaluates every target
@@ -149,6 +162,14 @@ impl Lua {
         if let ([slot], [value]) = (slots, values) {
             let value = self.eval(host, frame, value)?;
             self.declare_local(frame, *slot, value);
+        } else if one_value_each(values, slots.len()) {
+            // `local a, b = 0, 1` without a list: the declarations cannot be seen by the
+            // values (each has a slot of its own, out of their scope), so each is made as soon
+            // as its value is known.
+            for (slot, value) in slots.iter().zip(values) {
+                let value = self.eval(host, frame, value)?;
+                self.declare_local(frame, *slot, value);
+            }
         } else {
             let values = self.eval_adjusted(host, frame, values, slots.len())?;
             for (slot, value) in slots.iter().zip(values) {
@@ -260,8 +281,14 @@ impl Lua {
             None => 1.0,
         };
         let mut i = start;
+        let captured = frame.proto().captured[slot];
         while if step > 0.0 { i <= limit } else { i >= limit } {
-            self.declare_local(frame, slot, Value::Number(i));
+            if captured {
+                self.declare_local(frame, slot, Value::Number(i));
+            } else {
+                // The common case, without the check per iteration.
+                frame.slots[slot] = Slot::Plain(Value::Number(i));
+            }
             if let Some(flow) = self.exec_loop_body(host, frame, body)? {
                 return Ok(flow);
             }
@@ -282,8 +309,8 @@ impl Lua {
         self.set_line(line);
         match values {
             [call @ (Expr::Call { .. } | Expr::Method { .. })] => {
-                let (function, args) = self.prepare_call(host, frame, call)?;
-                Ok(Flow::TailCall(function, args))
+                let call = self.prepare_call(host, frame, call)?;
+                Ok(Flow::TailCall(Box::new(call)))
             }
             [Expr::Vararg] => Ok(Flow::Return(frame.varargs.clone())),
             [single] => Ok(Flow::Return(vec![self.eval(host, frame, single)?])),
@@ -330,7 +357,10 @@ impl Lua {
         }
         loop {
             self.set_line(line);
-            let args = vec![state.clone(), control];
+            // Room for a third: an iterator that is a table with `__call` (`string.gmatch`'s)
+            // gets itself first, and growing the list was a reallocation per iteration.
+            let mut args = Vec::with_capacity(3);
+            args.extend([state.clone(), control]);
             let (function, args) = (self.resolve_callable(iterator.clone(), args, None))
                 .map_err(|e| located(e, frame.proto(), line))?;
             let mut results = self.call_function(host, &function, args)?.into_iter();
@@ -437,6 +467,19 @@ impl Lua {
         values: &[Expr],
         line: u32,
     ) -> Result<(), LuaError> {
+        let plain_targets = || targets.iter().all(|t| !matches!(t, Target::Index { .. }));
+        if one_value_each(values, targets.len()) && plain_targets() {
+            // `a, b = b, a + b` with the values on the stack: a list and a list of places per
+            // assignment were two allocations of each iteration of such a loop.
+            let mut evaluated: [Value; STACK_VALUES] = Default::default();
+            for (value, expr) in evaluated.iter_mut().zip(values) {
+                *value = self.eval(host, frame, expr)?;
+            }
+            for (target, value) in targets.iter().zip(evaluated).rev() {
+                self.assign_place(host, frame, Place::Target(target), value, line)?;
+            }
+            return Ok(());
+        }
         let mut places = Vec::with_capacity(targets.len());
         for target in targets {
             places.push(match target {
@@ -451,17 +494,30 @@ impl Lua {
         let values = self.eval_adjusted(host, frame, values, targets.len())?;
         // Lua 5.1 assigns from the last target to the first.
         for (place, value) in places.into_iter().zip(values).rev() {
-            match place {
-                Place::Target(Target::Local(slot)) => frame.set_local(*slot, value),
-                Place::Target(Target::Upvalue(index)) => frame.set_upvalue(*index, value),
-                Place::Target(Target::Global(name)) => {
-                    self.set_global(host, frame, name, value, line)?;
-                }
-                Place::Target(Target::Index { .. }) => unreachable!("evaluated above"),
-                Place::Index(object, key, table, line) => {
-                    self.put_index(host, &object, key, value, Some((table, frame.proto())))
-                        .map_err(|e| located(e, frame.proto(), line))?;
-                }
+            self.assign_place(host, frame, place, value, line)?;
+        }
+        Ok(())
+    }
+
+    /// One assignment of a multiple assignment, its value evaluated.
+    fn assign_place(
+        &mut self,
+        host: &mut dyn Host,
+        frame: &mut Frame,
+        place: Place,
+        value: Value,
+        line: u32,
+    ) -> Result<(), LuaError> {
+        match place {
+            Place::Target(Target::Local(slot)) => frame.set_local(*slot, value),
+            Place::Target(Target::Upvalue(index)) => frame.set_upvalue(*index, value),
+            Place::Target(Target::Global(name)) => {
+                self.set_global(host, frame, name, value, line)?;
+            }
+            Place::Target(Target::Index { .. }) => unreachable!("evaluated by assign_many"),
+            Place::Index(object, key, table, line) => {
+                self.put_index(host, &object, key, value, Some((table, frame.proto())))
+                    .map_err(|e| located(e, frame.proto(), line))?;
             }
         }
         Ok(())

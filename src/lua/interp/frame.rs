@@ -25,6 +25,9 @@ impl Frame {
         &self.closure.proto
     }
 
+    // The accessors are inlined: they are on the path of every variable read and write (a
+    // call each was ~10% of a loop's instructions, callgrind).
+    #[inline(always)]
     pub fn local(&self, slot: usize) -> Value {
         match &self.slots[slot] {
             Slot::Plain(v) => v.clone(),
@@ -33,6 +36,7 @@ impl Frame {
     }
 
     /// Assignment to a local already declared (its cell, if captured, is kept).
+    #[inline(always)]
     pub fn set_local(&mut self, slot: usize, value: Value) {
         match &mut self.slots[slot] {
             Slot::Plain(v) => *v = value,
@@ -40,6 +44,7 @@ impl Frame {
         }
     }
 
+    #[inline]
     pub fn upvalue(&self, index: usize) -> Value {
         self.closure.upvalues[index].borrow().clone()
     }
@@ -86,6 +91,7 @@ impl Lua {
     }
 
     /// Runs a local declaration: the slot gets a new variable (a new cell if captured).
+    #[inline]
     pub(super) fn declare_local(&mut self, frame: &mut Frame, slot: usize, value: Value) {
         frame.slots[slot] = if frame.closure.proto.captured[slot] {
             Slot::Captured(self.heap.new_cell(value))
