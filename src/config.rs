@@ -195,6 +195,25 @@ pub struct Config {
     pub repl_timeout: AtomicI64,
     /// `repl-ping-replica-period`: seconds between the keep-alive PINGs of the stream.
     pub repl_ping_replica_period: AtomicI64,
+    /// `repl-diskless-sync`: a full sync streams the snapshot into the replica's socket, after
+    /// waiting `repl-diskless-sync-delay` seconds for more replicas (or until
+    /// `repl-diskless-sync-max-replicas` wait).
+    pub repl_diskless_sync: AtomicBool,
+    pub repl_diskless_sync_delay: AtomicI64,
+    pub repl_diskless_sync_max_replicas: AtomicI64,
+    /// `replica-read-only`: a replica refuses writes from clients.
+    pub replica_read_only: AtomicBool,
+    /// `replica-serve-stale-data`: a replica whose link is down still answers reads.
+    pub replica_serve_stale_data: AtomicBool,
+    /// `replica-priority`, `replica-announced`: what a replica tells Sentinel in INFO.
+    pub replica_priority: AtomicI64,
+    pub replica_announced: AtomicBool,
+    /// `replica-announce-ip`, `replica-announce-port`: the address a replica gives its master.
+    pub replica_announce_ip: RwLock<String>,
+    pub replica_announce_port: AtomicI64,
+    /// `masterauth`, `masteruser`: how a replica logs in to its master.
+    pub masterauth: RwLock<String>,
+    pub masteruser: RwLock<String>,
     // ---- authentication
     /// `requirepass`: the default user's one password (empty: `nopass`).
     pub requirepass: RwLock<String>,
@@ -297,6 +316,17 @@ impl Default for Config {
             repl_backlog_size: Default::default(),
             repl_timeout: Default::default(),
             repl_ping_replica_period: Default::default(),
+            repl_diskless_sync: Default::default(),
+            repl_diskless_sync_delay: Default::default(),
+            repl_diskless_sync_max_replicas: Default::default(),
+            replica_read_only: Default::default(),
+            replica_serve_stale_data: Default::default(),
+            replica_priority: Default::default(),
+            replica_announced: Default::default(),
+            replica_announce_ip: Default::default(),
+            replica_announce_port: Default::default(),
+            masterauth: Default::default(),
+            masteruser: Default::default(),
             requirepass: Default::default(),
             aclfile: Default::default(),
             acl_pubsub_default: Default::default(),

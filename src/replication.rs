@@ -258,7 +258,7 @@ impl Replication {
 /// Whether writes from clients are refused: we are a replica and `replica-read-only` is on
 /// (our master's own writes come through the replica link, which is not refused).
 pub fn read_only_replica(server: &Server) -> bool {
-    server.replication.link.is_replica() && setting_on(server, "replica-read-only")
+    server.replication.link.is_replica() && server.config.replica_read_only.load(Ordering::Relaxed)
 }
 
 /// While we are a replica whose link to the master is down: whether clients may still read
@@ -268,7 +268,12 @@ pub fn serves_stale_data(server: &Server) -> Option<bool> {
     if !link.is_replica() || link.is_up() {
         return None;
     }
-    Some(setting_on(server, "replica-serve-stale-data"))
+    Some(
+        server
+            .config
+            .replica_serve_stale_data
+            .load(Ordering::Relaxed),
+    )
 }
 
 impl Replication {
@@ -312,23 +317,6 @@ pub fn backlog_size(server: &Server) -> usize {
     const MIN_SIZE: i64 = 16 * 1024;
     let size = Config::get(&server.config.repl_backlog_size).max(MIN_SIZE);
     usize::try_from(size).unwrap_or(usize::MAX)
-}
-
-/// A replication parameter the configuration keeps as text (`repl-timeout`...), as a number.
-pub fn setting(server: &Server, name: &str) -> i64 {
-    setting_text(server, name).parse().unwrap_or(0)
-}
-
-/// A replication parameter as `CONFIG GET` shows it (`masterauth`, `replica-announce-ip`...).
-pub fn setting_text(server: &Server, name: &str) -> String {
-    crate::config::params::find(name)
-        .map(|param| param.get(&server.config))
-        .unwrap_or_default()
-}
-
-/// A `yes`/`no` replication parameter (`replica-read-only`...).
-pub fn setting_on(server: &Server, name: &str) -> bool {
-    setting_text(server, name) == "yes"
 }
 
 /// The stream's keep-alive, from the cron thread: every `repl-ping-replica-period` seconds a

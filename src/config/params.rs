@@ -402,7 +402,7 @@ pub static PARAMS: &[Param] = &[
     boolean("lazyfree-lazy-user-del", false, Kept).no_effect(LAZYFREE),
     boolean("lazyfree-lazy-user-flush", false, Kept).no_effect(LAZYFREE),
     boolean("repl-disable-tcp-nodelay", false, Kept).no_effect(REPLICATION),
-    boolean("repl-diskless-sync", true, Kept),
+    boolean("repl-diskless-sync", true, Field(|c| &c.repl_diskless_sync)),
     boolean(
         "aof-rewrite-incremental-fsync",
         true,
@@ -436,8 +436,13 @@ pub static PARAMS: &[Param] = &[
     boolean("replica-lazy-flush", false, Kept)
         .alias("slave-lazy-flush")
         .no_effect(REPLICATION),
-    boolean("replica-serve-stale-data", true, Kept).alias("slave-serve-stale-data"),
-    boolean("replica-read-only", true, Kept).alias("slave-read-only"),
+    boolean(
+        "replica-serve-stale-data",
+        true,
+        Field(|c| &c.replica_serve_stale_data),
+    )
+    .alias("slave-serve-stale-data"),
+    boolean("replica-read-only", true, Field(|c| &c.replica_read_only)).alias("slave-read-only"),
     boolean("replica-ignore-maxmemory", true, Kept)
         .alias("slave-ignore-maxmemory")
         .no_effect(REPLICATION),
@@ -465,7 +470,7 @@ pub static PARAMS: &[Param] = &[
         .immutable()
         .no_effect("thredis leaves transparent huge pages as the system sets them"),
     boolean("cluster-allow-replica-migration", true, Kept).no_effect(CLUSTER),
-    boolean("replica-announced", true, Kept),
+    boolean("replica-announced", true, Field(|c| &c.replica_announced)),
     boolean("latency-tracking", true, Field(|c| &c.latency_tracking)),
     boolean("aof-disable-auto-gc", false, Kept)
         .no_effect("files a rewrite replaced are always deleted at once"),
@@ -478,10 +483,10 @@ pub static PARAMS: &[Param] = &[
     text("pidfile", "", Field(|c| &c.pidfile))
         .immutable()
         .empty_is_none(),
-    text("replica-announce-ip", "", Kept)
+    text("replica-announce-ip", "", Field(|c| &c.replica_announce_ip))
         .alias("slave-announce-ip")
         .empty_is_none(),
-    text("masteruser", "", Kept)
+    text("masteruser", "", Field(|c| &c.masteruser))
         .flags(Flags::SENSITIVE)
         .empty_is_none(),
     text("cluster-announce-ip", "", Kept)
@@ -544,7 +549,7 @@ pub static PARAMS: &[Param] = &[
         .no_effect(REPLICATION),
     text("logfile", "", Field(|c| &c.logfile)).immutable(),
     // Redis keeps these two as sds strings; they behave as the strings above.
-    text("masterauth", "", Kept)
+    text("masterauth", "", Field(|c| &c.masterauth))
         .flags(Flags::SENSITIVE)
         .empty_is_none(),
     text("requirepass", "", Field(|c| &c.requirepass))
@@ -659,8 +664,21 @@ pub static PARAMS: &[Param] = &[
         INT_MAX,
         Field(|c| &c.lfu_decay_time),
     ),
-    number("replica-priority", 100, 0, INT_MAX, Kept).alias("slave-priority"),
-    number("repl-diskless-sync-delay", 5, 0, INT_MAX, Kept),
+    number(
+        "replica-priority",
+        100,
+        0,
+        INT_MAX,
+        Field(|c| &c.replica_priority),
+    )
+    .alias("slave-priority"),
+    number(
+        "repl-diskless-sync-delay",
+        5,
+        0,
+        INT_MAX,
+        Field(|c| &c.repl_diskless_sync_delay),
+    ),
     number(
         "maxmemory-samples",
         5,
@@ -676,7 +694,14 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.maxmemory_eviction_tenacity),
     ),
     number("timeout", 0, 0, INT_MAX, Field(|c| &c.timeout)),
-    number("replica-announce-port", 0, 0, 65535, Kept).alias("slave-announce-port"),
+    number(
+        "replica-announce-port",
+        0,
+        0,
+        65535,
+        Field(|c| &c.replica_announce_port),
+    )
+    .alias("slave-announce-port"),
     number("tcp-backlog", 511, 0, INT_MAX, Field(|c| &c.tcp_backlog)).immutable(),
     number("cluster-port", 0, 0, 65535, Kept)
         .immutable()
@@ -727,7 +752,13 @@ pub static PARAMS: &[Param] = &[
         .flags(Flags::HIDDEN)
         .no_effect(DEBUG_HOOK),
     number("shutdown-timeout", 10, 0, INT_MAX, Kept).no_effect(REPLICATION),
-    number("repl-diskless-sync-max-replicas", 0, 0, INT_MAX, Kept),
+    number(
+        "repl-diskless-sync-max-replicas",
+        0,
+        0,
+        INT_MAX,
+        Field(|c| &c.repl_diskless_sync_max_replicas),
+    ),
     number("maxclients", 10_000, 1, UINT_MAX, Field(|c| &c.maxclients)).unsigned(),
     number("unixsocketperm", 0, 0, 0o777, Field(|c| &c.unixsocketperm))
         .immutable()

@@ -4,8 +4,11 @@
 use std::fmt::Write as _;
 
 use super::replica::LinkStatus;
-use super::{Replication, setting, setting_on};
+use std::sync::atomic::Ordering;
+
+use super::Replication;
 use crate::clock;
+use crate::config::Config;
 use crate::server::Server;
 
 /// The section's lines (without its `# Replication` heading).
@@ -53,12 +56,13 @@ fn replica_lines(server: &Server, status: &LinkStatus, text: &mut String) {
     if let Some(seconds) = status.down_since_seconds {
         let _ = write!(text, "master_link_down_since_seconds:{seconds}\r\n");
     }
-    let read_only = setting_on(server, "replica-read-only");
-    let announced = setting_on(server, "replica-announced");
+    let config = &server.config;
+    let read_only = config.replica_read_only.load(Ordering::Relaxed);
+    let announced = config.replica_announced.load(Ordering::Relaxed);
     let _ = write!(
         text,
         "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
-        setting(server, "replica-priority"),
+        Config::get(&config.replica_priority),
         i32::from(read_only),
         i32::from(announced),
     );

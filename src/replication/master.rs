@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::backlog::Read as BacklogRead;
 use super::replicas::SyncState;
 use crate::clients::ClientInfo;
+use crate::config::Config;
 use crate::persistence;
 use crate::protocol::{ReadError, Request, RequestReader};
 use crate::server::Server;
@@ -213,7 +214,7 @@ fn full_sync(
     ip: String,
 ) -> io::Result<i64> {
     let replication = &server.replication;
-    let diskless = handshake.eof && super::setting_on(server, "repl-diskless-sync");
+    let diskless = handshake.eof && server.config.repl_diskless_sync.load(Ordering::Relaxed);
     server.keyspace.write(0, clock::now_ms(), |_| {
         replication.attach(server, info.id, ip, handshake.listening_port);
     });
@@ -265,9 +266,9 @@ fn full_sync(
 /// keeps the replica's link alive, as Redis's `replicationCron` sends to pre-sync replicas.
 fn wait_for_other_replicas(server: &Server, info: &ClientInfo) -> io::Result<()> {
     let replicas = &server.replication.replicas;
-    let delay_ms = super::setting(server, "repl-diskless-sync-delay") * 1000;
-    let enough =
-        usize::try_from(super::setting(server, "repl-diskless-sync-max-replicas")).unwrap_or(0);
+    let config = &server.config;
+    let delay_ms = Config::get(&config.repl_diskless_sync_delay) * 1000;
+    let enough = usize::try_from(Config::get(&config.repl_diskless_sync_max_replicas)).unwrap_or(0);
     let started = clock::now_ms();
     let mut last_newline = started;
     let mut out = &info.stream;
@@ -320,7 +321,7 @@ fn send_diskless(
         "Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
     );
     let sent_at = clock::now_ms();
-    let timeout_ms = crate::config::Config::get(&server.config.repl_timeout).max(1) * 1000;
+    let timeout_ms = Config::get(&server.config.repl_timeout).max(1) * 1000;
     while await_ack && replicas.acks(info.id) == acks_before {
         if info.is_killed() || clock::now_ms() - sent_at > timeout_ms {
             return Err(io::Error::new(
@@ -346,7 +347,7 @@ fn stream(
     name: &str,
 ) -> io::Result<()> {
     let backlog = &server.replication.backlog;
-    let seconds = crate::config::Config::get(&server.config.repl_timeout).max(1);
+    let seconds = Config::get(&server.config.repl_timeout).max(1);
     let timeout = Duration::from_secs(seconds as u64);
     // A replica that stops reading for `repl-timeout` is dropped, as Redis's timeout does.
     info.stream.set_write_timeout(Some(timeout))?;

@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::setting;
+use crate::config::Config;
 use crate::keyspace::changes::encode_command;
 use crate::server::Server;
 use crate::{clock, log};
@@ -403,7 +403,7 @@ fn follow(server: &Server, host: &str, port: u16, generation: u64) -> io::Result
     let link = &server.replication.link;
     link.set_state(State::Connecting);
     log!(Notice, "MASTER <-> REPLICA sync started");
-    let timeout = Duration::from_secs(setting(server, "repl-timeout").max(1) as u64);
+    let timeout = Duration::from_secs(Config::get(&server.config.repl_timeout).max(1) as u64);
     let socket = connect(host, port, timeout)?;
     link.keep_socket(generation, &socket)?;
     log!(Notice, "Non blocking connect for SYNC fired the event.");

@@ -7,6 +7,7 @@
 use std::io;
 
 use super::Connection;
+use crate::config::{self, Config};
 use crate::log;
 use crate::number::IntBuf;
 use crate::server::Server;
@@ -49,11 +50,11 @@ fn ping(connection: &mut Connection) -> io::Result<()> {
 
 /// `AUTH [<masteruser>] <masterauth>`, when `masterauth` is set.
 fn authenticate(server: &Server, connection: &mut Connection) -> io::Result<()> {
-    let password = super::super::setting_text(server, "masterauth");
+    let password = config::read(&server.config.masterauth);
     if password.is_empty() {
         return Ok(());
     }
-    let user = super::super::setting_text(server, "masteruser");
+    let user = config::read(&server.config.masteruser);
     if user.is_empty() {
         connection.sender.send(&[b"AUTH", password.as_bytes()])?;
     } else {
@@ -72,15 +73,15 @@ fn authenticate(server: &Server, connection: &mut Connection) -> io::Result<()> 
 /// The `REPLCONF`s: where we listen, the address to show for us, what we understand. A master
 /// that refuses one still replicates (Redis calls these non critical).
 fn announce(server: &Server, connection: &mut Connection) -> io::Result<()> {
-    let announced_port = super::super::setting(server, "replica-announce-port");
+    let announced_port = Config::get(&server.config.replica_announce_port);
     let port = match announced_port {
-        0 => crate::config::Config::get(&server.config.port),
+        0 => Config::get(&server.config.port),
         port => port,
     };
     let mut digits = IntBuf::new();
     let port = digits.format(port).to_vec();
     replconf(connection, &[b"listening-port", &port], "listening-port")?;
-    let ip = super::super::setting_text(server, "replica-announce-ip");
+    let ip = config::read(&server.config.replica_announce_ip);
     if !ip.is_empty() {
         replconf(connection, &[b"ip-address", ip.as_bytes()], "ip-address")?;
     }
