@@ -635,3 +635,29 @@ fn a_master_turning_replica_unblocks_its_blocked_clients_and_counts_what_it_appl
     let stats = server.raw().cmd(&["INFO", "commandstats"]);
     assert!(stats.contains("cmdstat_rpush:calls=1,"), "{stats}");
 }
+
+#[test]
+fn a_message_published_on_the_master_reaches_the_replicas_subscribers() {
+    let master = TestServer::with_args(&DEBUG_AND_NO_DELAY);
+    let replica = TestServer::start();
+    let port = master.port.to_string();
+    assert_eq!(
+        replica.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
+        "+OK\r\n"
+    );
+    let mut writer = master.raw();
+    writer.run_all(&[&["SET", "k", "v"]]);
+    assert!(reads(&replica, "k", "v"));
+    let mut subscriber = replica.raw();
+    subscriber.send(&resp(&["SUBSCRIBE", "news"]));
+    assert_eq!(
+        String::from_utf8(subscriber.reply()).unwrap(),
+        "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+    );
+    // The master has no subscriber of its own: 0, and the message still travels.
+    assert_eq!(writer.cmd(&["PUBLISH", "news", "hello"]), ":0\r\n");
+    assert_eq!(
+        String::from_utf8(subscriber.reply()).unwrap(),
+        "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n"
+    );
+}

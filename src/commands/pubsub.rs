@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
-use super::{Args, CommandError, CommandResult, Ctx, reply_help};
+use super::{Args, CommandError, CommandResult, Ctx, MustWrite, reply_help};
+use crate::keyspace::changes::Destination;
+use crate::keyspace::{Databases, Writer};
 use crate::pubsub::{Kind, Subscriber};
 
 /// This connection's subscriber, made on its first pub/sub command (or `CLIENT TRACKING on`,
@@ -89,14 +91,41 @@ fn publish_to(ctx: &mut Ctx, args: &Args, kind: Kind) -> CommandResult {
     Ok(())
 }
 
-/// `PUBLISH channel message`: how many subscriptions received it.
-pub fn publish(ctx: &mut Ctx, args: &Args) -> CommandResult {
+/// `PUBLISH channel message`: how many subscriptions received it. With replicas attached (the
+/// backlog exists) the message goes to them too, as Redis propagates it: that half runs on the
+/// write path ([`publish_to_replicas`]), so the stream has it in apply order.
+pub fn publish(ctx: &mut Ctx, args: &Args, _: &Databases) -> Result<CommandResult, MustWrite> {
+    if ctx.server.replication.backlog_active() {
+        return Err(MustWrite);
+    }
+    Ok(publish_to(ctx, args, Kind::Channel))
+}
+
+/// `SPUBLISH shardchannel message`, as [`publish`].
+pub fn spublish(ctx: &mut Ctx, args: &Args, _: &Databases) -> Result<CommandResult, MustWrite> {
+    if ctx.server.replication.backlog_active() {
+        return Err(MustWrite);
+    }
+    Ok(publish_to(ctx, args, Kind::Shard))
+}
+
+/// `PUBLISH` with replicas: delivered here, and journaled for the replicas only (Redis's
+/// `PROPAGATE_REPL`: the append-only file never holds messages).
+pub fn publish_to_replicas(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    journal_for_replicas(args, w);
     publish_to(ctx, args, Kind::Channel)
 }
 
-/// `SPUBLISH shardchannel message`
-pub fn spublish(ctx: &mut Ctx, args: &Args) -> CommandResult {
+/// `SPUBLISH` with replicas, as [`publish_to_replicas`].
+pub fn spublish_to_replicas(ctx: &mut Ctx, args: &Args, w: &mut Writer) -> CommandResult {
+    journal_for_replicas(args, w);
     publish_to(ctx, args, Kind::Shard)
+}
+
+fn journal_for_replicas(args: &Args, w: &mut Writer) {
+    let start = w.journal_len();
+    w.propagate(&args.iter().collect::<Vec<_>>());
+    w.narrow_journal(start, Some(Destination::Replicas));
 }
 
 /// `PUBSUB CHANNELS [pattern]` and `PUBSUB SHARDCHANNELS [pattern]`: at most one pattern,

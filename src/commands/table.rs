@@ -1024,8 +1024,8 @@ pub static COMMANDS: &[Command] = &[
         "7.0.0",
         "Stop listening for messages posted to the given shard channels",
     ),
-    cmd("publish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::publish)).channels(Channels::Publish).doc(Pubsub, "2.0.0", "Post a message to a channel"),
-    cmd("spublish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), Plain(pubsub::spublish)).channels(Channels::Publish).keys(&[one(1, NOT_KEY)]).doc(Pubsub, "7.0.0", "Post a message to a shard channel"),
+    cmd("publish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), ReadOrWrite(pubsub::publish, pubsub::publish_to_replicas)).channels(Channels::Publish).doc(Pubsub, "2.0.0", "Post a message to a channel"),
+    cmd("spublish", 3, f(&[PUBSUB, LOADING, STALE, FAST, MAY_REPLICATE]), ReadOrWrite(pubsub::spublish, pubsub::spublish_to_replicas)).channels(Channels::Publish).keys(&[one(1, NOT_KEY)]).doc(Pubsub, "7.0.0", "Post a message to a shard channel"),
     cmd("pubsub", -2, NONE, Container).doc(Pubsub, "2.8.0", "A container for Pub/Sub commands").subcommands(&[
         cmd("channels", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_channels)).doc(Pubsub, "2.8.0", "List active channels"),
         cmd("numsub", -2, f(&[PUBSUB, LOADING, STALE]), Plain(pubsub::pubsub_numsub)).doc(Pubsub, "2.8.0", "Get the count of subscribers for channels"),
