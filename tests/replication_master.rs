@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -33,9 +33,7 @@ impl FakeReplica {
     }
 
     fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("reads a line");
-        line
+        common::read_line(&mut self.reader)
     }
 
     fn ask(&mut self, args: &[&str]) -> String {
@@ -78,20 +76,7 @@ impl FakeReplica {
 
     /// The next command of the stream, as its arguments.
     fn command(&mut self) -> Vec<String> {
-        let header = self.line();
-        let count: usize = header
-            .strip_prefix('*')
-            .and_then(|rest| rest.trim_end().parse().ok())
-            .unwrap_or_else(|| panic!("not an array: {header:?}"));
-        (0..count)
-            .map(|_| {
-                let len: usize = self.line()[1..].trim_end().parse().unwrap();
-                let mut arg = vec![0; len + 2];
-                self.reader.read_exact(&mut arg).unwrap();
-                arg.truncate(len);
-                String::from_utf8(arg).unwrap()
-            })
-            .collect()
+        common::read_command(&mut self.reader)
     }
 
     /// The next command that is not a `SELECT` (one may lead the stream).

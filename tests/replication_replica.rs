@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -72,28 +72,9 @@ impl Link {
         self.reader.get_mut().write_all(bytes).unwrap();
     }
 
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        line
-    }
-
     /// The next command the replica sent, as its arguments.
     fn command(&mut self) -> Vec<String> {
-        let header = self.line();
-        let count: usize = header
-            .strip_prefix('*')
-            .and_then(|rest| rest.trim_end().parse().ok())
-            .unwrap_or_else(|| panic!("not an array: {header:?}"));
-        (0..count)
-            .map(|_| {
-                let len: usize = self.line()[1..].trim_end().parse().unwrap();
-                let mut arg = vec![0; len + 2];
-                self.reader.read_exact(&mut arg).unwrap();
-                arg.truncate(len);
-                String::from_utf8(arg).unwrap()
-            })
-            .collect()
+        common::read_command(&mut self.reader)
     }
 
     /// Answers the handshake as the tester does and returns the four commands received.

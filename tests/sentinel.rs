@@ -7,12 +7,11 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Raw, ScratchDir, TestServer, scratch_dir, wait_until};
+use common::{Raw, ScratchDir, TestServer, free_port, scratch_dir, wait_until};
 
 const MASTER_NAME: &str = "mymaster";
 
@@ -90,14 +89,6 @@ impl Drop for Sentinel {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A thredis server with a configuration file of its own (sentinels send `CONFIG REWRITE`).

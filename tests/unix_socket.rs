@@ -12,7 +12,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{TestServer, UNIX_SOCKET, query, resp, run_to_exit, scratch_dir, wait_until};
+use common::{
+    TestServer, UNIX_SOCKET, free_port, query, resp, run_to_exit, scratch_dir, wait_until,
+};
 
 /// Sends `request` over `stream` and reads exactly as many bytes as `expected` has.
 fn exchange(stream: &mut UnixStream, request: &[u8], expected: &[u8]) {
@@ -193,15 +195,6 @@ fn redis_cli_talks_through_the_socket_with_s() {
 }
 
 // ---------------------------------------------------------------- runtime rebinding
-
-/// A port nothing listens on right now (the OS's pick, released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn answers(port: u16) -> bool {
     TcpStream::connect(("127.0.0.1", port)).is_ok_and(|mut stream| {

@@ -290,6 +290,41 @@ pub fn non_loopback_address() -> Option<std::net::IpAddr> {
     (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
 }
 
+/// A port nothing listens on right now (the OS's pick, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One line as it came (line end included).
+pub fn read_line(reader: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("reads a line");
+    line
+}
+
+/// The next RESP array of bulk strings on `reader` (a command on a replication link), as its
+/// arguments.
+pub fn read_command(reader: &mut impl BufRead) -> Vec<String> {
+    let header = read_line(reader);
+    let count: usize = header
+        .strip_prefix('*')
+        .and_then(|rest| rest.trim_end().parse().ok())
+        .unwrap_or_else(|| panic!("not an array: {header:?}"));
+    (0..count)
+        .map(|_| {
+            let len: usize = read_line(reader)[1..].trim_end().parse().unwrap();
+            let mut arg = vec![0; len + 2];
+            reader.read_exact(&mut arg).unwrap();
+            arg.truncate(len);
+            String::from_utf8(arg).unwrap()
+        })
+        .collect()
+}
+
 pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
