@@ -185,6 +185,19 @@ impl Writer<'_> {
         self.expiry_clock == i64::MIN
     }
 
+    /// Runs `apply` as a replica applies its master's stream (Redis's `expireIfNeeded` finds
+    /// nothing expired for the master's client): a key past its time is still there for the
+    /// master's commands, and a time already past is set as it is, until the master's own
+    /// `DEL` arrives, so the replica never drifts on a clock of its own. Unlike a load, what it
+    /// changes is journaled (for the replica's append-only file).
+    pub fn obeying_master<R>(&mut self, apply: impl FnOnce(&mut Writer) -> R) -> R {
+        let clock = self.expiry_clock;
+        self.expiry_clock = i64::MIN;
+        let result = apply(self);
+        self.expiry_clock = clock;
+        result
+    }
+
     /// Runs `load` the way a load applies what it reads (an append-only file replayed, Redis's
     /// `server.loading`): nothing counts as expired (`keyIsExpired` is false while loading), so
     /// each replayed command meets exactly the keys it met when it first ran; and nothing is

@@ -642,3 +642,43 @@ fn a_message_published_on_the_master_reaches_the_replicas_subscribers() {
         "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n"
     );
 }
+
+#[test]
+fn a_replica_keeps_an_expired_key_until_its_master_deletes_it() {
+    let master = FakeMaster::new();
+    let replica = master.replica(&["--enable-debug-command", "yes"]);
+    let mut link = master.accept();
+    link.full_sync();
+    // A time already past, as a master sends it when the key expired on the way.
+    let past = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        - 1000)
+        .to_string();
+    link.send(&resp(&["SET", "gone", "v", "PXAT", &past]));
+    link.send(&resp(&["SET", "marker", "1"]));
+    assert!(reads(&replica, "marker", "1"));
+    let mut client = replica.raw();
+    // Hidden from readers, but stored: expiry is the master's to decide.
+    assert_eq!(client.cmd(&["EXISTS", "gone"]), ":0\r\n");
+    assert_eq!(client.cmd(&["DBSIZE"]), ":2\r\n");
+    assert!(
+        client
+            .cmd(&["DEBUG", "OBJECT", "gone"])
+            .starts_with("+Value at:")
+    );
+    // The master's INCR meets the key as it stands on the master.
+    link.send(&resp(&["SET", "counter", "5", "PXAT", &past]));
+    link.send(&resp(&["INCR", "counter"]));
+    link.send(&resp(&["DEL", "gone"]));
+    link.send(&resp(&["SET", "marker", "2"]));
+    assert!(reads(&replica, "marker", "2"));
+    assert_eq!(client.cmd(&["DBSIZE"]), ":2\r\n");
+    assert!(
+        client
+            .cmd(&["DEBUG", "OBJECT", "counter"])
+            .starts_with("+Value at:")
+    );
+    assert_eq!(client.cmd(&["EXISTS", "counter"]), ":0\r\n");
+}

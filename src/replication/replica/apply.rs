@@ -185,6 +185,22 @@ impl Applier<'_> {
         self.apply(run, &bytes)
     }
 
+    /// Runs the master's commands one after the other with the writer the apply holds.
+    fn run_all(&mut self, w: &mut crate::keyspace::Writer, requests: &[Request]) {
+        for request in requests {
+            if let Err(error) = self.replayer.run(w, request) {
+                // Redis logs it too: a replica that cannot apply its master's command is
+                // drifting from it.
+                log!(
+                    Warning,
+                    "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+                    String::from_utf8_lossy(&error.message()),
+                    String::from_utf8_lossy(request.arg(0))
+                );
+            }
+        }
+    }
+
     /// Runs `requests` in one write (a transaction is atomic for every reader), then feeds their
     /// `bytes` to our backlog and counts them, under the same lock.
     fn apply(&mut self, requests: &[Request], bytes: &[u8]) -> io::Result<()> {
@@ -195,18 +211,7 @@ impl Applier<'_> {
             if !replication.link.is_current(self.generation) {
                 return Err(stopped());
             }
-            for request in requests {
-                if let Err(error) = self.replayer.run(w, request) {
-                    // Redis logs it too: a replica that cannot apply its master's command is
-                    // drifting from it.
-                    log!(
-                        Warning,
-                        "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
-                        String::from_utf8_lossy(&error.message()),
-                        String::from_utf8_lossy(request.arg(0))
-                    );
-                }
-            }
+            w.obeying_master(|w| self.run_all(w, requests));
             replication.feed(bytes);
             let link = &replication.link;
             link.processed_offset
