@@ -283,6 +283,17 @@ fn info_and_role_list_an_online_replica_with_its_acknowledged_offset() {
             .cmd(&["CLIENT", "LIST", "TYPE", "slave"])
             .contains("cmd=psync")
     );
+    // The stream so far is the replication buffer INFO memory reports, in Redis's fields.
+    let memory = client.cmd(&["INFO", "memory"]);
+    let buffers = format!("mem_total_replication_buffers:{offset}\r\n");
+    assert!(memory.contains(&buffers), "{memory}");
+    assert!(
+        memory.contains(&format!("mem_replication_backlog:{offset}\r\n")),
+        "{memory}"
+    );
+    assert!(
+        memory.contains("mem_clients_slaves:0\r\nmem_clients_normal:0\r\nmem_cluster_links:0\r\n")
+    );
 }
 
 #[test]

@@ -182,6 +182,8 @@ fn memory_section(server: &Server, databases: &Databases) -> String {
     let (overhead, dataset) = super::memory::overhead_and_dataset(server, databases);
     let not_counted = memory::not_counted_for_eviction(server);
     let maxmemory = config::Config::get(&server.config.maxmemory).max(0) as u64;
+    let replication_buffers = server.replication.backlog.history_len();
+    let backlog_size = crate::replication::backlog_size(server);
     let percent =
         |part: u64, whole: u64| format!("{:.2}%", part as f64 * 100.0 / whole.max(1) as f64);
     fields! {
@@ -213,9 +215,13 @@ fn memory_section(server: &Server, databases: &Databases) -> String {
         "mem_fragmentation_ratio" => format!("{:.2}", rss as f64 / used.max(1) as f64),
         "mem_fragmentation_bytes" => rss as i64 - used as i64,
         "mem_not_counted_for_evict" => not_counted,
-        "mem_replication_backlog" => 0,
-        "mem_clients_slaves" => 0,
+        // The backlog ring is the one replication buffer: its first `repl-backlog-size` bytes
+        // count as the backlog, what lagging replicas keep beyond that as theirs.
+        "mem_replication_backlog" => replication_buffers.min(backlog_size),
+        "mem_total_replication_buffers" => replication_buffers,
+        "mem_clients_slaves" => replication_buffers.saturating_sub(backlog_size),
         "mem_clients_normal" => 0,
+        "mem_cluster_links" => 0,
         "mem_aof_buffer" => not_counted,
         "mem_allocator" => "libc",
         // Flushed data is freed by a thread of its own, not counted (the suite waits for 0).
