@@ -526,3 +526,41 @@ fn redis_server_replicates_a_thredis_master_fully_then_partially() {
     let info = replica.cmd(&["INFO", "replication"]);
     assert!(info.contains("master_link_status:up"), "{info}");
 }
+
+#[test]
+fn the_stream_after_a_delayed_diskless_sync_starts_by_selecting_its_database() {
+    let master = TestServer::with_args(&["--repl-diskless-sync-delay", "1"]);
+    let mut writer = master.raw();
+    assert_eq!(writer.cmd(&["SELECT", "9"]), "+OK\r\n");
+    let mut replica = FakeReplica::connect(master.port);
+    assert_eq!(replica.ask(&["PING"]), "+PONG\r\n");
+    assert_eq!(
+        replica.ask(&["REPLCONF", "capa", "eof", "capa", "psync2"]),
+        "+OK\r\n"
+    );
+    replica.send(&["PSYNC", "?", "-1"]);
+    // A write while the sync waits selects database 9 in the stream before the snapshot.
+    let mut client = master.raw();
+    assert!(wait_until(Duration::from_secs(10), || {
+        client
+            .cmd(&["INFO", "replication"])
+            .contains("state=wait_bgsave")
+    }));
+    assert_eq!(writer.cmd(&["SET", "before", "1"]), "+OK\r\n");
+    let mut header = replica.line();
+    while header == "\n" {
+        header = replica.line();
+    }
+    assert!(header.starts_with("+FULLRESYNC "), "{header}");
+    let mark = replica.line()[5..].trim_end().to_string();
+    let mut rdb = Vec::new();
+    while !rdb.ends_with(mark.as_bytes()) {
+        let mut byte = [0];
+        replica.reader.read_exact(&mut byte).unwrap();
+        rdb.push(byte[0]);
+    }
+    assert_eq!(writer.cmd(&["SET", "after", "1"]), "+OK\r\n");
+    replica.send(&["REPLCONF", "ACK", "0"]);
+    assert_eq!(replica.command(), words(&["SELECT", "9"]));
+    assert_eq!(replica.command(), words(&["SET", "after", "1"]));
+}

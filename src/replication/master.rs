@@ -228,8 +228,10 @@ fn full_sync(
             persistence::jobs::rdb_format(server),
         );
         let offset = replication.offset();
-        // The stream from the snapshot's moment is kept while the snapshot is sent.
+        // The stream from the snapshot's moment is kept while the snapshot is sent, and starts
+        // with a `SELECT` (writes since the replica attached may have selected already).
         replication.backlog.register(info.id, offset);
+        replication.reselect();
         (snapshot, offset, replication.replid())
     });
     let mut out = &info.stream;
