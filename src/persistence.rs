@@ -233,7 +233,11 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
     }
     let started = Instant::now();
     let path = PathBuf::from(config::read(&server.config.dbfilename));
-    let options = load_options(server, clock::now_ms());
+    let options = LoadOptions {
+        // A master continuing its history streams the DELs of what expired while it was down.
+        record_expired: config::read(&server.config.replicaof).is_none(),
+        ..load_options(server, clock::now_ms())
+    };
     let loaded = server.keyspace.write(0, options.now_ms, |w| {
         load_file(&path, w.databases(), options)
     });
@@ -242,7 +246,9 @@ pub fn load_at_startup(server: &Server) -> io::Result<()> {
         Ok(Some(loaded)) => {
             add_loaded_libraries(server, &loaded.libraries, false)?;
             if let Some(info) = &loaded.replication {
-                server.replication.restore(server, info);
+                server
+                    .replication
+                    .restore(server, info, &loaded.expired_keys);
             }
             let rdb = &server.persistence.rdb;
             rdb.last_load_keys.store(loaded.keys, Ordering::Relaxed);
@@ -705,6 +711,7 @@ pub fn load_options(server: &Server, now_ms: i64) -> LoadOptions {
     LoadOptions {
         now_ms,
         keep_expired: false,
+        record_expired: false,
         verify_checksum: server.verify_rdb_checksum(),
         replace_existing: false,
         hash_limits: server.config.hash_limits(),

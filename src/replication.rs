@@ -296,7 +296,9 @@ impl Replication {
     /// At startup, the history the RDB file was saved at: a replica continues it with its
     /// master (`PSYNC <replid> <offset+1>`); a master keeps it as its second ID, so its
     /// replicas can resync partially after the restart (Redis's `loadDataFromDisk`).
-    pub fn restore(&self, server: &Server, info: &ReplicationInfo) {
+    /// A master also streams a `DEL` for each key the load dropped as `expired` (database,
+    /// key), so replicas that continue drop them too (Redis propagates them from the load).
+    pub fn restore(&self, server: &Server, info: &ReplicationInfo, expired: &[(usize, Vec<u8>)]) {
         if crate::config::read(&server.config.replicaof).is_some() {
             self.follow(&info.replid, info.offset);
             self.link.continue_from(info.offset, info.stream_db);
@@ -307,6 +309,11 @@ impl Replication {
             drop(identity);
             self.backlog.restart_at(info.offset);
             self.backlog_active.store(true, Ordering::Relaxed);
+            let deletes: Vec<Record> = (expired.iter())
+                .map(|(db, key)| Record::new(*db, [&b"DEL"[..], key].iter()))
+                .collect();
+            *lock(&self.selected_db) = Some(info.stream_db);
+            self.propagate(&deletes);
         }
         self.start_journal(server);
     }

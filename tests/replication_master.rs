@@ -564,3 +564,39 @@ fn the_stream_after_a_delayed_diskless_sync_starts_by_selecting_its_database() {
     assert_eq!(replica.command(), words(&["SELECT", "9"]));
     assert_eq!(replica.command(), words(&["SET", "after", "1"]));
 }
+
+#[test]
+fn a_restarted_master_continues_its_history_and_streams_what_expired_meanwhile() {
+    let dir = common::scratch_dir("master-restart");
+    let debug = [
+        "--enable-debug-command",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+    ];
+    let mut master = TestServer::in_dir(&dir, &debug);
+    let port = master.port.to_string();
+    let replica = TestServer::with_args(&debug);
+    assert_eq!(
+        replica.raw().cmd(&["REPLICAOF", "127.0.0.1", &port]),
+        "+OK\r\n"
+    );
+    let mut writer = master.raw();
+    writer.run_all(&[&["SET", "stays", "1"], &["SET", "goes", "1", "PX", "300"]]);
+    let mut follower = replica.raw();
+    assert!(wait_until(Duration::from_secs(10), || {
+        follower.cmd(&["DBSIZE"]) == ":2\r\n"
+    }));
+    assert_eq!(writer.cmd(&["SAVE"]), "+OK\r\n");
+    master.kill();
+    std::thread::sleep(Duration::from_millis(400)); // "goes" expires while the master is down.
+    let mut args = debug.to_vec();
+    args.extend(["--port", &port]);
+    let master = TestServer::in_dir(&dir, &args);
+    // The replica continues (+CONTINUE), and the load's DEL reaches it.
+    assert!(master.logged("Partial resynchronization request from"));
+    assert!(wait_until(Duration::from_secs(10), || {
+        follower.cmd(&["DBSIZE"]) == ":1\r\n"
+    }));
+    assert_eq!(follower.cmd(&["GET", "stays"]), "$1\r\n1\r\n");
+}

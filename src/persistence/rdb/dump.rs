@@ -93,6 +93,7 @@ mod tests {
         LoadOptions {
             now_ms: 0,
             keep_expired: true,
+            record_expired: false,
             verify_checksum: true,
             replace_existing: false,
             hash_limits: hash::Limits::default(),

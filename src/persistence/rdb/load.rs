@@ -31,6 +31,9 @@ pub struct LoadOptions {
     /// Keep keys that have already expired: the RDB base of an append-only file, whose
     /// commands assume exactly the keyspace the base describes.
     pub keep_expired: bool,
+    /// Name the keys dropped for having expired ([`Loaded::expired_keys`]): a master restarted
+    /// with a replication history streams their `DEL`s, so its replicas drop them too.
+    pub record_expired: bool,
     /// `rdbchecksum`: check the CRC-64 trailer.
     pub verify_checksum: bool,
     /// `DEBUG RELOAD MERGE`: a key already present is replaced instead of being fatal.
@@ -58,6 +61,8 @@ pub struct Loaded {
     pub libraries: Vec<Vec<u8>>,
     /// The replication history the file was saved at, if it names one whole.
     pub replication: Option<ReplicationInfo>,
+    /// (database, key) of each key dropped as expired, when [`LoadOptions::record_expired`].
+    pub expired_keys: Vec<(usize, Vec<u8>)>,
 }
 
 /// Why a file could not be loaded. [`LoadError::log`] writes Redis's lines for it.
@@ -580,6 +585,9 @@ impl<R: BufRead> Loader<R> {
         let now_ms = self.options.now_ms;
         if !self.options.keep_expired && expires_at.is_some_and(|at| at < now_ms) {
             self.loaded.expired += 1;
+            if self.options.record_expired {
+                self.loaded.expired_keys.push((db, key));
+            }
             return Ok(());
         }
         let target = databases.db_mut(db);
@@ -972,6 +980,7 @@ pub mod tests {
                 LoadOptions {
                     now_ms: 1_700_000_000_000,
                     keep_expired: false,
+                    record_expired: true,
                     verify_checksum: true,
                     replace_existing: false,
                     hash_limits: hash::Limits::default(),
@@ -988,6 +997,29 @@ pub mod tests {
         items
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn keys_dropped_as_expired_are_named_for_the_replicas() {
+        let string_record = |key: &str, expires_ms: Option<i64>| {
+            let mut out = Vec::new();
+            if let Some(at) = expires_ms {
+                out.push(opcodes::EXPIRETIME_MS);
+                out.extend_from_slice(&at.to_le_bytes());
+            }
+            out.push(types::STRING);
+            super::super::write_string(&mut out, key.as_bytes(), false);
+            super::super::write_string(&mut out, b"v", false);
+            out
+        };
+        let records = [
+            string_record("old", Some(1_600_000_000_000)),
+            string_record("kept", Some(1_800_000_000_000)),
+            string_record("plain", None),
+        ];
+        let (_, loaded) = load_into(&file(11, &records)).unwrap();
+        assert_eq!((loaded.keys, loaded.expired), (2, 1));
+        assert_eq!(loaded.expired_keys, [(0, b"old".to_vec())]);
     }
 
     #[test]
@@ -1229,6 +1261,7 @@ pub mod tests {
                 let options = LoadOptions {
                     now_ms: 0,
                     keep_expired: true,
+                    record_expired: false,
                     verify_checksum: false,
                     replace_existing: true,
                     hash_limits: hash::Limits::default(),
