@@ -513,7 +513,8 @@ fn a_transaction_is_journaled_between_multi_and_exec_and_replays() {
         for args in [&["MULTI"][..], &["GET", "c"], &["EXEC"]] {
             raw.cmd(args);
         }
-        // Redis's placement: MULTI first, then the SELECT its first command needs.
+        // Redis's placement (`propagatePendingCommands`): MULTI takes its first command's
+        // database, so the SELECT comes before it.
         for args in [
             &["MULTI"][..],
             &["SELECT", "0"],
@@ -526,16 +527,16 @@ fn a_transaction_is_journaled_between_multi_and_exec_and_replays() {
         assert_eq!(
             commands_in(&incr),
             [
-                command(&["MULTI"]),
                 command(&["SELECT", "0"]),
+                command(&["MULTI"]),
                 command(&["SET", "a", "1"]),
                 command(&["INCR", "a"]),
                 command(&["SELECT", "3"]),
                 command(&["SET", "b", "x"]),
                 command(&["EXEC"]),
                 command(&["SET", "c", "1"]),
-                command(&["MULTI"]),
                 command(&["SELECT", "0"]),
+                command(&["MULTI"]),
                 command(&["DEL", "a"]),
                 command(&["SET", "a", "9"]),
                 command(&["EXEC"]),

@@ -190,14 +190,23 @@ impl Record {
 
     /// Appends `records` to a command stream (the AOF, the replication stream), preceded by a
     /// `SELECT` whenever the database changes from `selected` (which it updates), as Redis's
-    /// `feedAppendOnlyFile` and `replicationFeedSlaves` do.
+    /// `feedAppendOnlyFile` and `replicationFeedSlaves` do. A record of no database (`MULTI`)
+    /// takes the next one's, so the `SELECT` comes before the `MULTI`, as Redis's
+    /// `propagatePendingCommands` gives `MULTI` its first command's database.
     pub fn encode_stream(records: &[Record], selected: &mut Option<usize>, out: &mut Vec<u8>) {
-        for record in records {
-            if record.db != Record::ANY_DB && *selected != Some(record.db) {
+        for (i, record) in records.iter().enumerate() {
+            let db = match record.db {
+                Record::ANY_DB => records[i + 1..]
+                    .iter()
+                    .map(|next| next.db)
+                    .find(|&db| db != Record::ANY_DB),
+                db => Some(db),
+            };
+            if let Some(db) = db.filter(|&db| *selected != Some(db)) {
                 let mut digits = IntBuf::new();
-                let db = digits.format(record.db as i64);
-                out.extend_from_slice(&encode_command([&b"SELECT"[..], db].iter()));
-                *selected = Some(record.db);
+                let index = digits.format(db as i64);
+                out.extend_from_slice(&encode_command([&b"SELECT"[..], index].iter()));
+                *selected = Some(db);
             }
             out.extend_from_slice(&record.command);
         }
