@@ -10,16 +10,17 @@
 # redis-server on the same machine, one after the other:
 #   cargo build --release && .ci/repl-bench.sh target/release/thredis 7900
 #   .ci/repl-bench.sh redis-server 7950
-# Servers are pinned to CPU 0, redis-benchmark to CPU 1. Needs redis-cli and redis-benchmark.
+# The master is pinned to CPU 0; its replicas and redis-benchmark share CPU 1 (on a 2-CPU machine,
+# as a replica on another host would not take the master's CPU). Needs redis-cli, redis-benchmark.
 set -euo pipefail
 CMD=$1; BASE=$2; N=${N:-200000}
 DIR=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$DIR"' EXIT
 
-start() { # start PORT [args...]: a server in its own directory, no persistence
-  local port=$1; shift
+start() { # start CPU PORT [args...]: a server in its own directory, no persistence
+  local cpu=$1 port=$2; shift 2
   mkdir -p "$DIR/$port"
-  (cd "$DIR/$port" && exec taskset -c 0 $CMD --port "$port" --save '' --appendonly no \
-    --repl-diskless-sync-delay 0 "$@" >/dev/null 2>&1) &
+  (cd "$DIR/$port" && exec taskset -c "$cpu" $CMD --port "$port" --save '' --appendonly no \
+    --enable-debug-command yes --repl-diskless-sync-delay 0 "$@" >/dev/null 2>&1) &
   until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
 }
 field() { redis-cli -p "$1" info "$2" | tr -d '\r' | grep "^$3:" | cut -d: -f2; }
@@ -31,9 +32,9 @@ rps() { taskset -c 1 redis-benchmark -p "$1" -c 50 -P "$2" -n "$N" -r 100000 --c
 
 echo "== throughput (requests/s), master on :$BASE"
 for replicas in 0 1 4; do
-  start "$BASE"
+  start 0 "$BASE"
   for i in $(seq 1 "$replicas"); do
-    start $((BASE + i)) --replicaof 127.0.0.1 "$BASE"
+    start 1 $((BASE + i)) --replicaof 127.0.0.1 "$BASE"
   done
   online "$BASE" "$replicas"
   line="replicas=$replicas"
@@ -46,10 +47,10 @@ for replicas in 0 1 4; do
 done
 
 echo "== full sync of 1,000,000 keys"
-start "$BASE"
+start 0 "$BASE"
 redis-cli -p "$BASE" debug populate 1000000 >/dev/null
 rss0=$(field "$BASE" memory used_memory_rss)
-start $((BASE + 1))
+start 1 $((BASE + 1))
 t0=$(date +%s.%N)
 redis-cli -p $((BASE + 1)) replicaof 127.0.0.1 "$BASE" >/dev/null
 peak=$rss0

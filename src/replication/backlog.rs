@@ -38,6 +38,9 @@ struct Ring {
     capacity: usize,
     /// Each registered reader (a feeder, by client id) and the offset it has sent up to.
     readers: HashMap<u64, i64>,
+    /// Feeders waiting for bytes: a feed wakes them only if there are some, as waking is a
+    /// system call per write even with no one to wake.
+    waiting: usize,
 }
 
 impl Default for Ring {
@@ -47,6 +50,7 @@ impl Default for Ring {
             start: 0,
             capacity: DEFAULT_SIZE,
             readers: HashMap::new(),
+            waiting: 0,
         }
     }
 }
@@ -121,8 +125,11 @@ impl Backlog {
         let mut ring = self.ring();
         ring.bytes.extend(bytes);
         ring.trim();
+        let waiting = ring.waiting > 0;
         drop(ring);
-        self.grown.notify_all();
+        if waiting {
+            self.grown.notify_all();
+        }
     }
 
     /// Empties the ring and makes `offset` its end: a new history begins there (after
@@ -175,11 +182,13 @@ impl Backlog {
 
     /// Waits until the stream ends beyond `offset` or `timeout` passes; returns the end.
     pub fn wait_beyond(&self, offset: i64, timeout: Duration) -> i64 {
-        let ring = self.ring();
-        let (ring, _) = self
+        let mut ring = self.ring();
+        ring.waiting += 1;
+        let (mut ring, _) = self
             .grown
             .wait_timeout_while(ring, timeout, |ring| ring.end() <= offset)
             .unwrap_or_else(PoisonError::into_inner);
+        ring.waiting -= 1;
         ring.end()
     }
 

@@ -48,6 +48,10 @@ pub enum SyncRequest {
 /// How much of the backlog one write to the replica sends at most.
 const CHUNK: usize = 64 * 1024;
 
+/// A feeder woken with less than this to send waits [`BATCH_LINGER`] for more first.
+const BATCH_BYTES: usize = 16 * 1024;
+const BATCH_LINGER: Duration = Duration::from_micros(200);
+
 /// How often an idle feeder looks up from its wait (the replica may be gone).
 const IDLE_CHECK: Duration = Duration::from_millis(100);
 
@@ -374,7 +378,13 @@ fn stream(
                 return Ok(());
             }
             BacklogRead::Bytes(bytes) if bytes.is_empty() => {
-                backlog.wait_beyond(offset, IDLE_CHECK);
+                let end = backlog.wait_beyond(offset, IDLE_CHECK);
+                // Woken by a write: give the writers a moment to add more before sending, so a
+                // busy master wakes its feeders once per batch of writes, not once per write
+                // (Redis writes to its replicas once per event-loop turn).
+                if end > offset && end - offset < BATCH_BYTES as i64 {
+                    std::thread::sleep(BATCH_LINGER);
+                }
             }
             BacklogRead::Bytes(bytes) => {
                 out.write_all(&bytes)?;
