@@ -129,7 +129,7 @@ pub fn execute(ctx: &mut Ctx, request: &Request) {
     if ctx.server.keyspace.switches.tracking_clients.load(Relaxed) > 0 {
         ctx.server.tracking.enforce_limit(ctx.server);
     }
-    if crate::pause::holds(ctx, resolved) {
+    if crate::pause::holds(ctx, resolved, request) {
         if let Err(error) = crate::pause::postpone(ctx, request) {
             reply_error(ctx, &error);
         }

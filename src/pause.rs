@@ -150,19 +150,23 @@ impl Pause {
 
 /// Whether the pause in force holds `resolved` back for this client (Redis's test in
 /// `processCommand`).
-pub fn holds(ctx: &Ctx, resolved: Resolved) -> bool {
+pub fn holds(ctx: &Ctx, resolved: Resolved, request: &Request) -> bool {
     let pause = &ctx.server.pause;
     let scope = pause.scope(ctx.now_ms);
     match scope {
         Scope::Off => false,
         _ if ctx.session.info.modes.is_monitor() => false,
         Scope::All => true,
-        Scope::Write => may_replicate(ctx, resolved),
+        Scope::Write => may_replicate(ctx, resolved, request),
     }
 }
 
-/// A write, a `may_replicate` command, or an EXEC that queued one.
-fn may_replicate(ctx: &Ctx, resolved: Resolved) -> bool {
+/// A write, a `may_replicate` command, or an EXEC that queued one. A script that declares
+/// flags is judged by them instead (Redis's `scriptFlagsToCmdFlags`): `no-writes` runs.
+fn may_replicate(ctx: &Ctx, resolved: Resolved, request: &Request) -> bool {
+    if let Some(flags) = crate::scripting::declared::declared_flags(ctx.server, resolved, request) {
+        return !flags.contains(crate::scripting::flags::ScriptFlags::NO_WRITES);
+    }
     let replicates =
         |r: &Resolved| r.command.is_write() || r.command.flags.contains(Flags::MAY_REPLICATE);
     replicates(&resolved) || transactions::exec_runs_any(ctx.session, resolved, replicates)

@@ -187,3 +187,26 @@ fn replies_match_redis_server() {
         ],
     ]);
 }
+
+#[test]
+fn a_write_pause_lets_scripts_that_declare_no_writes_run() {
+    let server = TestServer::start();
+    let mut admin = server.raw();
+    admin.run_all(&[&["CLIENT", "PAUSE", "100000", "WRITE"]]);
+    let mut client = server.raw();
+    // Its flags, not EVAL's row, say whether it may write (Redis's scriptFlagsToCmdFlags).
+    assert_eq!(
+        client.cmd(&["EVAL", "#!lua flags=no-writes\nreturn 'read'", "0"]),
+        "$4\r\nread\r\n"
+    );
+    let mut writer = server.raw();
+    writer.send(&resp(&[
+        "EVAL",
+        "#!lua\nreturn redis.call('SET', 'k', 'v')",
+        "0",
+    ]));
+    admin.wait_for_blocked(1);
+    assert!(writer.nothing_within(Duration::from_millis(100)));
+    assert_eq!(admin.cmd(&["CLIENT", "UNPAUSE"]), "+OK\r\n");
+    assert_eq!(writer.reply_text(), "+OK\r\n");
+}
