@@ -199,6 +199,8 @@ fn a_write_pause_lets_scripts_that_declare_no_writes_run() {
         client.cmd(&["EVAL", "#!lua flags=no-writes\nreturn 'read'", "0"]),
         "$4\r\nread\r\n"
     );
+    // The _RO forms never replicate (no `may_replicate` on their rows): they run too.
+    assert_eq!(client.cmd(&["EVAL_RO", "return 'ro'", "0"]), "$2\r\nro\r\n");
     let mut writer = server.raw();
     writer.send(&resp(&[
         "EVAL",

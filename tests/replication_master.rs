@@ -600,3 +600,24 @@ fn a_restarted_master_continues_its_history_and_streams_what_expired_meanwhile()
     }));
     assert_eq!(follower.cmd(&["GET", "stays"]), "$1\r\n1\r\n");
 }
+
+#[test]
+fn replconf_rdb_filter_only_keeps_the_functions_or_nothing() {
+    let server = TestServer::start();
+    server.raw().run_all(&[&["SET", "k", "v"]]);
+    let mut replica = FakeReplica::connect(server.port);
+    assert_eq!(
+        replica.ask(&["REPLCONF", "rdb-filter-only", "keys"]),
+        "-ERR Unsupported rdb-filter-only option: keys\r\n"
+    );
+    assert_eq!(replica.ask(&["REPLCONF", "rdb-filter-only", ""]), "+OK\r\n");
+    assert!(
+        replica
+            .ask(&["PSYNC", "?", "-1"])
+            .starts_with("+FULLRESYNC ")
+    );
+    // An empty filter excludes the keys: no record of `k` (string type 0, `k`, `v`).
+    let rdb = replica.read_rdb();
+    assert!(rdb.starts_with(b"REDIS"));
+    assert!(!rdb.windows(5).any(|w| w == b"\x00\x01k\x01v"), "{rdb:?}");
+}

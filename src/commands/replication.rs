@@ -6,7 +6,7 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::log;
-use crate::replication::master::SyncRequest;
+use crate::replication::master::{RdbFilter, SyncRequest};
 use crate::replication::{failover, replica};
 
 /// `REPLCONF <option> <value> ...` (Redis's `replconfCommand`): what a replica tells its master
@@ -38,6 +38,22 @@ pub fn replconf(ctx: &mut Ctx, args: &Args) -> CommandResult {
             // A fed replica's ACKs are read by its feeder (`master.rs`); on any other
             // connection, as a GETACK to a master, Redis replies nothing at all.
             return Ok(());
+        } else if is_option(option, "rdb-filter-only") {
+            // Redis's `replconfCommand`: any filter given excludes the keys; `functions`
+            // keeps the libraries.
+            let mut filter = RdbFilter::default();
+            let words = crate::protocol::split::split_args(value)
+                .map_err(|_| CommandError::err("Missing rdb-filter-only values"))?;
+            for word in words {
+                if !is_option(&word, "functions") {
+                    return Err(CommandError::err(format!(
+                        "Unsupported rdb-filter-only option: {}",
+                        String::from_utf8_lossy(&word)
+                    )));
+                }
+                filter.functions = true;
+            }
+            handshake.rdb_filter = Some(filter);
         } else if is_option(option, "rdb-only") {
             handshake.rdb_only = match parse_int(value)? {
                 0 => false,

@@ -143,6 +143,16 @@ const SCRIPT_FLAGS: Flags = f(&[
     MAY_REPLICATE,
 ]);
 
+/// The `_RO` forms: read-only, and never replicated (no `may_replicate`, so a write pause lets
+/// them run).
+const SCRIPT_RO_FLAGS: Flags = f(&[
+    NOSCRIPT,
+    STALE,
+    Flags::SKIP_MONITOR,
+    Flags::NO_MANDATORY_KEYS,
+    READONLY,
+]);
+
 /// One key at `index`.
 const fn one(index: i32, flags: &'static [&'static str]) -> KeySpec {
     KeySpec {
@@ -939,8 +949,8 @@ pub static COMMANDS: &[Command] = &[
     // Not write commands: a script always runs on the write path all the same (`WritePath`).
     cmd("eval", -3, SCRIPT_FLAGS, WritePath(scripting::eval)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
     cmd("evalsha", -3, SCRIPT_FLAGS, WritePath(scripting::evalsha)).keys(&[counted(2, RW_ACCESS_UPDATE)]).doc(Scripting, "2.6.0", "Execute a Lua script server side"),
-    cmd("eval_ro", -3, SCRIPT_FLAGS.union(READONLY), WritePath(scripting::eval_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
-    cmd("evalsha_ro", -3, SCRIPT_FLAGS.union(READONLY), WritePath(scripting::evalsha_ro)).keys(&[counted(2, RO_ACCESS)]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
+    cmd("eval_ro", -3, SCRIPT_RO_FLAGS, WritePath(scripting::eval_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
+    cmd("evalsha_ro", -3, SCRIPT_RO_FLAGS, WritePath(scripting::evalsha_ro)).keys(&[counted(2, RO_ACCESS)]).doc(Scripting, "7.0.0", "Execute a read-only Lua script server side"),
     cmd("script", -2, NONE, Container).doc(Scripting, "2.6.0", "A container for Lua scripts management commands").subcommands(&[
         cmd("debug", 3, NOSCRIPT, Plain(scripting::script_debug)).doc(Scripting, "3.2.0", "Set the debug mode for executed scripts."),
         cmd("exists", -3, NOSCRIPT, Plain(scripting::script_exists)).tips(&["request_policy:all_shards", "response_policy:agg_logical_and"]).doc(Scripting, "2.6.0", "Check existence of scripts in the script cache."),
@@ -950,7 +960,7 @@ pub static COMMANDS: &[Command] = &[
         cmd("load", 3, f(&[NOSCRIPT, STALE]), Plain(scripting::script_load)).tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]).doc(Scripting, "2.6.0", "Load the specified Lua script into the script cache."),
     ]),
     cmd("fcall", -3, SCRIPT_FLAGS, WritePath(functions::fcall)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE", ..counted(2, RW_ACCESS_UPDATE) }]).doc(Scripting, "7.0.0", "Invoke a function"),
-    cmd("fcall_ro", -3, SCRIPT_FLAGS.union(READONLY), WritePath(functions::fcall_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Invoke a read-only function"),
+    cmd("fcall_ro", -3, SCRIPT_RO_FLAGS, WritePath(functions::fcall_ro)).keys(&[KeySpec { notes: "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS", ..counted(2, RO_ACCESS) }]).doc(Scripting, "7.0.0", "Invoke a read-only function"),
     cmd("function", -2, NONE, Container).doc(Scripting, "7.0.0", "A container for function commands").subcommands(&[
         cmd("delete", 3, NOSCRIPT, Write(functions::delete)).tips(&["request_policy:all_shards", "response_policy:all_succeeded"]).doc(Scripting, "7.0.0", "Delete a function by name"),
         cmd("dump", 2, NOSCRIPT, Plain(functions::dump)).doc(Scripting, "7.0.0", "Dump all functions into a serialized binary payload"),

@@ -32,8 +32,17 @@ pub struct Handshake {
     pub eof: bool,
     /// `REPLCONF rdb-only 1`: it wants the snapshot only (`redis-cli --rdb`), not the stream.
     pub rdb_only: bool,
+    /// `REPLCONF rdb-filter-only <filters>`: the snapshot holds no keys, and the function
+    /// libraries only if the filters name `functions` (`redis-cli --functions-rdb`).
+    pub rdb_filter: Option<RdbFilter>,
     /// Set by `PSYNC`/`SYNC`: after the reply, the connection becomes a feeder.
     pub sync: Option<SyncRequest>,
+}
+
+/// What `REPLCONF rdb-filter-only` keeps of the snapshot (Redis's `SLAVE_REQ_RDB_EXCLUDE_*`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RdbFilter {
+    pub functions: bool,
 }
 
 /// A replica asking to be fed.
@@ -226,11 +235,11 @@ fn full_sync(
         wait_for_other_replicas(server, info)?;
     }
     let (snapshot, offset, replid) = server.keyspace.write(0, clock::now_ms(), |w| {
-        let snapshot = persistence::jobs::snapshot(
-            server,
-            w.databases(),
-            persistence::jobs::rdb_format(server),
-        );
+        let format = persistence::jobs::rdb_format(server);
+        let snapshot = match handshake.rdb_filter {
+            None => persistence::jobs::snapshot(server, w.databases(), format),
+            Some(filter) => filtered_snapshot(server, w.databases().count(), format, filter),
+        };
         let offset = replication.offset();
         // The stream from the snapshot's moment is kept while the snapshot is sent, and starts
         // with a `SELECT` (writes since the replica attached may have selected already).
@@ -243,8 +252,10 @@ fn full_sync(
         out.write_all(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes())?;
     }
     if diskless {
-        // `redis-cli --rdb` wants the snapshot only, and never acknowledges.
-        send_diskless(server, info, &snapshot, name, !handshake.rdb_only)?;
+        // `redis-cli --rdb` wants the snapshot only, and an old `SYNC` replica (`redis-cli
+        // --replica`) never acknowledges: neither is waited for.
+        let acknowledges = !handshake.rdb_only && matches!(sync, SyncRequest::Psync { .. });
+        send_diskless(server, info, &snapshot, name, acknowledges)?;
         return Ok(offset);
     }
     log!(Notice, "Starting BGSAVE for SYNC with target: disk");
@@ -264,6 +275,21 @@ fn full_sync(
     drop(file); // Removes the temporary file.
     log!(Notice, "Synchronization with replica {name} succeeded");
     Ok(offset)
+}
+
+/// A snapshot with no keys, and the function libraries if `filter` keeps them.
+fn filtered_snapshot(
+    server: &Server,
+    databases: usize,
+    format: persistence::snapshot::Format,
+    filter: RdbFilter,
+) -> persistence::snapshot::Snapshot {
+    let empty = crate::keyspace::Keyspace::new(databases);
+    let mut snapshot = persistence::snapshot::Snapshot::start(&empty.read(), format);
+    if filter.functions {
+        snapshot.libraries = server.functions.codes();
+    }
+    snapshot
 }
 
 /// `repl-diskless-sync-delay`: a diskless sync waits that many seconds for more replicas to
