@@ -110,13 +110,23 @@ pub fn remember_reads(server: &Server, info: &ClientInfo, command: &Command, req
         || !info.tracking.flags().remembers_reads()
         // Shard channels are keys for cluster routing only: nothing to cache.
         || command.flags.contains(CommandFlags::PUBSUB)
+        // A read-only script (EVAL_RO, FCALL_RO: the rows whose keys are optional) remembers
+        // its keys only if it reads (`scripting/run.rs`), as Redis leaves those out here.
+        || command.flags.contains(CommandFlags::NO_MANDATORY_KEYS)
     {
         return;
     }
-    let mut keys = command
-        .keys_in(request)
-        .map(|(pos, _)| request.arg(pos))
-        .peekable();
+    remember_keys(
+        server,
+        info,
+        command.keys_in(request).map(|(pos, _)| request.arg(pos)),
+    );
+}
+
+/// Remembers that the client read `keys` (a script that read anything remembers the keys it
+/// declared, as Redis's `call()` remembers its caller's), if it tracks in default mode.
+pub fn remember_keys<'k>(server: &Server, info: &ClientInfo, keys: impl Iterator<Item = &'k [u8]>) {
+    let mut keys = keys.peekable();
     if keys.peek().is_some() {
         let tracking = &server.tracking;
         let mut registry = tracking.registry();

@@ -731,3 +731,28 @@ fn scripts_that_may_write_meet_the_misconf_gate_as_write_commands() {
         ":1\r\n"
     );
 }
+
+#[test]
+fn a_script_that_reads_makes_a_tracking_caller_remember_its_declared_keys() {
+    let server = common::TestServer::start();
+    let mut client = server.raw();
+    client.send(&common::resp(&["HELLO", "3"]));
+    client.reply();
+    assert_eq!(client.cmd(&["CLIENT", "TRACKING", "on"]), "+OK\r\n");
+    let mut other = server.raw();
+    // A script that reads nothing tracks nothing; one that reads tracks the keys it declared.
+    client.cmd(&["EVAL", "redis.call('set', 'k3', 'v')", "2", "k1", "k2"]);
+    assert_eq!(other.cmd(&["MSET", "k1", "1", "k2", "1"]), "+OK\r\n");
+    client.cmd(&["EVAL_RO", "return redis.call('ping')", "2", "k1", "k2"]);
+    assert_eq!(other.cmd(&["MSET", "k1", "2", "k2", "2"]), "+OK\r\n");
+    client.cmd(&["EVAL", "return redis.call('get', 'k3')", "2", "k1", "k2"]);
+    assert_eq!(other.cmd(&["MSET", "k2", "3", "k1", "3"]), "+OK\r\n");
+    let first = String::from_utf8(client.reply()).unwrap();
+    assert!(
+        first.contains("invalidate") && first.contains("k2"),
+        "{first}"
+    );
+    let second = String::from_utf8(client.reply()).unwrap();
+    assert!(second.contains("k1"), "{second}");
+    assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
+}

@@ -134,11 +134,15 @@ pub fn run(
         wrote: false,
         propagate_to: Some(Destination::Everywhere),
         reply_buffer: Vec::new(),
+        read_a_key: false,
     };
     RUNNING_HERE.set(true);
     let result = lua.call(&mut host, &script.function, call_args);
     RUNNING_HERE.set(false);
     let script_resp3 = host.resp3;
+    if host.read_a_key && remembers_reads(ctx) {
+        crate::tracking::remember_keys(ctx.server, &ctx.session.info, keys.iter().copied());
+    }
     drop(running);
     ctx.session.db = caller_db;
     ctx.session.resp3 = caller_resp3;
@@ -221,6 +225,11 @@ fn eval_row() -> &'static crate::commands::Command {
 fn over_maxmemory(server: &crate::server::Server) -> bool {
     let limit = Config::get(&server.config.maxmemory);
     limit > 0 && crate::memory::used_for_eviction(server) > limit as u64
+}
+
+/// Whether the caller tracks keys in default mode (not BCAST), so a script's reads count.
+fn remembers_reads(ctx: &Ctx) -> bool {
+    ctx.session.info.tracking.flags().remembers_reads()
 }
 
 /// A table of strings (KEYS, ARGV).
@@ -354,6 +363,9 @@ struct ScriptHost<'c, 'a, 'w, 'd> {
     propagate_to: Option<Destination>,
     /// The buffer the commands it calls reply into, reused from one call to the next.
     reply_buffer: Vec<u8>,
+    /// It called a read-only command: a caller that tracks keys remembers the script's
+    /// declared keys (Redis's `call()` with `script_caller`).
+    read_a_key: bool,
 }
 
 impl Host for ScriptHost<'_, '_, '_, '_> {
@@ -530,6 +542,7 @@ impl ScriptHost<'_, '_, '_, '_> {
             expired_reads: RefCell::default(),
         };
         let journaled_before = self.writer.journal_len();
+        self.read_a_key |= resolved.command.flags.contains(Flags::READONLY);
         execute_queued(&mut inner, resolved, request, self.writer);
         if self.propagate_to != Some(Destination::Everywhere) {
             self.writer
