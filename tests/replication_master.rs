@@ -141,26 +141,11 @@ fn stage_33_empty_rdb_transfer() {
     assert!(replica.reader.read(&mut byte).is_err(), "got {byte:?}");
 }
 
-#[test]
-fn stage_34_single_replica_propagation() {
+/// Stages 34 and 35: `replicas` fake replicas synced, then the tester's three SETs must reach
+/// each of them, in order (one leading `SELECT` tolerated).
+fn three_sets_reach(replicas: usize) {
     let server = TestServer::start();
-    let mut replica = FakeReplica::synced(server.port, 6380);
-    let mut client = server.raw();
-    for (key, value) in [("foo", "123"), ("bar", "456"), ("baz", "789")] {
-        assert_eq!(client.cmd(&["SET", key, value]), "+OK\r\n");
-    }
-    assert_eq!(
-        replica.command_after_select(),
-        words(&["SET", "foo", "123"])
-    );
-    assert_eq!(replica.command(), words(&["SET", "bar", "456"]));
-    assert_eq!(replica.command(), words(&["SET", "baz", "789"]));
-}
-
-#[test]
-fn stage_35_multi_replica_propagation() {
-    let server = TestServer::start();
-    let mut replicas: Vec<FakeReplica> = (6380..6383)
+    let mut replicas: Vec<FakeReplica> = (6380..6380 + replicas as u16)
         .map(|port| FakeReplica::synced(server.port, port))
         .collect();
     let mut client = server.raw();
@@ -175,6 +160,16 @@ fn stage_35_multi_replica_propagation() {
         assert_eq!(replica.command(), words(&["SET", "bar", "456"]));
         assert_eq!(replica.command(), words(&["SET", "baz", "789"]));
     }
+}
+
+#[test]
+fn stage_34_single_replica_propagation() {
+    three_sets_reach(1);
+}
+
+#[test]
+fn stage_35_multi_replica_propagation() {
+    three_sets_reach(3);
 }
 
 #[test]
