@@ -375,7 +375,6 @@ fn follow_forever(server: &Server) {
             link.wait_for_change(target.generation, Duration::from_secs(3600));
             continue;
         };
-        let was_synced = link.state() == State::Connected;
         match follow(server, &host, port, target.generation) {
             Err(error) if is_stopped(&error) => {}
             // What cut it was logged where it was seen (a timeout, a protocol error), if at all.
@@ -386,7 +385,7 @@ fn follow_forever(server: &Server) {
             Ok(()) => {}
         }
         lock(&link.socket).take();
-        if link.state() == State::Connected || was_synced {
+        if link.state() == State::Connected {
             // Redis's `replicationCacheMaster`: the next PSYNC offers what we have.
             log!(Notice, "Caching the disconnected master state.");
             link.set_cached_history(true);
