@@ -62,6 +62,18 @@ impl FakeReplica {
         rdb
     }
 
+    /// A diskless snapshot: every byte up to and including its end `mark`, read one at a time
+    /// so nothing after the mark is consumed.
+    fn read_until(&mut self, mark: &[u8]) -> Vec<u8> {
+        let mut rdb = Vec::new();
+        while !rdb.ends_with(mark) {
+            let mut byte = [0];
+            self.reader.read_exact(&mut byte).unwrap();
+            rdb.push(byte[0]);
+        }
+        rdb
+    }
+
     /// A full handshake and the RDB, as every propagation stage starts.
     fn synced(port: u16, listening_port: u16) -> FakeReplica {
         let mut replica = FakeReplica::connect(port);
@@ -427,12 +439,7 @@ fn a_diskless_sync_waits_for_more_replicas_then_streams_the_snapshot_between_mar
         .to_string();
     assert_eq!(mark.len(), 40);
     // The snapshot ends with the mark, and nothing follows until the replica acknowledges.
-    let mut rdb = Vec::new();
-    while !rdb.ends_with(mark.as_bytes()) {
-        let mut byte = [0];
-        replica.reader.read_exact(&mut byte).unwrap();
-        rdb.push(byte[0]);
-    }
+    let rdb = replica.read_until(mark.as_bytes());
     assert!(rdb.starts_with(b"REDIS0010"));
     master.raw().run_all(&[&["SET", "after", "sync"]]);
     replica.send(&["REPLCONF", "ACK", "0"]);
@@ -548,12 +555,7 @@ fn the_stream_after_a_delayed_diskless_sync_starts_by_selecting_its_database() {
     }
     assert!(header.starts_with("+FULLRESYNC "), "{header}");
     let mark = replica.line()[5..].trim_end().to_string();
-    let mut rdb = Vec::new();
-    while !rdb.ends_with(mark.as_bytes()) {
-        let mut byte = [0];
-        replica.reader.read_exact(&mut byte).unwrap();
-        rdb.push(byte[0]);
-    }
+    replica.read_until(mark.as_bytes());
     assert_eq!(writer.cmd(&["SET", "after", "1"]), "+OK\r\n");
     replica.send(&["REPLCONF", "ACK", "0"]);
     assert_eq!(replica.command(), words(&["SELECT", "9"]));
