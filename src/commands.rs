@@ -58,6 +58,7 @@ pub mod lcs;
 pub mod lists;
 mod lookup;
 pub mod memory;
+pub mod migrate;
 pub mod monitor;
 pub mod observe;
 pub mod pause;

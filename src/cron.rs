@@ -1,8 +1,9 @@
 //! The background thread: Redis's `serverCron`, `hz` times a second. It carries out the
 //! shutdown a signal asked for, reclaims expired keys
 //! nobody reads (active expiry), starts the background saves the save points and schedules ask
-//! for, closes clients idle past `timeout`, and samples the rates INFO reports and the used memory
-//! `maxmemory` is checked against. It takes the keyspace lock only briefly and never while it sleeps.
+//! for, closes clients idle past `timeout` and MIGRATE's connections idle past 10 s, and
+//! samples the rates INFO reports and the used memory `maxmemory` is checked against. It takes
+//! the keyspace lock only briefly and never while it sleeps.
 
 use std::sync::Arc;
 use std::thread;
@@ -52,6 +53,8 @@ fn run(server: &Server) {
         server.tracking.enforce_limit(server);
         if now_ms - last_timeout_check >= 1000 {
             close_idle_clients(server, now_ms);
+            // Redis's `migrateCloseTimedoutSockets`, once a second too.
+            server.migrate.close_idle(now_ms / 1000);
             last_timeout_check = now_ms;
         }
         server.stats.sample_rates(now_ms);

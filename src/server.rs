@@ -102,6 +102,8 @@ pub struct Server {
     pub functions: crate::scripting::functions::Registry,
     /// The EVAL script cache and the script running now (the BUSY gate).
     pub scripting: crate::scripting::Scripting,
+    /// MIGRATE's cached connections to its targets.
+    pub migrate: crate::commands::migrate::Connections,
 }
 
 /// The signals that ask the server to shut down.
@@ -172,6 +174,7 @@ impl Server {
             pause: Pause::default(),
             functions: Default::default(),
             scripting: Default::default(),
+            migrate: Default::default(),
             config,
         };
         server.memory.sample();

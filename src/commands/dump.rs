@@ -3,8 +3,8 @@
 //! checks live with the RDB code (`persistence::rdb::dump`); this file owns the commands'
 //! arguments, their order of checks and what a restore journals and notifies.
 //!
-//! MIGRATE (which DUMPs to another server and RESTOREs there) is not implemented, nor
-//! RESTORE-ASKING, which exists for cluster slot migration.
+//! MIGRATE (`migrate.rs`) sends the same payloads ([`payload`]) to another server as RESTOREs;
+//! RESTORE-ASKING, which cluster slot migration sends instead, is this file's RESTORE.
 
 use std::sync::atomic::Ordering;
 
@@ -18,19 +18,26 @@ use crate::persistence::rdb::AccessHints;
 use crate::persistence::rdb::compact::Integrity;
 use crate::persistence::rdb::dump::{self, Refused};
 use crate::persistence::rdb::load::LoadOptions;
+use crate::server::Server;
 use crate::switches::DebugSwitches;
 
 /// `DUMP key`: the key's value serialised, or null if there is no such key.
 pub fn dump(ctx: &mut Ctx, args: &Args, databases: &Databases) -> CommandResult {
-    let compress = ctx.server.config.rdbcompression.load(Ordering::Relaxed);
     match ctx.read_key(ctx.db(databases), args.arg(1)) {
         Some(entry) => {
-            let payload = dump::create(entry.value(), compress);
+            let payload = payload(ctx.server, entry.value());
             ctx.reply.bulk(&payload);
         }
         None => ctx.reply.null(),
     }
     Ok(())
+}
+
+/// `value` serialised as DUMP and MIGRATE send it (Redis's `createDumpPayload`), compressed if
+/// `rdbcompression` says so.
+pub(super) fn payload(server: &Server, value: &Value) -> Vec<u8> {
+    let compress = server.config.rdbcompression.load(Ordering::Relaxed);
+    dump::create(value, compress)
 }
 
 /// RESTORE's options after the payload, as `restoreCommand` reads them.

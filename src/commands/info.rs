@@ -267,8 +267,7 @@ fn stats_section(server: &Server, expired: u64) -> String {
         "pubsubshard_channels" => pubsub.shard_channels,
         "latest_fork_usec" => 0,
         "total_forks" => 0,
-        // No MIGRATE, so no connections cached for it.
-        "migrate_cached_sockets" => 0,
+        "migrate_cached_sockets" => server.migrate.count(),
         "tracking_total_keys" => tracking.keys,
         "tracking_total_items" => tracking.items,
         "tracking_total_prefixes" => tracking.prefixes,

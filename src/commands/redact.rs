@@ -1,7 +1,7 @@
 //! Which arguments of a request must never be shown: passwords in `AUTH`, `HELLO ... AUTH`,
-//! `ACL SETUSER` rules and the values of sensitive parameters in `CONFIG SET`. The slow log and
-//! MONITOR print `(redacted)` in their place, as Redis does with the arguments its commands pass
-//! to `redactClientCommandArgument`.
+//! `MIGRATE ... AUTH|AUTH2`, `ACL SETUSER` rules and the values of sensitive parameters in
+//! `CONFIG SET`. The slow log and MONITOR print `(redacted)` in their place, as Redis does with
+//! the arguments its commands pass to `redactClientCommandArgument`.
 
 use crate::config::param::Flags as ParamFlags;
 use crate::config::params;
@@ -30,6 +30,7 @@ fn hidden_from(request: &Request) -> impl Fn(usize) -> bool {
         // `aclCommand` hides every argument of SETUSER, the user name too.
         (b"acl", Some(b"setuser")) => (2..request.len()).collect(),
         (b"config", Some(b"set")) => sensitive_config_values(request),
+        (b"migrate", _) => super::migrate::password_positions(request),
         _ => Vec::new(),
     };
     move |i| hidden.contains(&i)

@@ -71,6 +71,9 @@ impl Flags {
     pub const NO_ASYNC_LOADING: Flags = Flags(1 << 17);
     /// Takes keys, but may be given none (EVAL, FCALL with `numkeys` 0).
     pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 18);
+    /// Served for a slot being imported, in cluster mode (RESTORE-ASKING): reported only, as
+    /// thredis never runs a cluster.
+    pub const ASKING: Flags = Flags(1 << 19);
     /// Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD and WATCH, and
     /// QUIT and RESET, which end the transaction with the connection's state (Redis's list in
     /// `processCommand`).
@@ -82,7 +85,7 @@ impl Flags {
     /// Flag names as `COMMAND INFO` prints them, in Redis's order. Redis hides `may_replicate`,
     /// `sentinel` and `protected` on purpose; `txn_control` and `pubsub_ok` are thredis's own
     /// (Redis tests the command's function instead).
-    const NAMES: [(Flags, &'static str); 16] = [
+    const NAMES: [(Flags, &'static str); 17] = [
         (Flags::READONLY, "readonly"),
         (Flags::DENYOOM, "denyoom"),
         (Flags::ADMIN, "admin"),
@@ -93,6 +96,7 @@ impl Flags {
         (Flags::STALE, "stale"),
         (Flags::SKIP_MONITOR, "skip_monitor"),
         (Flags::SKIP_SLOWLOG, "skip_slowlog"),
+        (Flags::ASKING, "asking"),
         (Flags::FAST, "fast"),
         (Flags::NO_AUTH, "no_auth"),
         (Flags::NO_MANDATORY_KEYS, "no_mandatory_keys"),
@@ -216,10 +220,8 @@ impl KeySpec {
         }
         let argc = args.len() as i64;
         let begin = match self.keyword {
-            // Redis stops one short of the end: a keyword in last place has no key after it.
             Some(keyword) => {
-                let found = (self.begin as usize..args.len().saturating_sub(1))
-                    .find(|&i| args.arg(i).eq_ignore_ascii_case(keyword.as_bytes()));
+                let found = self.find_keyword(args, keyword);
                 match found {
                     Some(at) => at as i64 + 1,
                     // No key: an empty range, of the type the one below has.
@@ -251,7 +253,9 @@ impl KeySpec {
                 (begin, last, i64::from(self.step))
             }
         };
-        if last >= argc || last < first || first >= argc {
+        // An `incomplete` spec (MIGRATE's `KEYS`) may miss keys: Redis's
+        // `getKeysUsingKeySpecs` gives up on it once it applies.
+        if last >= argc || last < first || first >= argc || self.flags.contains(&"incomplete") {
             return None;
         }
         Some(
@@ -259,6 +263,21 @@ impl KeySpec {
                 .step_by(step.max(1) as usize)
                 .map(as_position),
         )
+    }
+
+    /// Where `keyword` is, searched as Redis's `getKeysUsingKeySpecs` searches: from `begin` (its
+    /// `startfrom`) up to one short of the end (a keyword in last place has no key after it),
+    /// or for a negative `begin`, from that far before the end back down to the third argument
+    /// (MIGRATE's `KEYS`, searched from the end).
+    fn find_keyword(&self, args: &Request, keyword: &str) -> Option<usize> {
+        let is_keyword = |i: &usize| args.arg(*i).eq_ignore_ascii_case(keyword.as_bytes());
+        match usize::try_from(self.begin) {
+            Ok(begin) => (begin..args.len().saturating_sub(1)).find(is_keyword),
+            Err(_) => {
+                let start = args.len() as i64 + i64::from(self.begin);
+                (2..=start.max(0) as usize).rev().find(is_keyword)
+            }
+        }
     }
 
     /// Whether the keys sit at fixed positions (an index, then a range), as opposed to being

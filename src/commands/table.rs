@@ -17,7 +17,7 @@ use super::{
     hyperloglog, introspection, keys, lcs, lists, memory, persistence, pubsub, server, sets, sort,
     streams, strings, transactions, zsets,
 };
-use super::{cluster, latency, monitor, pause, replication, slowlog};
+use super::{cluster, latency, migrate, monitor, pause, replication, slowlog};
 use crate::protocol::Request;
 
 const fn cmd(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> Command {
@@ -255,6 +255,17 @@ const SET_KEY: KeySpec = KeySpec {
     notes: "RW and ACCESS due to the optional `GET` argument",
     ..one(1, &["RW", "access", "update", "variable_flags"])
 };
+
+/// MIGRATE's `KEYS key ...`, searched from the end; `incomplete`, since `KEYS` may be an
+/// option's argument (`AUTH KEYS`): `migrate::migrate_keys` then finds the keys.
+const MIGRATE_KEYS: KeySpec = keyword_range(
+    "KEYS",
+    -2,
+    -1,
+    1,
+    0,
+    &["RW", "access", "delete", "incomplete"],
+);
 
 /// The keys SORT's BY and GET patterns read, which depend on the data.
 const SORT_PATTERN_KEYS: KeySpec = unknown(
@@ -732,6 +743,12 @@ pub static COMMANDS: &[Command] = &[
         Generic,
         "2.6.0",
         "Creates a key from the serialized representation of a value.",
+    ),
+    cmd("restore-asking", -4, f(&[DENYOOM, Flags::ASKING]), Write(dump::restore)).acl(&["keyspace", "dangerous"]).keys(&[one(1, OW_UPDATE)]).doc(Server, "3.0.0", "An internal command for migrating keys in a cluster"),
+    cmd("migrate", -6, NONE, Write(migrate::migrate)).tips(&["nondeterministic_output"]).acl(&["dangerous"]).keys(&[one(3, RW_ACCESS_DELETE), MIGRATE_KEYS]).find_keys(migrate::migrate_keys).doc(
+        Generic,
+        "2.6.0",
+        "Atomically transfer a key from a Redis instance to another one.",
     ),
     cmd("touch", -2, f(&[READONLY, FAST]), Read(keys::touch)).tips(&["request_policy:multi_shard", "response_policy:agg_sum"]).keys(&[all(1, 1, RO)]).doc(
         Generic,
