@@ -70,10 +70,28 @@ pub struct OutputLimit {
     pub soft_seconds: u64,
 }
 
+impl OutputLimit {
+    /// Redis's `checkClientOutputBufferLimits`: `used` bytes are past `hard` at once, or have
+    /// been past `soft` for more than `soft_seconds` (`since` remembers when that began).
+    pub fn exceeded(&self, used: usize, since: &mut Option<i64>, now_ms: i64) -> bool {
+        let used = used as u64;
+        if self.hard > 0 && used >= self.hard {
+            return true;
+        }
+        if self.soft == 0 || used < self.soft {
+            *since = None;
+            return false;
+        }
+        let started = *since.get_or_insert(now_ms);
+        now_ms - started > (self.soft_seconds as i64).saturating_mul(1000)
+    }
+}
+
 /// The classes of `client-output-buffer-limit`, in the order `CONFIG GET` prints them
 /// (`replica` is accepted for `slave`).
 pub const CLIENT_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
 
+const REPLICA_CLASS: usize = 1;
 const PUBSUB_CLASS: usize = 2;
 
 /// Redis's defaults: `normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60`.
@@ -487,6 +505,11 @@ impl Config {
         read(&self.client_output_buffer_limit)[0]
     }
 
+    /// The output buffer limit of replicas (`client-output-buffer-limit replica ...`).
+    pub fn replica_output_limit(&self) -> OutputLimit {
+        read(&self.client_output_buffer_limit)[REPLICA_CLASS]
+    }
+
     /// The output buffer limit of pub/sub clients (`client-output-buffer-limit pubsub ...`).
     pub fn pubsub_output_limit(&self) -> OutputLimit {
         read(&self.client_output_buffer_limit)[PUBSUB_CLASS]
@@ -497,5 +520,33 @@ impl Config {
         std::env::current_dir()
             .map(|dir| dir.display().to_string())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hard_limit_trips_at_once_and_the_soft_one_after_its_seconds() {
+        let limit = OutputLimit {
+            hard: 100,
+            soft: 10,
+            soft_seconds: 2,
+        };
+        let mut since = None;
+        assert!(limit.exceeded(100, &mut since, 0));
+        assert!(!limit.exceeded(50, &mut since, 1_000));
+        assert!(!limit.exceeded(50, &mut since, 3_000), "exactly 2 s");
+        assert!(limit.exceeded(50, &mut since, 3_001));
+        assert!(!limit.exceeded(5, &mut since, 3_002), "below: reset");
+        assert!(!limit.exceeded(50, &mut since, 4_000));
+        assert_eq!(since, Some(4_000));
+        let unlimited = OutputLimit {
+            hard: 0,
+            soft: 0,
+            soft_seconds: 0,
+        };
+        assert!(!unlimited.exceeded(usize::MAX, &mut None, 0));
     }
 }

@@ -389,20 +389,6 @@ impl Outbox {
     }
 }
 
-/// Redis's `checkClientOutputBufferLimits`: past `hard` at once, or past `soft` for more than
-/// `soft_seconds`.
-fn over_limit(limit: OutputLimit, used: usize, since: &mut Option<i64>, now_ms: i64) -> bool {
-    let used = used as u64;
-    if limit.hard > 0 && used >= limit.hard {
-        return true;
-    }
-    if limit.soft == 0 || used < limit.soft {
-        *since = None;
-        return false;
-    }
-    let started = *since.get_or_insert(now_ms);
-    now_ms - started > (limit.soft_seconds as i64).saturating_mul(1000)
-}
 
 /// The subscriptions of one client: for each kind, name → the order it was subscribed in.
 #[derive(Default)]
@@ -527,7 +513,7 @@ impl Subscriber {
         outbox.bytes.extend_from_slice(rest);
         let used = outbox.bytes.len();
         self.info.set_pending_output(used);
-        if over_limit(limit, used, &mut outbox.over_soft_limit_since, now_ms) {
+        if limit.exceeded(used, &mut outbox.over_soft_limit_since, now_ms) {
             outbox.close();
             drop(outbox);
             log!(
@@ -607,29 +593,6 @@ mod tests {
     fn frames_are_framed_once_for_both_protocols() {
         let frame = Frame::new(&[b"message", b"ch", b"hi"]);
         assert_eq!(frame.0, b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
-    }
-
-    #[test]
-    fn the_hard_limit_trips_at_once_and_the_soft_one_after_its_seconds() {
-        let limit = OutputLimit {
-            hard: 100,
-            soft: 10,
-            soft_seconds: 2,
-        };
-        let mut since = None;
-        assert!(over_limit(limit, 100, &mut since, 0));
-        assert!(!over_limit(limit, 50, &mut since, 1_000));
-        assert!(!over_limit(limit, 50, &mut since, 3_000), "exactly 2 s");
-        assert!(over_limit(limit, 50, &mut since, 3_001));
-        assert!(!over_limit(limit, 5, &mut since, 3_002), "below: reset");
-        assert!(!over_limit(limit, 50, &mut since, 4_000));
-        assert_eq!(since, Some(4_000));
-        let unlimited = OutputLimit {
-            hard: 0,
-            soft: 0,
-            soft_seconds: 0,
-        };
-        assert!(!over_limit(unlimited, usize::MAX, &mut None, 0));
     }
 
     #[test]
