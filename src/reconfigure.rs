@@ -20,8 +20,8 @@ pub fn apply(
     for &param in changed {
         let result = match param.name {
             "appendonly" => persistence::apply_config(server, in_exec),
-            "repl-backlog-size" => {
-                server.replication.follow_backlog_size(server);
+            "repl-backlog-size" | "client-output-buffer-limit" => {
+                server.replication.follow_buffer_config(server);
                 Ok(())
             }
             "loglevel" => {

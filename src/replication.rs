@@ -147,13 +147,13 @@ impl Replication {
     /// becomes stream bytes, with a `SELECT` whenever the database changes (the rule the AOF
     /// follows too, [`Record::encode_stream`]). A replica does nothing here: it feeds its
     /// master's bytes verbatim instead.
-    pub fn propagate(&self, journal: &[Record]) {
+    pub fn propagate(&self, server: &Server, journal: &[Record]) {
         if journal.is_empty() || self.link.is_replica() || !self.backlog_active() {
             return;
         }
         let mut bytes = Vec::new();
         Record::encode_stream(journal, &mut lock(&self.selected_db), &mut bytes);
-        self.feed(&bytes);
+        self.feed(server, &bytes);
         wait::note_write(self.offset());
     }
 
@@ -174,7 +174,7 @@ impl Replication {
     pub fn attach(&self, server: &Server, client_id: u64, ip: String, listening_port: u16) {
         if !self.backlog_active.swap(true, Ordering::Relaxed) {
             self.change_replid();
-            self.follow_backlog_size(server);
+            self.follow_buffer_config(server);
             let identity = self.identity();
             log!(
                 Notice,
@@ -199,10 +199,12 @@ impl Replication {
             .store(true, Ordering::Relaxed);
     }
 
-    /// `repl-backlog-size` is set (at the backlog's creation, by `CONFIG SET`): the ring keeps
-    /// that much history, at least 16 KB (Redis's `CONFIG_REPL_BACKLOG_MIN_SIZE`).
-    pub fn follow_backlog_size(&self, server: &Server) {
+    /// `repl-backlog-size` or `client-output-buffer-limit` is set (at the backlog's creation,
+    /// by `CONFIG SET`): the ring keeps that much history, at least 16 KB (Redis's
+    /// `CONFIG_REPL_BACKLOG_MIN_SIZE`), and lets each replica fall that far behind.
+    pub fn follow_buffer_config(&self, server: &Server) {
         self.backlog.resize(backlog_size(server));
+        (self.backlog).set_reader_limit(server.config.replica_output_limit());
     }
 
     /// Something about the replicas changed (an ACK, one left): `WAIT`s are counted again.
@@ -217,9 +219,23 @@ impl Replication {
         *lock(&self.selected_db) = None;
     }
 
-    /// Raw stream bytes into the backlog: the offset advances and feeders wake.
-    pub fn feed(&self, bytes: &[u8]) {
-        self.backlog.feed(bytes);
+    /// Raw stream bytes into the backlog: the offset advances and feeders wake; a replica this
+    /// leaves past its output buffer limit is dropped.
+    pub fn feed(&self, server: &Server, bytes: &[u8]) {
+        let overflowing = self.backlog.feed(bytes, crate::clock::now_ms());
+        for id in overflowing {
+            // Shut from here: its feeder may be stuck in a write to a replica that stopped
+            // reading, and only the socket's shutdown frees it (Redis's `freeClientAsync`).
+            if let Some(replica) = server.clients.get(id) {
+                let now_ms = crate::clock::now_ms();
+                log!(
+                    Warning,
+                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    replica.describe(now_ms, None)
+                );
+                replica.kill();
+            }
+        }
     }
 
     /// After `+FULLRESYNC <replid> <offset>` from our master: its history becomes ours, and the
@@ -313,7 +329,7 @@ impl Replication {
                 .map(|(db, key)| Record::new(*db, [&b"DEL"[..], key].iter()))
                 .collect();
             *lock(&self.selected_db) = Some(info.stream_db);
-            self.propagate(&deletes);
+            self.propagate(server, &deletes);
         }
         self.start_journal(server);
     }
@@ -343,6 +359,6 @@ pub fn cron(server: &Server, now_ms: i64) {
         replication.last_ping_ms.store(now_ms, Ordering::Relaxed);
     } else if now_ms - last >= period_ms {
         replication.last_ping_ms.store(now_ms, Ordering::Relaxed);
-        replication.feed(b"*1\r\n$4\r\nPING\r\n");
+        replication.feed(server, b"*1\r\n$4\r\nPING\r\n");
     }
 }

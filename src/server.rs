@@ -228,7 +228,7 @@ impl Server {
             self.persistence
                 .commit(&Record::bound_for(journal, Destination::Aof));
             self.replication
-                .propagate(&Record::bound_for(journal, Destination::Replicas));
+                .propagate(self, &Record::bound_for(journal, Destination::Replicas));
         }
         if !changes.modified.is_empty() {
             self.watches.touch(&changes.modified, writer.databases());

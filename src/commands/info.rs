@@ -182,7 +182,7 @@ fn memory_section(server: &Server, databases: &Databases) -> String {
     let (overhead, dataset) = super::memory::overhead_and_dataset(server, databases);
     let not_counted = memory::not_counted_for_eviction(server);
     let maxmemory = config::Config::get(&server.config.maxmemory).max(0) as u64;
-    let replication_buffers = server.replication.backlog.history_len();
+    let replication_buffers = server.replication.backlog.allocated();
     let backlog_size = crate::replication::backlog_size(server);
     let percent =
         |part: u64, whole: u64| format!("{:.2}%", part as f64 * 100.0 / whole.max(1) as f64);

@@ -72,6 +72,11 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Makes the save this counts stop at its next batch (see [`Snapshot::abort`]).
+    pub fn abort(&self) {
+        self.aborted.store(true, Ordering::Relaxed);
+    }
+
     fn add_cow(&self, bytes: u64) {
         let now = self.cow_bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
         self.cow_peak.fetch_max(now, Ordering::Relaxed);
@@ -196,7 +201,7 @@ impl Snapshot {
 
     /// Makes [`Snapshot::write`] stop at its next batch (SHUTDOWN, `CONFIG SET appendonly no`).
     pub fn abort(&self) {
-        self.progress.aborted.store(true, Ordering::Relaxed);
+        self.progress.abort();
     }
 
     pub fn is_aborted(&self) -> bool {

@@ -7,6 +7,7 @@
 
 use std::io::{self, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use super::backlog::Read as BacklogRead;
@@ -14,6 +15,7 @@ use super::replicas::SyncState;
 use crate::clients::ClientInfo;
 use crate::config::Config;
 use crate::persistence;
+use crate::persistence::snapshot::{Progress, Snapshot};
 use crate::protocol::{ReadError, Request, RequestReader};
 use crate::server::Server;
 use crate::{clock, log};
@@ -70,7 +72,7 @@ pub fn serve(server: &Server, info: &ClientInfo, handshake: &Handshake, sync: Sy
     let name = replica_name(info, handshake);
     log!(Notice, "Replica {name} asks for synchronization");
     info.modes.set_replica(true);
-    let closed = AtomicBool::new(false);
+    let closed = Closed::default();
     std::thread::scope(|scope| {
         // The reader thread takes the ACKs; it ends when the socket closes (below, at the latest).
         let reader = std::thread::Builder::new()
@@ -86,7 +88,7 @@ pub fn serve(server: &Server, info: &ClientInfo, handshake: &Handshake, sync: Sy
         } else {
             log!(Notice, "Connection with replica {name} lost.");
         }
-        closed.store(true, Ordering::Relaxed);
+        closed.close();
         let _ = info.stream.shutdown();
     });
     server.replication.backlog.unregister(info.id);
@@ -120,7 +122,7 @@ fn sync_then_stream(
     handshake: &Handshake,
     sync: &SyncRequest,
     name: &str,
-    closed: &AtomicBool,
+    closed: &Closed,
 ) -> io::Result<()> {
     let replication = &server.replication;
     let ip = replica_ip(info, handshake);
@@ -160,7 +162,7 @@ fn sync_then_stream(
             start
         }
         None => {
-            let start = full_sync(server, info, handshake, sync, name, ip)?;
+            let start = full_sync(server, info, handshake, sync, name, ip, closed)?;
             if handshake.rdb_only {
                 return Ok(()); // Redis closes such a replica once it has the snapshot.
             }
@@ -225,6 +227,7 @@ fn full_sync(
     sync: &SyncRequest,
     name: &str,
     ip: String,
+    closed: &Closed,
 ) -> io::Result<i64> {
     let replication = &server.replication;
     let diskless = handshake.eof && server.config.repl_diskless_sync.load(Ordering::Relaxed);
@@ -233,7 +236,10 @@ fn full_sync(
     });
     if diskless {
         wait_for_other_replicas(server, info)?;
+        replication.replicas.diskless_started();
     }
+    // Counted as Redis's forked child would be: until the snapshot is written.
+    let in_progress = replication.replicas.snapshot_started();
     let (snapshot, offset, replid) = server.keyspace.write(0, clock::now_ms(), |w| {
         let format = persistence::jobs::rdb_format(server);
         let snapshot = match handshake.rdb_filter {
@@ -247,6 +253,7 @@ fn full_sync(
         replication.reselect();
         (snapshot, offset, replication.replid())
     });
+    closed.watch(&snapshot);
     let mut out = &info.stream;
     if *sync != SyncRequest::Sync {
         out.write_all(format!("+FULLRESYNC {replid} {offset}\r\n").as_bytes())?;
@@ -255,7 +262,15 @@ fn full_sync(
         // `redis-cli --rdb` wants the snapshot only, and an old `SYNC` replica (`redis-cli
         // --replica`) never acknowledges: neither is waited for.
         let acknowledges = !handshake.rdb_only && matches!(sync, SyncRequest::Psync { .. });
-        send_diskless(server, info, &snapshot, name, acknowledges)?;
+        send_diskless(
+            server,
+            info,
+            &snapshot,
+            name,
+            acknowledges,
+            in_progress,
+            closed,
+        )?;
         return Ok(offset);
     }
     log!(Notice, "Starting BGSAVE for SYNC with target: disk");
@@ -264,6 +279,7 @@ fn full_sync(
     let file = persistence::write_rdb(server, &snapshot, &temp, false, &mut |f| {
         f(&server.keyspace.read())
     })?;
+    drop(in_progress);
     log!(Notice, "Background saving terminated with success");
     replication.replicas.set_state(info.id, SyncState::SendBulk);
     let mut rdb = std::fs::File::open(file.path())?;
@@ -293,15 +309,17 @@ fn filtered_snapshot(
 }
 
 /// `repl-diskless-sync-delay`: a diskless sync waits that many seconds for more replicas to
-/// ask (Redis then serves them all from one snapshot; here each gets its own, at its own
-/// moment), or until `repl-diskless-sync-max-replicas` wait. Meanwhile a newline each second
-/// keeps the replica's link alive, as Redis's `replicationCron` sends to pre-sync replicas.
+/// ask, or until `repl-diskless-sync-max-replicas` wait, or until another waiting replica's
+/// sync starts (Redis then serves them all from one snapshot; here each gets its own, taken at
+/// the same moment). Meanwhile a newline each second keeps the replica's link alive, as
+/// Redis's `replicationCron` sends to pre-sync replicas.
 fn wait_for_other_replicas(server: &Server, info: &ClientInfo) -> io::Result<()> {
     let replicas = &server.replication.replicas;
     let config = &server.config;
     let delay_ms = Config::get(&config.repl_diskless_sync_delay) * 1000;
     let enough = usize::try_from(Config::get(&config.repl_diskless_sync_max_replicas)).unwrap_or(0);
     let started = clock::now_ms();
+    let starts_before = replicas.diskless_starts();
     let mut last_newline = started;
     let mut out = &info.stream;
     loop {
@@ -309,7 +327,8 @@ fn wait_for_other_replicas(server: &Server, info: &ClientInfo) -> io::Result<()>
         let waiting = (replicas.all().iter())
             .filter(|replica| replica.state == SyncState::WaitBgsave)
             .count();
-        if now - started >= delay_ms || (enough > 0 && waiting >= enough) {
+        let another_started = replicas.diskless_starts() != starts_before;
+        if now - started >= delay_ms || (enough > 0 && waiting >= enough) || another_started {
             return Ok(());
         }
         if info.is_killed() {
@@ -329,9 +348,11 @@ fn wait_for_other_replicas(server: &Server, info: &ClientInfo) -> io::Result<()>
 fn send_diskless(
     server: &Server,
     info: &ClientInfo,
-    snapshot: &persistence::snapshot::Snapshot,
+    snapshot: &Snapshot,
     name: &str,
     await_ack: bool,
+    in_progress: super::replicas::SnapshotInProgress,
+    closed: &Closed,
 ) -> io::Result<()> {
     let replicas = &server.replication.replicas;
     log!(
@@ -340,7 +361,8 @@ fn send_diskless(
     );
     replicas.set_state(info.id, SyncState::SendBulk);
     let mark = crate::random::hex(40);
-    let mut out = io::BufWriter::with_capacity(CHUNK, &info.stream);
+    let out = io::BufWriter::with_capacity(CHUNK, &info.stream);
+    let mut out = WhileConnected { out, info, closed };
     out.write_all(format!("$EOF:{mark}\r\n").as_bytes())?;
     let mut out =
         persistence::stream_rdb(server, snapshot, out, &mut |f| f(&server.keyspace.read()))?;
@@ -348,6 +370,7 @@ fn send_diskless(
     let acks_before = replicas.acks(info.id);
     out.write_all(mark.as_bytes())?;
     out.flush()?;
+    drop(in_progress);
     log!(
         Notice,
         "Streamed RDB transfer with replica {name} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
@@ -368,6 +391,67 @@ fn send_diskless(
     Ok(())
 }
 
+/// Whether the replica's connection ended, as its ACK reader or its feeder found first; the
+/// snapshot being written for it, if any, stops then too (under `rdb-key-save-delay` it may
+/// otherwise sleep for minutes before its next write finds the socket closed).
+#[derive(Default)]
+struct Closed {
+    closed: AtomicBool,
+    transfer: Mutex<Option<Arc<Progress>>>,
+}
+
+impl Closed {
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        if let Some(progress) = self.transfer().take() {
+            progress.abort();
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
+    /// `snapshot` is being written for this replica: it stops when the connection closes.
+    fn watch(&self, snapshot: &Snapshot) {
+        *self.transfer() = Some(Arc::clone(&snapshot.progress));
+        if self.is_closed() {
+            snapshot.abort();
+        }
+    }
+
+    fn transfer(&self) -> MutexGuard<'_, Option<Arc<Progress>>> {
+        // Holds a plain handle, replaced whole.
+        (self.transfer.lock()).unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The snapshot's way into the socket, ending as soon as the replica is gone: a replica that
+/// closes its side is seen by the ACK reader at once, but a buffered write would notice only
+/// after many keys (a long time under `rdb-key-save-delay`), and Redis stops the child once
+/// no replica is left to feed.
+struct WhileConnected<'a, W> {
+    out: W,
+    info: &'a ClientInfo,
+    closed: &'a Closed,
+}
+
+impl<W: Write> Write for WhileConnected<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.closed.is_closed() || self.info.is_killed() {
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "the replica went away during the transfer",
+            ));
+        }
+        self.out.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// Streams the backlog from `offset` until the replica goes away, falls out of the ring, or
 /// (if it `acknowledges`) sends no ACK for `repl-timeout`.
 fn stream(
@@ -375,7 +459,7 @@ fn stream(
     info: &ClientInfo,
     mut offset: i64,
     acknowledges: bool,
-    closed: &AtomicBool,
+    closed: &Closed,
     name: &str,
 ) -> io::Result<()> {
     let backlog = &server.replication.backlog;
@@ -384,7 +468,7 @@ fn stream(
     // A replica that stops reading for `repl-timeout` is dropped, as Redis's timeout does.
     info.stream.set_write_timeout(Some(timeout))?;
     let mut out = &info.stream;
-    while !closed.load(Ordering::Relaxed) && !info.is_killed() {
+    while !closed.is_closed() && !info.is_killed() {
         let last_ack = server.replication.replicas.ack_time_ms(info.id);
         if acknowledges && last_ack.is_some_and(|at| clock::now_ms() - at > seconds * 1000) {
             log!(
@@ -425,11 +509,11 @@ fn stream(
 
 /// The replica's side of the conversation once it is fed: `REPLCONF ACK <offset>` (anything
 /// else is ignored). Ends when the socket closes or the feeder stops.
-fn read_acks(server: &Server, info: &ClientInfo, closed: &AtomicBool) {
+fn read_acks(server: &Server, info: &ClientInfo, closed: &Closed) {
     let mut reader = RequestReader::new(BufReader::new(Socket(&info.stream)));
     let mut request = Request::default();
     let limits = server.config.limits(false);
-    while !closed.load(Ordering::Relaxed) {
+    while !closed.is_closed() {
         match reader.read_request(&mut request, limits) {
             Ok(true) => {}
             Ok(false) => continue,
@@ -442,7 +526,7 @@ fn read_acks(server: &Server, info: &ClientInfo, closed: &AtomicBool) {
             server.replication.wake_waiters(server);
         }
     }
-    closed.store(true, Ordering::Relaxed);
+    closed.close();
     server.replication.backlog.wake_all();
 }
 

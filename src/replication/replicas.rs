@@ -2,6 +2,7 @@
 //! where they are in their sync, and how far they acknowledged the stream (`REPLCONF ACK`).
 //! INFO's `slaveN` lines, ROLE, `WAIT` and `min-replicas-to-write` read it.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -51,6 +52,21 @@ pub struct Replicas {
     list: Mutex<Vec<Replica>>,
     /// Notified on every ACK and every change of the list, for `WAIT`.
     acked: Condvar,
+    /// Snapshots being written for replicas now: Redis forks a child for them, which INFO's
+    /// `rdb_bgsave_in_progress` counts.
+    snapshots: AtomicUsize,
+    /// Diskless syncs started so far: a replica waiting out `repl-diskless-sync-delay` starts
+    /// when another one does, as Redis serves every waiting replica from one child.
+    diskless_starts: AtomicU64,
+}
+
+/// A snapshot being written for a replica, counted until dropped.
+pub struct SnapshotInProgress<'a>(&'a AtomicUsize);
+
+impl Drop for SnapshotInProgress<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Replicas {
@@ -173,6 +189,27 @@ impl Replicas {
             .wait_timeout_while(list, timeout, |list| count(list) < wanted)
             .unwrap_or_else(PoisonError::into_inner);
         count(&list)
+    }
+
+    /// A snapshot for a replica starts; it counts while the guard lives.
+    pub fn snapshot_started(&self) -> SnapshotInProgress<'_> {
+        self.snapshots.fetch_add(1, Ordering::Relaxed);
+        SnapshotInProgress(&self.snapshots)
+    }
+
+    /// Whether a snapshot is being written for some replica.
+    pub fn snapshot_in_progress(&self) -> bool {
+        self.snapshots.load(Ordering::Relaxed) > 0
+    }
+
+    /// How many diskless syncs have started (see `diskless_starts`).
+    pub fn diskless_starts(&self) -> u64 {
+        self.diskless_starts.load(Ordering::Relaxed)
+    }
+
+    /// A diskless sync starts: the replicas still waiting for theirs start too.
+    pub fn diskless_started(&self) {
+        self.diskless_starts.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Wakes every `WAIT` (its client is being unblocked or killed).

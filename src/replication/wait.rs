@@ -116,7 +116,7 @@ pub fn wait(ctx: &mut Ctx, args: &Request) -> CommandResult {
     });
     // Ask now rather than wait for the replicas' next periodic ACK (Redis does it once per
     // event loop for all waiting clients).
-    server.replication.feed(GETACK);
+    server.replication.feed(server, GETACK);
     // An ACK may have arrived before the entry was pushed.
     server.replication.waits.recount(server);
     Ok(())

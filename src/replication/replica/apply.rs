@@ -212,7 +212,7 @@ impl Applier<'_> {
                 return Err(stopped());
             }
             w.obeying_master(|w| self.run_all(w, requests));
-            replication.feed(bytes);
+            replication.feed(server, bytes);
             let link = &replication.link;
             link.processed_offset
                 .store(replication.offset(), Ordering::Relaxed);
