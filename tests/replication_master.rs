@@ -450,6 +450,40 @@ fn a_diskless_sync_waits_for_more_replicas_then_streams_the_snapshot_between_mar
     assert!(master.logged("Starting BGSAVE for SYNC with target: replicas sockets"));
 }
 
+#[test]
+fn a_replica_that_stops_reading_is_dropped_at_its_output_buffer_limit() {
+    let master = TestServer::with_args(&[
+        "--repl-backlog-size",
+        "16kb",
+        "--client-output-buffer-limit",
+        "replica 1mb 0 0",
+    ]);
+    // Synced, then it never reads again: the socket's buffers fill, then the unsent stream.
+    let _stuck = FakeReplica::synced(master.port, 6390);
+    let mut client = master.raw();
+    assert!(
+        client
+            .cmd(&["INFO", "replication"])
+            .contains("connected_slaves:1")
+    );
+    let value = "x".repeat(64 * 1024);
+    let dropped = wait_until(Duration::from_secs(20), || {
+        client.run_all(&[&["SET", "big", &value]]);
+        client
+            .cmd(&["INFO", "replication"])
+            .contains("connected_slaves:0")
+    });
+    assert!(dropped, "the replica was never dropped");
+    assert!(master.logged("for overcoming of output buffer limits."));
+    // The ring gave back what the replica held: only the backlog's 16 KB remain in use.
+    let memory = client.cmd(&["INFO", "memory"]);
+    let held: usize = (memory.lines())
+        .find_map(|line| line.strip_prefix("mem_total_replication_buffers:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect(&memory);
+    assert!(held < 1024 * 1024, "{held} bytes still held");
+}
+
 /// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
 fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
     wait_until(Duration::from_secs(10), || {
