@@ -211,6 +211,8 @@ pub struct Config {
     pub repl_backlog_size: AtomicI64,
     /// `repl-timeout`: seconds a replica may stop reading before it is dropped.
     pub repl_timeout: AtomicI64,
+    /// `shutdown-timeout`: seconds a shutdown waits for lagging replicas (0: it does not).
+    pub shutdown_timeout: AtomicI64,
     /// `repl-ping-replica-period`: seconds between the keep-alive PINGs of the stream.
     pub repl_ping_replica_period: AtomicI64,
     /// `repl-diskless-sync`: a full sync streams the snapshot into the replica's socket, after
@@ -333,6 +335,7 @@ impl Default for Config {
             min_replicas_max_lag: Default::default(),
             repl_backlog_size: Default::default(),
             repl_timeout: Default::default(),
+            shutdown_timeout: Default::default(),
             repl_ping_replica_period: Default::default(),
             repl_diskless_sync: Default::default(),
             repl_diskless_sync_delay: Default::default(),

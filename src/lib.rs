@@ -72,6 +72,7 @@ pub mod reconfigure;
 pub mod replication;
 pub mod scripting;
 pub mod server;
+pub mod shutdown;
 pub mod slowlog;
 pub mod stats;
 pub mod stream;

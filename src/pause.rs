@@ -13,12 +13,13 @@
 //! ([`Pause::release_next`]), so no two race for the keyspace. Clients in MONITOR mode, which
 //! Redis flags as replicas, are never paused.
 //!
-//! `FAILOVER` holds writes the same way for as long as it runs ([`Pause::hold_for_failover`]).
+//! `FAILOVER`, and a shutdown waiting for its replicas, hold writes the same way for as long as
+//! they run ([`Pause::hold`]): Redis's `PAUSE_DURING_FAILOVER` and `PAUSE_DURING_SHUTDOWN`.
 //!
 //! Zero cost unpaused: the check is two relaxed loads.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -47,14 +48,21 @@ impl Scope {
     }
 }
 
+/// What holds writes besides `CLIENT PAUSE` (a bit each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Failover = 1,
+    Shutdown = 2,
+}
+
 #[derive(Default)]
 pub struct Pause {
     scope: AtomicU8,
     /// Unix time in milliseconds when the pause ends.
     end_ms: AtomicI64,
-    /// A `FAILOVER` holds writes until it ends (Redis's `PAUSE_DURING_FAILOVER`), whatever
-    /// `CLIENT PAUSE` and `CLIENT UNPAUSE` do meanwhile.
-    failover: AtomicBool,
+    /// The [`Holder`]s holding writes now (a bit each), whatever `CLIENT PAUSE` and `CLIENT
+    /// UNPAUSE` do meanwhile.
+    holders: AtomicU8,
     /// Postponed clients, in the order they were postponed.
     postponed: Mutex<VecDeque<u64>>,
 }
@@ -62,22 +70,25 @@ pub struct Pause {
 impl Pause {
     /// The pause in force at `now_ms`, if any.
     pub fn scope(&self, now_ms: i64) -> Scope {
-        let failover = match self.failover.load(Ordering::Relaxed) {
-            true => Scope::Write,
-            false => Scope::Off,
+        let held = match self.holders.load(Ordering::Relaxed) {
+            0 => Scope::Off,
+            _ => Scope::Write,
         };
         let scope = Scope::from_u8(self.scope.load(Ordering::Relaxed));
         if scope == Scope::Off || self.end_ms.load(Ordering::Relaxed) <= now_ms {
-            return failover;
+            return held;
         }
-        scope.max(failover)
+        scope.max(held)
     }
 
-    /// A `FAILOVER` starts (`true`) or ends: writes are held, or released unless a `CLIENT
-    /// PAUSE` still holds them.
-    pub fn hold_for_failover(&self, server: &Server, hold: bool) {
-        self.failover.store(hold, Ordering::Relaxed);
-        if !hold {
+    /// `holder` starts (`true`) or stops holding writes: they are held, or released unless
+    /// another holder or a `CLIENT PAUSE` still holds them.
+    pub fn hold(&self, server: &Server, holder: Holder, hold: bool) {
+        let bit = holder as u8;
+        if hold {
+            self.holders.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            self.holders.fetch_and(!bit, Ordering::Relaxed);
             self.release_next(server);
         }
     }
@@ -88,13 +99,13 @@ impl Pause {
     }
 
     /// How long a postponed client may wait at most before it looks again: until the client
-    /// pause ends, or (a failover holds, which ends when it ends) a long while.
+    /// pause ends, or (a holder holds, which ends when it ends) a long while.
     fn wait_ms(&self, now_ms: i64) -> i64 {
         const LONG_WHILE_MS: i64 = 3_600_000;
         let until_end = self.end_ms.load(Ordering::Relaxed) - now_ms;
-        match self.failover.load(Ordering::Relaxed) {
-            true => until_end.max(LONG_WHILE_MS),
-            false => until_end,
+        match self.holders.load(Ordering::Relaxed) {
+            0 => until_end,
+            _ => until_end.max(LONG_WHILE_MS),
         }
         .clamp(1, LONG_WHILE_MS)
     }

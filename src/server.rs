@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crate::acl::{self, Acl};
 use crate::blocking::{self, Blocking};
 use crate::clients::Clients;
-use crate::config::params::SHUTDOWN_FORCE;
+use crate::config::params::{SHUTDOWN_FORCE, SHUTDOWN_NOW};
 use crate::config::{self, Config};
 use crate::keyspace::changes::{Destination, Record};
 use crate::keyspace::{Changes, Keyspace, Writer};
@@ -104,6 +104,8 @@ pub struct Server {
     pub scripting: crate::scripting::Scripting,
     /// MIGRATE's cached connections to its targets.
     pub migrate: crate::commands::migrate::Connections,
+    /// A shutdown waiting for its replicas to catch up.
+    pub shutdown_wait: crate::shutdown::ShutdownWait,
 }
 
 /// The signals that ask the server to shut down.
@@ -175,6 +177,7 @@ impl Server {
             functions: Default::default(),
             scripting: Default::default(),
             migrate: Default::default(),
+            shutdown_wait: Default::default(),
             config,
         };
         server.memory.sample();
@@ -243,14 +246,29 @@ impl Server {
         }
     }
 
-    /// Ends the process the way Redis's `prepareForShutdown` does: with the keyspace held
-    /// exclusively (no write can be acknowledged after this point), stops background saves,
-    /// flushes the AOF and saves the RDB file if asked to or if save points are set, then exits.
-    /// Used by `SHUTDOWN` and by SIGTERM/SIGINT. Returns only if it could not save (and `force`
-    /// was not given); the reason is in the log.
-    pub fn shutdown(&self, save: SaveOnExit, force: bool) {
+    /// `SHUTDOWN` and SIGTERM/SIGINT (Redis's `prepareForShutdown`): unless `now`, lagging
+    /// replicas first get `shutdown-timeout` to catch up ([`crate::shutdown`]), and then it is
+    /// the cron thread that finishes. Returns whether it waits so; otherwise it returns only if
+    /// the shutdown failed (see [`Server::finish_shutdown`]).
+    pub fn request_shutdown(&self, save: SaveOnExit, force: bool, now: bool) -> bool {
+        if self.shutdown_wait.is_initiated() {
+            return true; // One is under way: the caller waits for its outcome too.
+        }
         log!(Warning, "User requested shutdown...");
         process::tell_systemd("STOPPING=1\n");
+        if !now && crate::shutdown::begin(self, save, force) {
+            return true;
+        }
+        self.finish_shutdown(save, force);
+        false
+    }
+
+    /// Ends the process the way Redis's `finishShutdown` does: with the keyspace held
+    /// exclusively (no write can be acknowledged after this point), stops background saves,
+    /// flushes the AOF and saves the RDB file if asked to or if save points are set, then exits.
+    /// Returns only if it could not save (and `force` was not given); the reason is in the log.
+    pub fn finish_shutdown(&self, save: SaveOnExit, force: bool) {
+        crate::shutdown::log_replicas(self);
         if save == SaveOnExit::NoSave && crate::scripting::busy::running(self).is_some() {
             // The script holds the keyspace's exclusive lock and may never give it back: saving
             // nothing, the exit needs no lock. The script's writes were not journaled yet, so
@@ -258,13 +276,17 @@ impl Server {
             if persistence::prepare_unsaved_shutdown(self, force).is_ok() {
                 self.exit();
             }
-            return;
+        } else {
+            self.keyspace.write(0, clock::now_ms(), |w| {
+                if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
+                    self.exit();
+                }
+            });
         }
-        self.keyspace.write(0, clock::now_ms(), |w| {
-            if persistence::prepare_shutdown(self, w.databases(), save, force).is_ok() {
-                self.exit();
-            }
-        });
+        log!(
+            Warning,
+            "Errors trying to shut down the server. Check the logs for more information."
+        );
     }
 
     /// The last steps of a shutdown, once the data is safe.
@@ -298,19 +320,23 @@ impl Server {
         *pending = Some(signal);
     }
 
-    /// `SHUTDOWN ABORT`: cancels the shutdown a signal scheduled. False if there was none.
+    /// `SHUTDOWN ABORT`: cancels the shutdown waiting for replicas, or the one a signal
+    /// scheduled. False if there was none.
     pub fn abort_shutdown(&self) -> bool {
-        let aborted = self.pending_shutdown().take().is_some();
+        let aborted =
+            crate::shutdown::abort(self) || self.pending_shutdown().take().is_some();
         if aborted {
             log!(Notice, "Shutdown manually aborted.");
         }
         aborted
     }
 
-    /// Run by the cron thread: carries out the shutdown a signal scheduled, with the flags of
+    /// Run by the cron thread: finishes the shutdown waiting for replicas once they caught up,
+    /// and carries out the shutdown a signal scheduled, with the flags of
     /// `shutdown-on-sigint`/`shutdown-on-sigterm`. If the final save fails the server keeps
     /// serving, as Redis does.
     pub fn run_scheduled_shutdown(&self) {
+        crate::shutdown::finish_when_ready(self, clock::now_ms());
         let Some(signal) = self.pending_shutdown().take() else {
             return;
         };
@@ -318,7 +344,10 @@ impl Server {
             TerminationSignal::Interrupt => &self.config.shutdown_on_sigint,
             TerminationSignal::Terminate => &self.config.shutdown_on_sigterm,
         });
-        self.shutdown(SaveOnExit::from_flags(flags), flags & SHUTDOWN_FORCE != 0);
+        let (save, force) = (SaveOnExit::from_flags(flags), flags & SHUTDOWN_FORCE != 0);
+        if self.request_shutdown(save, force, flags & SHUTDOWN_NOW != 0) {
+            return;
+        }
         log!(
             Warning,
             "{} received but errors trying to shut down the server, check the logs for more information",

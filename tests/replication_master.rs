@@ -484,6 +484,62 @@ fn a_replica_that_stops_reading_is_dropped_at_its_output_buffer_limit() {
     assert!(held < 1024 * 1024, "{held} bytes still held");
 }
 
+#[test]
+fn shutdown_waits_for_a_lagging_replica_until_aborted_or_its_timeout() {
+    let mut master = TestServer::with_args(&["--shutdown-timeout", "1"]);
+    let mut client = master.raw();
+    // A replica that synced but never acknowledges lags behind the first write.
+    let _replica = FakeReplica::synced(master.port, 6391);
+    client.run_all(&[&["SET", "k", "v"]]);
+    let mut shutdown = master.raw();
+    shutdown.send(&resp(&["SHUTDOWN"]));
+    client.wait_for_blocked(1);
+    assert!(
+        client
+            .cmd(&["INFO", "server"])
+            .contains("shutdown_in_milliseconds:")
+    );
+    // Writes wait meanwhile; SHUTDOWN ABORT ends the wait with Redis's error for the waiter.
+    assert_eq!(client.cmd(&["SHUTDOWN", "ABORT"]), "+OK\r\n");
+    assert_eq!(
+        String::from_utf8(shutdown.reply()).unwrap(),
+        "-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+    );
+    assert!(
+        !client
+            .cmd(&["INFO", "server"])
+            .contains("shutdown_in_milliseconds")
+    );
+    assert_eq!(
+        client.cmd(&["SHUTDOWN", "ABORT"]),
+        "-ERR No shutdown in progress.\r\n"
+    );
+    assert!(master.logged("Waiting for replicas before shutting down."));
+    assert!(master.logged("Shutdown manually aborted."));
+    // Asked again, it exits once shutdown-timeout (1 s) has passed, naming the laggard.
+    shutdown.send(&resp(&["SHUTDOWN", "NOSAVE"]));
+    assert!(master.wait_exit(Duration::from_secs(10)).is_some());
+    assert!(master.logged("Lagging replica 127.0.0.1:6391 reported offset"));
+    assert!(master.logged("0 of 1 replicas are in sync when shutting down."));
+}
+
+#[test]
+fn shutdown_now_and_a_replica_in_sync_exit_at_once() {
+    let mut master = TestServer::with_args(&["--shutdown-timeout", "100"]);
+    let mut replica = FakeReplica::synced(master.port, 6392);
+    master.raw().run_all(&[&["SET", "k", "v"]]);
+    let offset = server_offset(&master);
+    replica.send(&["REPLCONF", "ACK", &offset.to_string()]);
+    let mut client = master.raw();
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["INFO", "replication"])
+        .contains(&format!("offset={offset},"))));
+    client.send(&resp(&["SHUTDOWN", "NOSAVE"]));
+    assert!(master.wait_exit(Duration::from_secs(10)).is_some());
+    assert!(master.logged("1 of 1 replicas are in sync when shutting down."));
+    assert!(!master.log().contains("Waiting for replicas"));
+}
+
 /// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
 fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
     wait_until(Duration::from_secs(10), || {

@@ -118,7 +118,7 @@ fn server_section(server: &Server) -> String {
     let os = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|release| format!("Linux {}", release.trim()))
         .unwrap_or_else(|_| std::env::consts::OS.to_string());
-    fields! {
+    let mut text = fields! {
         "redis_version" => REDIS_VERSION,
         "thredis_version" => VERSION,
         "redis_git_sha1" => "00000000",
@@ -144,17 +144,23 @@ fn server_section(server: &Server) -> String {
         "executable" => std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
         "config_file" => server.config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
         "io_threads_active" => 0,
+    };
+    // Shown only while a shutdown waits for replicas, as in Redis.
+    if let Some(left_ms) = server.shutdown_wait.remaining_ms(clock::now_ms()) {
+        let _ = write!(text, "shutdown_in_milliseconds:{left_ms}\r\n");
     }
+    text
 }
 
 fn clients_section(server: &Server) -> String {
     fields! {
-        "connected_clients" => server.clients.count(),
+        // Replicas are not counted (Redis's `listLength(server.clients) - listLength(server.slaves)`).
+        "connected_clients" => server.clients.count().saturating_sub(server.replication.replicas.count()),
         "cluster_connections" => 0,
         "maxclients" => server.config.maxclients(),
         "client_recent_max_input_buffer" => 0,
         "client_recent_max_output_buffer" => 0,
-        "blocked_clients" => server.blocking.blocked_clients(),
+        "blocked_clients" => server.blocking.blocked_clients() + server.shutdown_wait.blocked_clients(),
         "tracking_clients" => server.tracking.counts().clients,
         "clients_in_timeout_table" => server.blocking.with_timeout(),
     }

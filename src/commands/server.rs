@@ -139,7 +139,8 @@ pub fn time(ctx: &mut Ctx, _: &Args) -> CommandResult {
 
 /// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]`: exits without a reply, after saving if asked
 /// to or if save points are set. If that save fails, the server stays up and the client gets
-/// Redis's error, unless FORCE says to exit anyway.
+/// Redis's error, unless FORCE says to exit anyway. Without NOW, lagging replicas get
+/// `shutdown-timeout` to catch up first, and the client blocks meanwhile (`crate::shutdown`).
 pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
     let (mut nosave, mut save, mut abort, mut force, mut now) = (false, false, false, false, false);
     for option in args.iter().skip(1) {
@@ -175,7 +176,10 @@ pub fn shutdown(ctx: &mut Ctx, args: &Args) -> CommandResult {
         (_, true) => SaveOnExit::NoSave,
         _ => SaveOnExit::Default,
     };
-    // Returns only if it could not save.
-    ctx.server.shutdown(mode, force);
+    // Returns only if it could not save, or the shutdown waiting for replicas was cancelled.
+    let blocked = ctx.server.shutdown_wait.block();
+    if ctx.server.request_shutdown(mode, force, now) {
+        blocked.wait_for_outcome();
+    }
     Err(CommandError::err("Errors trying to SHUTDOWN. Check logs."))
 }

@@ -1,7 +1,7 @@
 //! `FAILOVER` (Redis 7.0's coordinated failover: `failoverCommand`, `updateFailoverStatus`):
 //! a master hands its role to one of its replicas without losing a write.
 //!
-//! 1. Writes are held ([`crate::pause::Pause::hold_for_failover`]), so the stream stops growing.
+//! 1. Writes are held ([`crate::pause::Pause::hold`]), so the stream stops growing.
 //! 2. *waiting-for-sync*: once the target (or, with no `TO`, any replica) has acknowledged the
 //!    whole stream, the failover goes on; past `TIMEOUT` it is aborted, or with `FORCE` it goes
 //!    on anyway.
@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::replicas::{Replica, SyncState};
 use crate::commands::CommandError;
+use crate::pause::Holder;
 use crate::server::Server;
 use crate::{clock, log};
 
@@ -118,7 +119,7 @@ pub fn start(server: &Server, request: Request) -> Result<(), CommandError> {
         phase: Phase::WaitForSync,
     });
     drop(plan);
-    server.pause.hold_for_failover(server, true);
+    server.pause.hold(server, Holder::Failover, true);
     progress(server, clock::now_ms());
     Ok(())
 }
@@ -205,5 +206,5 @@ pub fn abort(server: &Server, reason: &str, holding_lock: bool) {
 
 fn clear(server: &Server) {
     *server.replication.failover.lock() = None;
-    server.pause.hold_for_failover(server, false);
+    server.pause.hold(server, Holder::Failover, false);
 }

@@ -58,8 +58,6 @@ impl Blocked for WaitForAcks {
 
 const ON_REPLICA: &str = "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
 
-/// The `REPLCONF GETACK *` a master sends to make its replicas acknowledge at once.
-const GETACK: &[u8] = b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
 
 impl Waits {
     fn list(&self) -> MutexGuard<'_, Vec<Waiting>> {
@@ -116,7 +114,7 @@ pub fn wait(ctx: &mut Ctx, args: &Request) -> CommandResult {
     });
     // Ask now rather than wait for the replicas' next periodic ACK (Redis does it once per
     // event loop for all waiting clients).
-    server.replication.feed(server, GETACK);
+    server.replication.request_acks(server);
     // An ACK may have arrived before the entry was pushed.
     server.replication.waits.recount(server);
     Ok(())
