@@ -751,7 +751,13 @@ pub static PARAMS: &[Param] = &[
     number("watchdog-period", 0, 0, INT_MAX, Kept)
         .flags(Flags::HIDDEN)
         .no_effect(DEBUG_HOOK),
-    number("shutdown-timeout", 10, 0, INT_MAX, Field(|c| &c.shutdown_timeout)),
+    number(
+        "shutdown-timeout",
+        10,
+        0,
+        INT_MAX,
+        Field(|c| &c.shutdown_timeout),
+    ),
     number(
         "repl-diskless-sync-max-replicas",
         0,
