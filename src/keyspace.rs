@@ -129,6 +129,7 @@ impl Keyspace {
             recorded: Changes::default(),
             command_start: 0,
             propagated: false,
+            obeyed_master: false,
         };
         let result = apply(&mut writer);
         let (changes, expired) = (writer.changes, writer.expired);
@@ -164,6 +165,8 @@ pub struct Writer<'a> {
     command_start: u64,
     /// The current command journaled itself with [`Writer::propagate`].
     propagated: bool,
+    /// Some of this write applied a master's stream ([`Writer::obeying_master`]).
+    obeyed_master: bool,
 }
 
 impl Writer<'_> {
@@ -180,6 +183,11 @@ impl Writer<'_> {
         at_ms <= self.expiry_clock
     }
 
+    /// Whether some of this write applied a master's stream (see [`Writer::obeying_master`]).
+    pub fn obeyed_master(&self) -> bool {
+        self.obeyed_master
+    }
+
     /// Whether this writer is applying a load (see [`Writer::loading`]).
     pub fn is_loading(&self) -> bool {
         self.expiry_clock == i64::MIN
@@ -191,6 +199,7 @@ impl Writer<'_> {
     /// `DEL` arrives, so the replica never drifts on a clock of its own. Unlike a load, what it
     /// changes is journaled (for the replica's append-only file).
     pub fn obeying_master<R>(&mut self, apply: impl FnOnce(&mut Writer) -> R) -> R {
+        self.obeyed_master = true;
         let clock = self.expiry_clock;
         self.expiry_clock = i64::MIN;
         let result = apply(self);
@@ -344,7 +353,8 @@ impl Writer<'_> {
 
     /// Signals `key` as modified without counting a change (the change was counted already).
     fn signal_modified(&mut self, db: usize, key: &[u8]) {
-        if self.tracking.watched || self.tracking.tracked {
+        let own_write = self.tracking.replica_writes && !self.obeyed_master;
+        if self.tracking.watched || self.tracking.tracked || own_write {
             self.recorded.modified.push((db, Bytes::new(key)));
         }
     }

@@ -819,7 +819,9 @@ pub fn info(server: &Server, dirty: u64) -> String {
     field("rdb_changes_since_last_save", &dirty);
     field(
         "rdb_bgsave_in_progress",
-        &u8::from(jobs.bgsave_since.is_some() || server.replication.replicas.snapshot_in_progress()),
+        &u8::from(
+            jobs.bgsave_since.is_some() || server.replication.replicas.snapshot_in_progress(),
+        ),
     );
     field("rdb_last_save_time", &rdb.last_save.load(Ordering::Relaxed));
     field(

@@ -50,6 +50,8 @@ pub struct Replication {
     backlog_active: AtomicBool,
     /// The clients blocked in `WAIT`.
     pub waits: wait::Waits,
+    /// On a writable replica, the keys its own clients gave a time to live.
+    pub own_keys: replica::own_keys::OwnKeys,
     /// When the cron thread last sent the replicas a keep-alive `PING`.
     last_ping_ms: AtomicI64,
     /// The `FAILOVER` under way, if any.
@@ -109,6 +111,7 @@ impl Default for Replication {
             selected_db: Mutex::new(None),
             backlog_active: AtomicBool::new(false),
             waits: wait::Waits::default(),
+            own_keys: Default::default(),
             last_ping_ms: AtomicI64::new(0),
             failover: Default::default(),
             syncs: SyncCounts::default(),
@@ -354,6 +357,14 @@ pub fn backlog_size(server: &Server) -> usize {
 pub fn cron(server: &Server, now_ms: i64) {
     let replication = &server.replication;
     failover::progress(server, now_ms);
+    if replication.link.is_replica() {
+        // Gated as the master's active expiry is (`DEBUG SET-ACTIVE-EXPIRE 0` stops both).
+        if crate::switches::DebugSwitches::is_on(&server.switches.active_expire) {
+            replica::own_keys::expire(server, now_ms);
+        }
+    } else if replication.own_keys.count() > 0 {
+        replication.own_keys.forget_all();
+    }
     // During a failover a PING would move the offset the replicas must catch up with.
     let failing_over = replication.failover.is_active();
     if replication.link.is_replica() || replication.replicas.count() == 0 || failing_over {

@@ -234,6 +234,10 @@ impl Server {
                 .propagate(self, &Record::bound_for(journal, Destination::Replicas));
         }
         if !changes.modified.is_empty() {
+            if self.replication.link.is_replica() && !writer.obeyed_master() {
+                let own = &self.replication.own_keys;
+                own.remember(writer.databases(), &changes.modified);
+            }
             self.watches.touch(&changes.modified, writer.databases());
             if writer.tracking().tracked {
                 let not_yet = &changes.modified[changes.invalidated..];

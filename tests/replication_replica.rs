@@ -456,6 +456,48 @@ fn a_thredis_replica_follows_a_thredis_master_and_resyncs_partially() {
 }
 
 #[test]
+fn a_writable_replica_expires_the_keys_its_own_clients_gave_a_ttl() {
+    let master = TestServer::with_args(&DEBUG_AND_NO_DELAY);
+    let mut writer = master.raw();
+    writer.run_all(&[&["SET", "from-master", "v", "PX", "100"]]);
+    let replica = TestServer::with_args(&DEBUG_AND_NO_DELAY);
+    let mut client = replica.raw();
+    let port = master.port.to_string();
+    assert_eq!(client.cmd(&["REPLICAOF", "127.0.0.1", &port]), "+OK\r\n");
+    assert!(same_digest(&master, &replica));
+    assert_eq!(
+        client.cmd(&["CONFIG", "SET", "replica-read-only", "no"]),
+        "+OK\r\n"
+    );
+    // Stops the master's own expiry: whatever goes on the replica, the replica removed.
+    writer.run_all(&[
+        &["DEBUG", "SET-ACTIVE-EXPIRE", "0"],
+        &["SET", "kept", "v", "PX", "100"],
+    ]);
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["DBSIZE"])
+        == ":2\r\n"));
+    client.run_all(&[&["SET", "own", "v", "PX", "100"], &["SET", "plain", "v"]]);
+    assert_eq!(client.cmd(&["DBSIZE"]), ":4\r\n");
+    // Its own key goes by its own clock; the master's key waits for the master's DEL.
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["DBSIZE"])
+        == ":3\r\n"));
+    assert_eq!(client.cmd(&["EXISTS", "own"]), ":0\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        client.cmd(&["DBSIZE"]),
+        ":3\r\n",
+        "the master's key is not the replica's to expire"
+    );
+    assert_eq!(
+        client.cmd(&["GET", "kept"]),
+        "$-1\r\n",
+        "but it reads as expired"
+    );
+}
+
+#[test]
 fn a_replica_of_a_replica_gets_the_stream_unchanged() {
     let master = TestServer::with_args(&DEBUG_AND_NO_DELAY);
     let middle = TestServer::with_args(&DEBUG_AND_NO_DELAY);

@@ -31,6 +31,9 @@ pub struct Switches {
     pub blocked_keys: AtomicUsize,
     /// How many clients track keys for client-side caching (`CLIENT TRACKING on`).
     pub tracking_clients: AtomicUsize,
+    /// This server is a replica: what its own clients modify is recorded, so that the keys
+    /// they give a time to live can be expired by the replica itself (`own_keys`).
+    pub replica_writes: AtomicBool,
     /// The event classes `notify-keyspace-events` asks for (an [`EventClass`] mask; 0 = none),
     /// plus whether keyspace and/or keyevent channels are wanted (the publisher decides).
     /// Shared with the configuration, which `CONFIG SET` changes (`Server::bind` links them).
@@ -45,6 +48,7 @@ impl Switches {
             watched: self.watched_keys.load(Ordering::Relaxed) > 0,
             blocked: self.blocked_keys.load(Ordering::Relaxed) > 0,
             tracked: self.tracking_clients.load(Ordering::Relaxed) > 0,
+            replica_writes: self.replica_writes.load(Ordering::Relaxed),
             events: EventClass(self.events.load(Ordering::Relaxed)).recorded(),
         }
     }
@@ -58,6 +62,8 @@ pub struct Tracking {
     pub blocked: bool,
     /// Some client tracks keys: modified keys are recorded for its invalidations.
     pub tracked: bool,
+    /// A replica's write: modified keys are recorded (unless they come from its master).
+    pub replica_writes: bool,
     pub events: EventClass,
 }
 

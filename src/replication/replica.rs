@@ -14,6 +14,8 @@
 //!   (`readSyncBulkPayload`).
 //! - [`apply`]: the master's commands applied on the write path, the offset counted in bytes,
 //!   the ACKs (`processInputBuffer` for the master client, `replicationSendAck`).
+//! - [`own_keys`]: the keys a writable replica's own clients gave a time to live, which it
+//!   expires itself (`slaveKeysWithExpire`).
 //!
 //! # How the rest of the server sees it
 //! [`Link::is_replica`] (role, READONLY, the journal), [`Link::status`] (INFO, ROLE), and
@@ -23,6 +25,7 @@
 
 pub mod apply;
 pub mod handshake;
+pub mod own_keys;
 pub mod transfer;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -326,7 +329,7 @@ pub fn set_master(server: &Server, host: &str, port: u16) {
     crate::log::set_role(b'S');
     crate::config::write(&server.config.replicaof, Some((host.to_string(), port)));
     link.set_state(State::Connect);
-    link.retarget(Some((host.to_string(), port)));
+    retarget(server, Some((host.to_string(), port)));
     server.blocking.unblock_all(server);
     log!(Notice, "Connecting to MASTER {host}:{port}");
 }
@@ -339,7 +342,7 @@ pub fn set_master(server: &Server, host: &str, port: u16) {
 pub fn unset_master(server: &Server, holding_lock: bool) {
     let replication = &server.replication;
     let turn = || {
-        replication.link.retarget(None);
+        retarget(server, None);
         replication.promote();
     };
     if holding_lock {
@@ -353,11 +356,20 @@ pub fn unset_master(server: &Server, holding_lock: bool) {
     super::replicas::disconnect_all(server);
 }
 
+/// Follows `master` from now on (see [`Link::retarget`]). While we are a replica, the writes
+/// of our own clients record the keys they touch, for [`own_keys`].
+fn retarget(server: &Server, master: Option<(String, u16)>) {
+    let replica = master.is_some();
+    server.replication.link.retarget(master);
+    let switches = &server.keyspace.switches;
+    switches.replica_writes.store(replica, Ordering::Relaxed);
+}
+
 /// Starts the thread that follows the configured master (the one `--replicaof` names, if any).
 pub fn start(server: Arc<Server>) -> io::Result<()> {
     if let Some((host, port)) = crate::config::read(&server.config.replicaof) {
         crate::log::set_role(b'S');
-        server.replication.link.retarget(Some((host, port)));
+        retarget(&server, Some((host, port)));
     }
     std::thread::Builder::new()
         .name("replica-link".into())
