@@ -389,7 +389,6 @@ impl Outbox {
     }
 }
 
-
 /// The subscriptions of one client: for each kind, name → the order it was subscribed in.
 #[derive(Default)]
 struct Subscriptions {

@@ -225,7 +225,10 @@ impl Replication {
     /// Sends the replicas `REPLCONF GETACK *` through the stream, so they acknowledge at once
     /// rather than at their next periodic ACK (WAIT, a shutdown waiting for them).
     pub fn request_acks(&self, server: &Server) {
-        self.feed(server, b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n");
+        self.feed(
+            server,
+            b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n",
+        );
     }
 
     /// Raw stream bytes into the backlog: the offset advances and feeders wake; a replica this

@@ -327,8 +327,7 @@ impl Server {
     /// `SHUTDOWN ABORT`: cancels the shutdown waiting for replicas, or the one a signal
     /// scheduled. False if there was none.
     pub fn abort_shutdown(&self) -> bool {
-        let aborted =
-            crate::shutdown::abort(self) || self.pending_shutdown().take().is_some();
+        let aborted = crate::shutdown::abort(self) || self.pending_shutdown().take().is_some();
         if aborted {
             log!(Notice, "Shutdown manually aborted.");
         }

@@ -58,7 +58,6 @@ impl Blocked for WaitForAcks {
 
 const ON_REPLICA: &str = "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
 
-
 impl Waits {
     fn list(&self) -> MutexGuard<'_, Vec<Waiting>> {
         // Plain records pushed and removed whole.
