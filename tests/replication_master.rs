@@ -540,6 +540,22 @@ fn shutdown_now_and_a_replica_in_sync_exit_at_once() {
     assert!(!master.log().contains("Waiting for replicas"));
 }
 
+#[test]
+fn debug_replicate_sends_a_command_to_the_replicas_only() {
+    let master = TestServer::with_args(&["--enable-debug-command", "yes"]);
+    let mut replica = FakeReplica::synced(master.port, 6393);
+    let mut client = master.raw();
+    assert_eq!(
+        client.cmd(&["DEBUG", "REPLICATE", "SET", "only", "there"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        replica.command_after_select(),
+        words(&["SET", "only", "there"])
+    );
+    assert_eq!(client.cmd(&["EXISTS", "only"]), ":0\r\n");
+}
+
 /// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
 fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
     wait_until(Duration::from_secs(10), || {

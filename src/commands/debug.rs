@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_positive, reply_help};
 use crate::config::param::parse_memory;
+use crate::keyspace::changes::Destination;
 use crate::keyspace::{Ttl, Value};
 use crate::number::IntBuf;
 use crate::persistence::{
@@ -54,6 +55,17 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
                 "Changing replication IDs after receiving DEBUG change-repl-id"
             );
             ctx.server.replication.change_replid();
+            ok(ctx)
+        }
+        // Sends a command to the replicas only, as if a write had journaled it: how Redis's
+        // tests make a replica's data diverge (`replicationFeedSlaves`).
+        3.. if is_option(sub, "replicate") => {
+            let command: Vec<&[u8]> = args.iter().skip(2).collect();
+            ctx.server.write(ctx.session.db, ctx.now_ms, |w| {
+                let start = w.journal_len();
+                w.propagate(&command);
+                w.narrow_journal(start, Some(Destination::Replicas));
+            });
             ok(ctx)
         }
         2 if is_option(sub, "stringmatch-test") => {
@@ -314,6 +326,8 @@ fn help(ctx: &mut Ctx) -> CommandResult {
             "    Write <message> to the server log.",
             "LOADAOF",
             "    Flush the AOF buffers on disk and reload the AOF in memory.",
+            "REPLICATE <string>",
+            "    Replicates the provided string to replicas, allowing data divergence.",
             "OBJECT <key>",
             "    Show low level info about the `key` and associated value.",
             "PAUSE-CRON <0|1>",
