@@ -254,7 +254,7 @@ impl Replication {
     /// backlog restarts at `offset` (Redis's `replicationCreateMasterClient` + the identity
     /// copy in `readSyncBulkPayload`). The caller also calls [`Replication::start_journal`], so
     /// that after a promotion our own writes are in the backlog.
-    pub fn follow(&self, replid: &str, offset: i64) {
+    pub fn follow(&self, server: &Server, replid: &str, offset: i64) {
         *lock(&self.identity) = Identity {
             replid: replid.to_string(),
             replid2: NO_REPLID.to_string(),
@@ -262,6 +262,7 @@ impl Replication {
         };
         self.backlog.restart_at(offset);
         self.backlog_active.store(true, Ordering::Relaxed);
+        self.follow_buffer_config(server);
     }
 
     /// `REPLICAOF NO ONE`: our history continues under a fresh ID, and partial resyncs with the
@@ -328,7 +329,7 @@ impl Replication {
     /// key), so replicas that continue drop them too (Redis propagates them from the load).
     pub fn restore(&self, server: &Server, info: &ReplicationInfo, expired: &[(usize, Vec<u8>)]) {
         if crate::config::read(&server.config.replicaof).is_some() {
-            self.follow(&info.replid, info.offset);
+            self.follow(server, &info.replid, info.offset);
             self.link.continue_from(info.offset, info.stream_db);
         } else {
             let mut identity = lock(&self.identity);
@@ -337,6 +338,9 @@ impl Replication {
             drop(identity);
             self.backlog.restart_at(info.offset);
             self.backlog_active.store(true, Ordering::Relaxed);
+            // Sized as configured before the deletions go in: a backlog they overflow can no
+            // longer serve a partial resync from before the restart (Redis then syncs fully).
+            self.follow_buffer_config(server);
             let deletes: Vec<Record> = (expired.iter())
                 .map(|(db, key)| Record::new(*db, [&b"DEL"[..], key].iter()))
                 .collect();

@@ -362,7 +362,7 @@ fn send_diskless(
         Notice,
         "Starting BGSAVE for SYNC with target: replicas sockets"
     );
-    replicas.set_state(info.id, SyncState::SendBulk);
+    replicas.set_state(info.id, SyncState::Streaming);
     let mark = crate::random::hex(40);
     let out = io::BufWriter::with_capacity(CHUNK, &info.stream);
     let mut out = WhileConnected { out, info, closed };

@@ -13,6 +13,9 @@ use crate::clock;
 pub enum SyncState {
     /// The snapshot is being produced (`wait_bgsave`).
     WaitBgsave,
+    /// A diskless snapshot is being streamed to it: Redis's forked child is still writing it,
+    /// so INFO shows `wait_bgsave` too.
+    Streaming,
     /// The RDB payload is being sent (`send_bulk`).
     SendBulk,
     /// Streaming commands (`online`).
@@ -22,7 +25,7 @@ pub enum SyncState {
 impl SyncState {
     pub fn name(self) -> &'static str {
         match self {
-            SyncState::WaitBgsave => "wait_bgsave",
+            SyncState::WaitBgsave | SyncState::Streaming => "wait_bgsave",
             SyncState::SendBulk => "send_bulk",
             SyncState::Online => "online",
         }

@@ -220,9 +220,10 @@ fn load(
         })?;
         persistence::add_loaded_libraries(server, &loaded.libraries, true)?;
         w.clear_dirty();
-        // Our own replicas must sync again, from the new history.
+        // Our own replicas must sync again, from the new history: taken on first, so that one
+        // reconnecting at once already asks against it.
+        replication.follow(server, replid, offset);
         super::super::replicas::disconnect_all(server);
-        replication.follow(replid, offset);
         replication.start_journal(server);
         replication.link.set_offsets(offset);
         // The stream selects its database before its first command.
