@@ -42,6 +42,8 @@ struct Ring {
     /// Feeders waiting for bytes: a feed wakes them only if there are some, as waking is a
     /// system call per write even with no one to wake.
     waiting: usize,
+    /// Bumped by [`Backlog::wake_all`]: a waiting feeder returns even with no new bytes.
+    wake_ups: u64,
 }
 
 impl Default for Ring {
@@ -53,6 +55,7 @@ impl Default for Ring {
             limit: DEFAULT_OUTPUT_LIMITS[1],
             readers: HashMap::new(),
             waiting: 0,
+            wake_ups: 0,
         }
     }
 }
@@ -245,20 +248,26 @@ impl Backlog {
         Read::Bytes(ring.bytes.range(from..to).copied().collect())
     }
 
-    /// Waits until the stream ends beyond `offset` or `timeout` passes; returns the end.
+    /// Waits until the stream ends beyond `offset`, [`Backlog::wake_all`] is called, or
+    /// `timeout` passes; returns the end.
     pub fn wait_beyond(&self, offset: i64, timeout: Duration) -> i64 {
         let mut ring = self.ring();
         ring.waiting += 1;
+        let wake_ups = ring.wake_ups;
         let (mut ring, _) = self
             .grown
-            .wait_timeout_while(ring, timeout, |ring| ring.end() <= offset)
+            .wait_timeout_while(ring, timeout, |ring| {
+                ring.end() <= offset && ring.wake_ups == wake_ups
+            })
             .unwrap_or_else(PoisonError::into_inner);
         ring.waiting -= 1;
         ring.end()
     }
 
-    /// Wakes every waiting feeder (a replica is being dropped, or the server reconfigured).
+    /// Wakes every waiting feeder (a replica is being dropped, or the server reconfigured), so
+    /// each looks at once whether it should stop.
     pub fn wake_all(&self) {
+        self.ring().wake_ups += 1;
         self.grown.notify_all();
     }
 }
