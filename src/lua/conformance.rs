@@ -363,6 +363,33 @@ const CASES: &[(&str, &str)] = &[
         "Lua 5.1 true nil nil nil",
     ),
     ("x = 5 return _G.x", "5"),
+    // One `t.x` node reading many tables (its slot hint is stale for all but one), a field
+    // removed, a table compacted after many removals, and an `__index` fallback.
+    (
+        "local function get(t) return t.x end \
+         local a, b = {x = 1, y = 2}, {y = 3, z = 0, x = 4} \
+         local r = {get(a), get(b), get(a)} \
+         a.x = nil r[4] = tostring(get(a)) \
+         for i = 1, 40 do a['k' .. i] = i end for i = 1, 40 do a['k' .. i] = nil end \
+         a.x = 6 r[5] = get(a) \
+         r[6] = get(setmetatable({}, {__index = {x = 7}})) \
+         return unpack(r)",
+        "1 4 1 nil 6 7",
+    ),
+    // Globals read through a hint, after one is replaced, and a nonexistent one.
+    (
+        "local function f() return y end y = 1 local a = f() y = 2 local b = f() y = nil \
+         return a, b, tostring(f())",
+        "1 2 nil",
+    ),
+    // Reused argument and result lists: results of every length, varargs kept by a closure.
+    (
+        "local function n(...) return ... end \
+         local function keep(...) local t = {...} return function() return unpack(t) end end \
+         local k = keep(1, 2, 3) local x = {n()} local y = {n(1)} local z = {n(1, 2, 3, 4, 5)} \
+         return #x, #y, #z, select('#', n(nil, nil)), k()",
+        "0 1 5 2 1 2 3",
+    ),
     (
         "return type(collectgarbage('count')), collectgarbage()",
         "number 0",

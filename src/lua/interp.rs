@@ -6,6 +6,7 @@
 //! - [`eval`]: expressions, single-valued where one value is wanted (no list allocated) and
 //!   multi-valued where Lua expands a last call or `...`;
 //! - [`call`]: calling any value, the tail-call loop, the depth limits and error positions;
+//! - [`lists`]: the pool of argument and result lists calls reuse;
 //! - [`meta`]: metatables, `__index`/`__newindex` chains and metamethod lookup;
 //! - [`ops`]: arithmetic, comparison, concatenation and length with Lua 5.1's coercions;
 //! - [`culprit`]: the "global 'x'" in "attempt to call global 'x' (a nil value)".
@@ -23,6 +24,7 @@ mod culprit;
 mod eval;
 mod exec;
 mod frame;
+mod lists;
 mod meta;
 mod ops;
 
@@ -61,6 +63,10 @@ pub struct Lua {
     events: meta::EventNames,
     /// Slot vectors of returned frames, reused by the next calls.
     slot_pool: Vec<Vec<frame::Slot>>,
+    /// Argument and result lists of finished calls, reused by the next ones (see `lists`).
+    list_pool: Vec<Vec<Value>>,
+    /// The values of the `return` that is ending the running Lua function (see `exec::Flow`).
+    returning: Vec<Value>,
     /// The stack position of the outermost call into the VM (0: none running), and how far
     /// below it a script may go (see [`call::DEFAULT_STACK_BUDGET`]).
     stack_base: usize,
@@ -87,6 +93,8 @@ impl Lua {
             steps_to_hook: super::host::HOOK_INTERVAL,
             events: meta::EventNames::new(),
             slot_pool: Vec::new(),
+            list_pool: Vec::new(),
+            returning: Vec::new(),
             stack_base: 0,
             stack_budget: call::DEFAULT_STACK_BUDGET,
         }

@@ -166,7 +166,8 @@ impl Lua {
                     }
                     (other, next_args) => return self.call_function(host, &other, next_args),
                 },
-                Flow::Return(values) => return Ok(values),
+                // Nothing has run since the `return` set them (see `Flow::Return`).
+                Flow::Return => return Ok(std::mem::take(&mut self.returning)),
                 Flow::Normal | Flow::Break => return Ok(Vec::new()),
             }
         }

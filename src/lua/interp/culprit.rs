@@ -24,7 +24,7 @@ pub(super) fn type_error(action: &str, value: &Value, culprit: Culprit) -> Strin
 /// What kind of variable an expression reads, and its name.
 fn describe<'a>(expr: &'a Expr, proto: &'a Proto) -> Option<(&'static str, &'a LuaStr)> {
     match expr {
-        Expr::Global(name) => Some(("global", name)),
+        Expr::Global(name, _) => Some(("global", name)),
         Expr::Local(slot) => proto.slot_names.get(*slot).map(|name| ("local", name)),
         Expr::Upvalue(index) => proto
             .upvalue_names

@@ -6,7 +6,7 @@ use super::Lua;
 use super::call::located;
 use super::frame::Frame;
 use super::ops::arith_numbers;
-use crate::lua::ast::{BinOp, Expr, Field, UnOp};
+use crate::lua::ast::{BinOp, Expr, Field, SlotHint, UnOp};
 use crate::lua::host::Host;
 use crate::lua::value::{Function, LuaError, LuaStr, Value};
 
@@ -30,8 +30,13 @@ impl Lua {
             Expr::Function(proto) => Ok(self.make_closure(frame, proto)),
             Expr::Local(slot) => Ok(frame.local(*slot)),
             Expr::Upvalue(index) => Ok(frame.upvalue(*index)),
-            Expr::Global(name) => self.get_global(host, frame, name),
-            Expr::Index { table, key, line } => self.eval_index(host, frame, table, key, *line),
+            Expr::Global(name, hint) => self.get_global(host, frame, name, hint),
+            Expr::Index {
+                table,
+                key,
+                line,
+                hint,
+            } => self.eval_index(host, frame, (table, key, hint), *line),
             Expr::Call { .. } | Expr::Method { .. } => self.eval_call_first(host, frame, expr),
             Expr::Binary {
                 op,
@@ -67,11 +72,17 @@ impl Lua {
         &mut self,
         host: &mut dyn Host,
         frame: &mut Frame,
-        table: &Expr,
-        key: &Expr,
+        (table, key, hint): (&Expr, &Expr, &SlotHint),
         line: u32,
     ) -> Result<Value, LuaError> {
         let object = self.operand(host, frame, table)?;
+        // `t.name`: the slot where the name was found last time is tried first.
+        if let (Value::Table(t), Expr::Str(name)) = (&object, key) {
+            let raw = t.0.borrow().get_str_hinted(name, hint);
+            if !raw.is_nil() {
+                return Ok(raw);
+            }
+        }
         let key = self.operand(host, frame, key)?;
         if let Value::Table(t) = &object {
             let raw = t.get(&key);
@@ -91,11 +102,8 @@ impl Lua {
         frame: &mut Frame,
         call: &Expr,
     ) -> Result<Value, LuaError> {
-        Ok(self
-            .eval_call(host, frame, call)?
-            .into_iter()
-            .next()
-            .unwrap_or_default())
+        let results = self.eval_call(host, frame, call)?;
+        Ok(self.first_result(results))
     }
 
     #[inline(never)]
@@ -137,22 +145,26 @@ impl Lua {
             _ => {}
         }
         let b = self.operand(host, frame, right)?;
-        if let (Value::Number(x), Value::Number(y)) = (&a, &b) {
-            let (x, y) = (*x, *y);
-            return Ok(match op {
-                BinOp::Eq => Value::Bool(x == y),
-                BinOp::Ne => Value::Bool(x != y),
-                BinOp::Lt => Value::Bool(x < y),
-                BinOp::Le => Value::Bool(x <= y),
-                BinOp::Gt => Value::Bool(x > y),
-                BinOp::Ge => Value::Bool(x >= y),
-                BinOp::Concat => {
-                    return self.binary_slow(host, frame, op, (a, b), (left, right), line);
-                }
-                _ => Value::Number(arith_numbers(op, x, y)),
-            });
-        }
-        self.binary_slow(host, frame, op, (a, b), (left, right), line)
+        let numbers = match (&a, &b) {
+            (Value::Number(x), Value::Number(y)) if op != BinOp::Concat => Some((*x, *y)),
+            _ => None,
+        };
+        let Some((x, y)) = numbers else {
+            return self.binary_slow(host, frame, op, (a, b), (left, right), line);
+        };
+        // Two numbers own nothing: forgetting them skips the two out-of-line calls of their
+        // drop glue (callgrind: ~8% of this function's instructions).
+        std::mem::forget(a);
+        std::mem::forget(b);
+        Ok(match op {
+            BinOp::Eq => Value::Bool(x == y),
+            BinOp::Ne => Value::Bool(x != y),
+            BinOp::Lt => Value::Bool(x < y),
+            BinOp::Le => Value::Bool(x <= y),
+            BinOp::Gt => Value::Bool(x > y),
+            BinOp::Ge => Value::Bool(x >= y),
+            _ => Value::Number(arith_numbers(op, x, y)),
+        })
     }
 
     /// The operators on anything but two numbers: coercions, metamethods, errors.
@@ -233,12 +245,13 @@ impl Lua {
         host: &mut dyn Host,
         frame: &Frame,
         name: &LuaStr,
+        hint: &SlotHint,
     ) -> Result<Value, LuaError> {
-        let key = Value::Str(name.clone());
-        let raw = self.globals.get(&key);
+        let raw = self.globals.0.borrow().get_str_hinted(name, hint);
         if !raw.is_nil() {
             return Ok(raw);
         }
+        let key = Value::Str(name.clone());
         let globals = Value::Table(self.globals.clone());
         let line = self.calls.last().map_or(0, |top| top.line);
         self.get_index(host, &globals, &key, None)
@@ -296,7 +309,9 @@ impl Lua {
     ) -> Result<(), LuaError> {
         match expr {
             Expr::Call { .. } | Expr::Method { .. } => {
-                values.extend(self.eval_call(host, frame, expr)?);
+                let mut results = self.eval_call(host, frame, expr)?;
+                values.append(&mut results);
+                self.recycle_list(results);
             }
             Expr::Vararg => values.extend(frame.varargs.iter().cloned()),
             _ => values.push(self.eval(host, frame, expr)?),
@@ -326,7 +341,7 @@ impl Lua {
         let (callee, args, line) = match call {
             Expr::Call { func, args, line } => {
                 let callee = self.eval(host, frame, func)?;
-                let mut values = Vec::with_capacity(args.len());
+                let mut values = self.take_list(args.len());
                 self.eval_list_into(host, frame, args, &mut values)?;
                 self.set_line(*line);
                 return (self.resolve_callable(callee, values, Some((func, frame.proto()))))
@@ -343,7 +358,7 @@ impl Lua {
                 let callee =
                     (self.get_index(host, &object_value, &key, Some((object, frame.proto()))))
                         .map_err(|e| located(e, frame.proto(), *line))?;
-                let mut values = Vec::with_capacity(args.len() + 1);
+                let mut values = self.take_list(args.len() + 1);
                 values.push(object_value);
                 self.eval_list_into(host, frame, args, &mut values)?;
                 (callee, values, *line)

@@ -35,11 +35,21 @@ impl Frame {
         }
     }
 
+    /// A new variable in a slot no closure captures. The old variable's value (from the last
+    /// iteration of a loop) is dropped with [`Value::discard`]: most are numbers.
+    #[inline(always)]
+    pub fn declare_plain(&mut self, slot: usize, value: Value) {
+        match &mut self.slots[slot] {
+            Slot::Plain(old) => std::mem::replace(old, value).discard(),
+            other => *other = Slot::Plain(value),
+        }
+    }
+
     /// Assignment to a local already declared (its cell, if captured, is kept).
     #[inline(always)]
     pub fn set_local(&mut self, slot: usize, value: Value) {
         match &mut self.slots[slot] {
-            Slot::Plain(v) => *v = value,
+            Slot::Plain(v) => std::mem::replace(v, value).discard(),
             Slot::Captured(cell) => *cell.borrow_mut() = value,
         }
     }
@@ -73,7 +83,13 @@ impl Lua {
         }
         drop(given);
         slots.resize_with(proto.num_slots.max(num_params), || Slot::Plain(Value::Nil));
-        let varargs = if proto.is_vararg { args } else { Vec::new() };
+        // The argument list, emptied of its parameters, goes back to the pool (see `lists`).
+        let varargs = if proto.is_vararg {
+            args
+        } else {
+            self.recycle_list(args);
+            Vec::new()
+        };
         Frame {
             closure,
             slots,
@@ -83,6 +99,7 @@ impl Lua {
 
     /// Returns a finished frame's slot vector to the pool.
     pub(super) fn recycle_frame(&mut self, frame: Frame) {
+        self.recycle_list(frame.varargs);
         let mut slots = frame.slots;
         slots.clear();
         if self.slot_pool.len() < 64 {
@@ -93,11 +110,11 @@ impl Lua {
     /// Runs a local declaration: the slot gets a new variable (a new cell if captured).
     #[inline]
     pub(super) fn declare_local(&mut self, frame: &mut Frame, slot: usize, value: Value) {
-        frame.slots[slot] = if frame.closure.proto.captured[slot] {
-            Slot::Captured(self.heap.new_cell(value))
+        if frame.closure.proto.captured[slot] {
+            frame.slots[slot] = Slot::Captured(self.heap.new_cell(value));
         } else {
-            Slot::Plain(value)
-        };
+            frame.declare_plain(slot, value);
+        }
     }
 
     /// `function ... end` evaluated in `frame`: a closure capturing the cells its prototype

@@ -140,6 +140,16 @@ impl Lua {
         value: Value,
         culprit: Culprit,
     ) -> Result<(), LuaError> {
+        // Fast path: a table without a metatable (nearly every table a script makes) takes the
+        // raw set at once, without the loop's copy of the object and of its metatable
+        // (callgrind: an iteration of `for i = 1, n do t[i] = i end` from 750 to 708
+        // instructions).
+        if let Value::Table(t) = object {
+            let mut table = t.0.borrow_mut();
+            if table.metatable.is_none() {
+                return table.set(key, value);
+            }
+        }
         let mut object = object.clone();
         let mut culprit = culprit;
         for _ in 0..MAX_TAG_LOOP {

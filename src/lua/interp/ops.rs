@@ -120,10 +120,7 @@ impl Lua {
         culprits: (Culprit, Culprit),
     ) -> Result<Value, LuaError> {
         if let (Some(x), Some(y)) = (number::coerce_to_string(a), number::coerce_to_string(b)) {
-            let mut bytes = Vec::with_capacity(x.len() + y.len());
-            bytes.extend_from_slice(x.as_bytes());
-            bytes.extend_from_slice(y.as_bytes());
-            return Ok(Value::Str(LuaStr::from(bytes)));
+            return Ok(Value::Str(LuaStr::concat(x.as_bytes(), y.as_bytes())));
         }
         if let Some(result) = self.binary_metamethod(host, Event::Concat, a, b)? {
             return Ok(result);

@@ -4,7 +4,7 @@
 //! `f{...}` sugar), and table constructors (`subexpr`, `primaryexp`, `constructor` in
 //! `lparser.c`).
 
-use super::super::ast::{BinOp, Expr, Field, UnOp};
+use super::super::ast::{BinOp, Expr, Field, SlotHint, UnOp};
 use super::super::lexer::{SyntaxError, Token};
 use super::Parser;
 
@@ -243,6 +243,7 @@ impl Parser<'_> {
             table: Box::new(table),
             key: Box::new(key),
             line: self.last_line,
+            hint: SlotHint::default(),
         }
     }
 

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use super::super::ast::{Block, Expr, Proto, Stat, Target};
+use super::super::ast::{Block, Expr, Proto, SlotHint, Stat, Target};
 use super::super::lexer::{SyntaxError, Token};
 use super::super::value::LuaStr;
 use super::scope::{FunctionState, Variable};
@@ -229,6 +229,7 @@ impl Parser<'_> {
                 table: Box::new(target),
                 key: Box::new(Expr::Str(key)),
                 line,
+                hint: SlotHint::default(),
             };
             if is_method {
                 break;
@@ -320,7 +321,7 @@ impl Parser<'_> {
         Ok(match self.resolve(&name)? {
             Variable::Local(slot) => Expr::Local(slot),
             Variable::Upvalue(index) => Expr::Upvalue(index),
-            Variable::Global => Expr::Global(name),
+            Variable::Global => Expr::Global(name, SlotHint::default()),
         })
     }
 
@@ -384,7 +385,7 @@ impl Parser<'_> {
 fn is_assignable(expr: &Expr) -> bool {
     matches!(
         expr,
-        Expr::Local(_) | Expr::Upvalue(_) | Expr::Global(_) | Expr::Index { .. }
+        Expr::Local(_) | Expr::Upvalue(_) | Expr::Global(..) | Expr::Index { .. }
     )
 }
 
@@ -394,7 +395,7 @@ fn assignable(expr: Expr, line: u32) -> Option<Target> {
     Some(match expr {
         Expr::Local(slot) => Target::Local(slot),
         Expr::Upvalue(index) => Target::Upvalue(index),
-        Expr::Global(name) => Target::Global(name),
+        Expr::Global(name, _) => Target::Global(name),
         Expr::Index { table, key, .. } => Target::Index {
             table: *table,
             key: *key,

@@ -54,7 +54,7 @@ fn show(expr: &Expr) -> String {
         Expr::Function(p) => format!("(function {})", p.num_params),
         Expr::Local(slot) => format!("L{slot}"),
         Expr::Upvalue(index) => format!("U{index}"),
-        Expr::Global(name) => String::from_utf8_lossy(name.as_bytes()).into_owned(),
+        Expr::Global(name, _) => String::from_utf8_lossy(name.as_bytes()).into_owned(),
         Expr::Index { table, key, .. } => format!("(idx {} {})", show(table), show(key)),
         Expr::Call { func, args, .. } => format!("(call {} [{}])", show(func), list(args)),
         Expr::Method {
@@ -229,7 +229,7 @@ fn statements() {
     assert!(matches!(
         &targets[1],
         Target::Index {
-            table: Expr::Global(_),
+            table: Expr::Global(..),
             ..
         }
     ));
