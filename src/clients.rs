@@ -9,7 +9,16 @@
 //! descriptor per client, no `try_clone`.
 //!
 //! The per-connection state the connection thread changes (selected database, protocol, last
-//! command) is *published* here in atomics, so a reader never blocks the connection.
+//! command, the memory its buffers hold) is *published* here in atomics, so a reader never
+//! blocks the connection.
+//!
+//! - `clients/memory.rs`: what one client holds in memory (`qbuf`, `omem`, `tot-mem`), as its
+//!   owners publish it;
+//! - `clients/eviction.rs`: closing clients for `maxmemory-clients` and for
+//!   `client-output-buffer-limit normal`.
+
+pub mod eviction;
+pub mod memory;
 
 use std::collections::BTreeMap;
 use std::os::fd::AsRawFd;
@@ -22,6 +31,7 @@ use crate::doorbell::Doorbell;
 use crate::protocol::Request;
 use crate::stream::{Address, Stream};
 use crate::tracking::ClientTracking;
+use memory::ClientMemory;
 
 /// The names a client goes by: what it told us about itself (`CLIENT SETNAME`, `CLIENT
 /// SETINFO`) and the ACL user it is logged in as.
@@ -71,6 +81,8 @@ pub struct ClientInfo {
     pub modes: Modes,
     /// Its client-side caching mode (`CLIENT TRACKING`).
     pub tracking: ClientTracking,
+    /// What its buffers and registrations hold, as their owners publish it.
+    pub memory: ClientMemory,
 }
 
 impl ClientInfo {
@@ -95,6 +107,7 @@ impl ClientInfo {
             doorbell: OnceLock::new(),
             modes: Modes::default(),
             tracking: ClientTracking::default(),
+            memory: ClientMemory::default(),
         }
     }
 
@@ -139,6 +152,10 @@ impl ClientInfo {
     /// outbox on every delivery and drain.
     pub fn set_pending_output(&self, bytes: usize) {
         self.pending_output.store(bytes, Ordering::Relaxed);
+    }
+
+    fn pending_output(&self) -> usize {
+        self.pending_output.load(Ordering::Relaxed)
     }
 
     /// Records activity, for `idle=` in CLIENT LIST and for `timeout`.
@@ -196,6 +213,11 @@ impl ClientInfo {
         self.no_evict.store(on, Ordering::Relaxed);
     }
 
+    /// `CLIENT NO-EVICT on`: `maxmemory-clients` never closes it.
+    pub fn no_evict(&self) -> bool {
+        self.no_evict.load(Ordering::Relaxed)
+    }
+
     pub fn set_no_touch(&self, on: bool) {
         self.no_touch.store(on, Ordering::Relaxed);
     }
@@ -247,16 +269,20 @@ impl ClientInfo {
         self.local.to_string()
     }
 
-    /// One line of `CLIENT LIST` / `CLIENT INFO`, fields in Redis 7's order. Buffer sizes live in
-    /// the connection thread's private memory and are not shared, so they read 0, except the
-    /// messages waiting for a subscriber (`omem`) and, for the client asking, `running` is its command, which Redis's query buffer (`qbuf`, as sent)
-    /// and argument vector (`argv-mem`, the arguments' bytes) still hold while it runs.
+    /// One line of `CLIENT LIST` / `CLIENT INFO`, fields in Redis 7's order. The buffer sizes
+    /// are those the connection published (`memory.rs`); for the client asking, `running` is
+    /// its command, which Redis's query buffer (`qbuf`, as sent) and argument vector
+    /// (`argv-mem`, the arguments' bytes) still hold while it runs.
     pub fn describe(&self, now_ms: i64, running: Option<&Request>) -> String {
-        let omem = self.pending_output.load(Ordering::Relaxed);
-        let (qbuf, argv_mem) = running.map_or((0, 0), |request| {
+        let mut usage = self.memory_usage();
+        if let Some(request) = running {
             let argv_mem: usize = request.iter().map(<[u8]>::len).sum();
-            (request_size(request), argv_mem)
-        });
+            let qbuf = request_size(request);
+            // Its arguments may be published already (`memory.rs`): counted once.
+            usage.total = usage.total - usage.argv + qbuf + argv_mem;
+            usage.query_buffer += qbuf;
+            usage.argv = argv_mem;
+        }
         let names = self.names();
         let mut flags = String::new();
         if self.is_blocked() {
@@ -266,7 +292,7 @@ impl ClientInfo {
         if self.peer.is_unix() {
             flags.push('U');
         }
-        if self.no_evict.load(Ordering::Relaxed) {
+        if self.no_evict() {
             flags.push('e');
         }
         if self.no_touch.load(Ordering::Relaxed) {
@@ -280,8 +306,8 @@ impl ClientInfo {
             id => commands::all_commands()[id - 1].full_name().into_owned(),
         };
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf={qbuf} qbuf-free=0 \
-             argv-mem={argv_mem} multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem={omem} events=r cmd={} user={} redir={} resp={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} {} qbuf={} qbuf-free=0 \
+             argv-mem={} multi-mem={} rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir={} resp={} \
              lib-name={} lib-ver={}",
             self.id,
             self.addr(),
@@ -293,6 +319,11 @@ impl ClientInfo {
             flags,
             self.db.load(Ordering::Relaxed),
             self.modes.counts(),
+            usage.query_buffer,
+            usage.argv,
+            usage.multi,
+            usage.output,
+            usage.total,
             command,
             String::from_utf8_lossy(&names.user),
             self.tracking.reported_redirect(),
@@ -304,7 +335,7 @@ impl ClientInfo {
 }
 
 /// The bytes of `request` as a client sends it: a RESP array of bulk strings.
-fn request_size(request: &Request) -> usize {
+pub fn request_size(request: &Request) -> usize {
     let header = |n: usize| 3 + n.to_string().len();
     header(request.len())
         + request
@@ -317,6 +348,8 @@ fn request_size(request: &Request) -> usize {
 pub struct Clients {
     next_id: AtomicU64,
     by_id: Mutex<BTreeMap<u64, Arc<ClientInfo>>>,
+    /// Clients closed by `maxmemory-clients` (INFO's `evicted_clients`).
+    pub evicted: AtomicU64,
 }
 
 impl Clients {
@@ -326,6 +359,11 @@ impl Clients {
         let info = Arc::new(ClientInfo::new(id, stream, peer, local));
         self.lock().insert(id, Arc::clone(&info));
         info
+    }
+
+    /// `CONFIG RESETSTAT`: the counters INFO reports for clients start again from 0.
+    pub fn reset_stats(&self) {
+        self.evicted.store(0, Ordering::Relaxed);
     }
 
     pub fn unregister(&self, id: u64) {
@@ -399,6 +437,12 @@ impl Modes {
         self.multi.store(value, Ordering::Relaxed);
     }
 
+    /// Commands queued since MULTI; `None` outside a transaction.
+    #[inline]
+    pub fn queued(&self) -> Option<usize> {
+        usize::try_from(self.multi.load(Ordering::Relaxed)).ok()
+    }
+
     pub fn set_watch_dirty(&self, dirty: bool) {
         self.watch_dirty.store(dirty, Ordering::Relaxed);
     }
@@ -412,6 +456,13 @@ impl Modes {
         for (slot, count) in self.subscriptions.iter().zip(counts) {
             slot.store(count, Ordering::Relaxed);
         }
+    }
+
+    /// Channels, patterns and shard channels subscribed to, in all.
+    pub fn subscription_count(&self) -> usize {
+        (self.subscriptions.iter())
+            .map(|count| count.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Whether the client is subscribed to anything (Redis's `CLIENT_PUBSUB`).

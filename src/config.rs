@@ -170,6 +170,9 @@ pub struct Config {
     pub stream_node_max_entries: AtomicI64,
     /// `maxmemory` in bytes, 0 for no limit (see `crate::memory`).
     pub maxmemory: AtomicI64,
+    /// `maxmemory-clients`: bytes, or a percentage of `maxmemory` stored negative; 0 for no
+    /// limit (see `crate::clients::eviction`).
+    pub maxmemory_clients: AtomicI64,
     pub maxmemory_policy: AtomicI64,
     /// `maxmemory-samples`, `maxmemory-eviction-tenacity`, `lfu-log-factor`, `lfu-decay-time`
     /// (see `crate::memory::eviction` and `crate::memory::lfu`).
@@ -306,6 +309,7 @@ impl Default for Config {
             stream_node_max_bytes: Default::default(),
             stream_node_max_entries: Default::default(),
             maxmemory: Default::default(),
+            maxmemory_clients: Default::default(),
             maxmemory_policy: Default::default(),
             maxmemory_samples: Default::default(),
             maxmemory_eviction_tenacity: Default::default(),

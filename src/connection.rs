@@ -18,6 +18,12 @@
 //! the AOF's committer, which sends them after its fsync (`persistence/aof/handoff.rs`), and
 //! writes nothing of its own until the committer is done with them.
 //!
+//! A client that does not read its replies does not stop its thread: what the socket does not
+//! take stays in the output buffer (Redis's reply list) while the thread goes on reading and
+//! running requests, so `client-output-buffer-limit` and `maxmemory-clients` see the backlog
+//! and close the client (`clients/eviction.rs`). Past `MAX_UNWRITTEN`, or once the AOF is on,
+//! the thread waits in `write` instead.
+//!
 //! # Subscribed clients
 //! A client subscribed to a channel may be sent messages while it says nothing. Its thread
 //! waits on its socket *and* its doorbell (`doorbell::wait`), which publishers ring, and writes
@@ -31,6 +37,7 @@ use std::sync::Arc;
 
 use crate::acl::Login;
 use crate::clients::ClientInfo;
+use crate::clients::eviction::{self, OutputWatch};
 use crate::clock;
 use crate::commands::transactions::Transaction;
 use crate::commands::{self, Ctx};
@@ -57,6 +64,11 @@ const PROBE_EVERY: u32 = 16;
 
 /// Pending output beyond this is written without waiting for the input to run dry.
 const FLUSH_THRESHOLD: usize = 64 * 1024;
+
+/// Replies a client has not read, beyond which its thread stops reading its requests and waits
+/// in `write` instead: memory stays bounded even with no `client-output-buffer-limit` or
+/// `maxmemory-clients` to close it (Redis, unbounded then, grows until `maxmemory`).
+const MAX_UNWRITTEN: usize = 64 << 20;
 
 /// The state of one connection that commands read and change.
 pub struct Session {
@@ -179,14 +191,71 @@ impl Socket<'_> {
     fn write_out(&mut self) -> io::Result<()> {
         persistence::make_durable(self.server, self.durable_to);
         let mut stream = self.stream;
+        // Visible while the write blocks on a client that does not read (`clients/memory.rs`).
+        self.info.memory.set_output(&self.out, self.out.capacity());
         stream.write_all(&self.out)?;
         self.server.stats.record_write(self.out.len());
         self.out.clear();
+        self.info.memory.set_output(&[], 0);
         // A huge reply (KEYS * on a big database) must not pin its buffer to the connection.
         if self.out.capacity() > 4 * FLUSH_THRESHOLD {
             self.out = Vec::with_capacity(FLUSH_THRESHOLD);
         }
         Ok(())
+    }
+
+    /// Writes what the socket's send buffer takes now and keeps the rest (Redis's
+    /// `writeToClient`): a client that does not read its replies does not stop this thread
+    /// from reading its requests, so its unwritten output grows here, where
+    /// `client-output-buffer-limit` and `maxmemory-clients` see it (`clients/eviction.rs`).
+    /// Only while the AOF has never been on: replies that acknowledge journaled writes go out
+    /// through [`Socket::flush`].
+    fn write_what_fits(&mut self) -> io::Result<()> {
+        if self.out.len() > MAX_UNWRITTEN {
+            return self.write_out();
+        }
+        let mut written = 0;
+        while written < self.out.len() {
+            match sys::send_now(self.stream, &self.out[written..]) {
+                Ok(0) => break,
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.server.stats.record_write(written);
+        if written == self.out.len() {
+            self.out.clear();
+            if self.out.capacity() > 4 * FLUSH_THRESHOLD {
+                self.out = Vec::with_capacity(FLUSH_THRESHOLD);
+            }
+        } else {
+            self.out.drain(..written);
+        }
+        self.info.memory.set_output(&self.out, self.out.capacity());
+        Ok(())
+    }
+
+    /// A full batch of replies, before the requests already read have all run.
+    fn flush_early(&mut self) -> io::Result<()> {
+        if self.durable_to == 0 {
+            self.write_what_fits()
+        } else {
+            self.flush()
+        }
+    }
+
+    /// Sleeps until the socket takes more of the replies left over by
+    /// [`Socket::write_what_fits`] or the client sends something. Returns whether the socket
+    /// is worth reading. Messages published meanwhile wait in the outbox: the client could not
+    /// take them anyway.
+    fn wait_for_room(&self) -> io::Result<bool> {
+        /// `poll`'s "writable" event (the same on Linux and Darwin).
+        const POLLOUT: i16 = 0x4;
+        // `poll_two` watches a second descriptor for reading: the socket again, harmlessly.
+        let (events, _) = sys::poll_two(self.stream, sys::POLLIN | POLLOUT, self.stream, None)?;
+        Ok(events & (sys::POLLIN | sys::POLLHUP | sys::POLLERR) != 0)
     }
 
     /// Before reading: like [`Socket::flush`], except that replies that must wait for an fsync
@@ -198,7 +267,7 @@ impl Socket<'_> {
         if self.durable_to == 0 {
             // The AOF has never been on (the journal's end only grows), so nothing was ever
             // handed off: the plain path.
-            return self.write_out();
+            return self.write_what_fits();
         }
         self.settle();
         let aof = &self.server.persistence.aof;
@@ -319,6 +388,14 @@ impl Read for Socket<'_> {
                     break n;
                 }
             }
+            if !self.out.is_empty() {
+                // The client is not reading: wait for room, or for its next request.
+                if self.wait_for_room()? {
+                    let mut stream = self.stream;
+                    break stream.read(buf)?;
+                }
+                continue;
+            }
             if self.wait()? {
                 let mut stream = self.stream;
                 break stream.read(buf)?;
@@ -326,6 +403,11 @@ impl Read for Socket<'_> {
         };
         self.server.stats.record_read(n);
         self.info.touch(clock::now_ms());
+        // A growing query buffer counts toward `maxmemory-clients` before the request is whole.
+        self.info.memory.received(n);
+        if eviction::enabled(&self.server.config) {
+            eviction::enforce(self.server);
+        }
         Ok(n)
     }
 }
@@ -347,13 +429,14 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
     let mut request = Request::default();
     let mut session = Session::new(Arc::clone(&info), Login::new(&server.acl));
     crate::tracking::serve_as(info.id);
+    let mut output_watch = OutputWatch::default();
 
     loop {
         let limits = server
             .config
             .limits(session.login.must_authenticate(&server.acl));
         match reader.read_request(&mut request, limits) {
-            Ok(true) => {}
+            Ok(true) => info.memory.request_read(reader.get_ref().buffer().len()),
             Ok(false) => continue,
             Err(ReadError::Closed) => break,
             Err(ReadError::Io(error)) => {
@@ -385,6 +468,7 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
 
         let socket = reader.get_mut().get_mut();
         let mut mark = socket.out.len();
+        let queued = info.modes.queued();
         // Once more after a CLIENT PAUSE that held the command ends (`pause.rs`).
         let mut released = false;
         loop {
@@ -441,6 +525,10 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         // invalidations its own writes caused, after it (`tracking/delivery.rs`).
         socket.take_messages(mark);
         crate::tracking::take_deferred(&mut socket.out);
+        (info.memory).follow_transaction(queued, info.modes.queued(), &request);
+        if output_watch.after_command(server, &info, &socket.out, socket.out.capacity()) {
+            socket.out.clear();
+        }
         session.skip_this_reply = std::mem::take(&mut session.skip_next_reply);
         if let Some(sync) = session.replication.sync.take() {
             // PSYNC/SYNC: from now on this thread feeds the replica (`replication/master.rs`).
@@ -453,7 +541,10 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         if session.close_after_reply || info.is_killed() {
             break;
         }
-        if socket.out.len() >= FLUSH_THRESHOLD && socket.flush().is_err() {
+        if socket.out.len() >= FLUSH_THRESHOLD
+            && eviction::may_flush_early(server, socket.out.len())
+            && socket.flush_early().is_err()
+        {
             return;
         }
         request.shrink();

@@ -1,7 +1,8 @@
 //! The background thread: Redis's `serverCron`, `hz` times a second. It carries out the
 //! shutdown a signal asked for, reclaims expired keys
 //! nobody reads (active expiry), starts the background saves the save points and schedules ask
-//! for, closes clients idle past `timeout` and MIGRATE's connections idle past 10 s, and
+//! for, closes clients idle past `timeout`, over `maxmemory-clients` or past their pub/sub
+//! output limit, and MIGRATE's connections idle past 10 s, and
 //! samples the rates INFO reports and the used memory `maxmemory` is checked against. It takes
 //! the keyspace lock only briefly and never while it sleeps.
 
@@ -51,6 +52,12 @@ fn run(server: &Server) {
         crate::persistence::jobs::cron(server, now_ms);
         crate::replication::cron(server, now_ms);
         server.tracking.enforce_limit(server);
+        // Output that grew while its thread was blocked (a pub/sub outbox, a redirected
+        // client's invalidations) counts too (Redis's `clientsCron` eviction).
+        crate::clients::eviction::enforce(server);
+        // A pub/sub client past its soft limit long enough goes even if nothing more is
+        // published to it.
+        (server.pubsub).enforce_output_limit(server.config.pubsub_output_limit(), now_ms);
         if now_ms - last_timeout_check >= 1000 {
             close_idle_clients(server, now_ms);
             // Redis's `migrateCloseTimedoutSockets`, once a second too.

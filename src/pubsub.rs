@@ -44,7 +44,7 @@ use crate::clients::ClientInfo;
 use crate::config::OutputLimit;
 use crate::keyspace::Bytes;
 use crate::protocol::Reply;
-use crate::{clock, glob, log};
+use crate::{clock, glob};
 
 /// What a client subscribes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,6 +293,21 @@ impl PubSub {
 
     /// The outbox of client `id`, if it has one (a client-side caching redirection sends to
     /// it).
+    /// The cron's check of every outbox against `limit` (Redis's `clientsCron`): a soft limit
+    /// passed long enough ago closes a client even when nothing more is published to it.
+    pub fn enforce_output_limit(&self, limit: OutputLimit, now_ms: i64) {
+        let subscribers: Vec<Arc<Subscriber>> = (self.registry.read())
+            .unwrap_or_else(PoisonError::into_inner)
+            .clients
+            .values()
+            .cloned()
+            .collect();
+        for subscriber in subscribers {
+            let mut outbox = subscriber.outbox();
+            subscriber.close_if_over(&mut outbox, limit, now_ms);
+        }
+    }
+
     pub fn subscriber(&self, id: u64) -> Option<Arc<Subscriber>> {
         self.read().clients.get(&id).cloned()
     }
@@ -512,15 +527,7 @@ impl Subscriber {
         outbox.bytes.extend_from_slice(rest);
         let used = outbox.bytes.len();
         self.info.set_pending_output(used);
-        if limit.exceeded(used, &mut outbox.over_soft_limit_since, now_ms) {
-            outbox.close();
-            drop(outbox);
-            log!(
-                Warning,
-                "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                self.info.describe(now_ms, None)
-            );
-            self.info.kill();
+        if self.close_if_over(&mut outbox, limit, now_ms) {
             return;
         }
         let ring = std::mem::take(&mut outbox.sleeping);
@@ -528,6 +535,18 @@ impl Subscriber {
         if ring {
             self.info.ring();
         }
+    }
+
+    /// Closes the client if its output (the outbox, and what its thread took from it but could
+    /// not write yet) is past `limit` (Redis's `closeClientOnOutputBufferLimitReached`).
+    fn close_if_over(&self, outbox: &mut Outbox, limit: OutputLimit, now_ms: i64) -> bool {
+        let used = outbox.bytes.len() + self.info.memory.output();
+        if outbox.closed || !limit.exceeded(used, &mut outbox.over_soft_limit_since, now_ms) {
+            return false;
+        }
+        outbox.close();
+        crate::clients::eviction::close_for_output_limit(&self.info, now_ms);
+        true
     }
 
     /// Called by the client's thread before it sleeps on its doorbell: whether it may (nothing

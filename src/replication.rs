@@ -239,13 +239,7 @@ impl Replication {
             // Shut from here: its feeder may be stuck in a write to a replica that stopped
             // reading, and only the socket's shutdown frees it (Redis's `freeClientAsync`).
             if let Some(replica) = server.clients.get(id) {
-                let now_ms = crate::clock::now_ms();
-                log!(
-                    Warning,
-                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                    replica.describe(now_ms, None)
-                );
-                replica.kill();
+                crate::clients::eviction::close_for_output_limit(&replica, crate::clock::now_ms());
             }
         }
     }

@@ -44,6 +44,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::clients::ClientInfo;
+use crate::clients::memory::REGISTRATION;
 use crate::commands::{Command, Flags as CommandFlags, Resolved};
 use crate::config::Config;
 use crate::keyspace::Bytes;
@@ -172,6 +173,10 @@ impl KeyTracking {
         info.tracking.enable(options, redirect);
         if options.contains(Flags::BCAST) {
             registry.prefixes.listen(info.id, prefixes);
+            // Counted toward `maxmemory-clients` (`clients/memory.rs`).
+            let listened = registry.prefixes.of(info.id);
+            let bytes = listened.iter().map(|p| p.len() + REGISTRATION).sum();
+            info.memory.set_prefixes(bytes);
         }
         registry.clients.insert(
             info.id,
@@ -192,6 +197,7 @@ impl KeyTracking {
         let mut registry = self.registry();
         info.tracking.disable();
         registry.prefixes.stop(info.id);
+        info.memory.set_prefixes(0);
         registry.clients.remove(&info.id);
         publish_count(server, &registry);
     }

@@ -97,6 +97,8 @@ impl Watches {
             });
             added.push((db, Bytes::new(key)));
         }
+        let names = added.iter().map(|(_, key)| key.len()).sum();
+        info.memory.watched(added.len(), names);
         registry
             .clients
             .entry(info.id)
@@ -113,6 +115,7 @@ impl Watches {
     /// its flag is cleared.
     pub fn unwatch_all(&self, client: &ClientInfo, watched_keys: &AtomicUsize) {
         client.modes.set_watch_dirty(false);
+        client.memory.unwatched();
         let mut registry = self.registry();
         let Some(Client { keys, .. }) = registry.clients.remove(&client.id) else {
             return;

@@ -102,7 +102,8 @@ fn a_client_that_never_reads_does_not_stop_the_others() {
     let mut setup = server.raw();
     let value = "x".repeat(100_000);
     setup.cmd(&["SET", "big", &value]);
-    // This client asks for 40 MB of replies and never reads them: its thread blocks in write.
+    // This client asks for 40 MB of replies and never reads them: they pile up in its own
+    // output buffer (its thread blocks in write past 64 MB), never in the way of others.
     let mut greedy = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let request = resp(&["GET", "big"]).repeat(400);
     greedy

@@ -162,6 +162,7 @@ pub fn rewrite_file(ctx: &Ctx, force_all: bool) -> Result<Result<(), String>, Co
 pub fn resetstat(ctx: &mut Ctx, _: &Args) -> CommandResult {
     ctx.server.stats.reset();
     ctx.server.replication.syncs.reset();
+    ctx.server.clients.reset_stats();
     ctx.reply.ok();
     Ok(())
 }

@@ -41,7 +41,6 @@ const CPU: &str = "thredis does not pin its threads to CPUs";
 const PROC_TITLE: &str = "the standard library cannot change the process title";
 const MODULES: &str = "thredis has no modules";
 const LISTS: &str = "lists have one encoding in thredis and in Redis 7.0 (quicklist)";
-const CLIENT_MEMORY: &str = "clients are not evicted for their memory";
 const DEBUG_HOOK: &str = "a Redis test hook thredis does not need";
 
 const fn param(name: &'static str, kind: Kind) -> Param {
@@ -928,9 +927,14 @@ pub static PARAMS: &[Param] = &[
     )
     .unit(Unit::Bytes)
     .unsigned(),
-    number("maxmemory-clients", 0, -100, LONG_MAX, Kept)
-        .unit(Unit::BytesOrPercent)
-        .no_effect(CLIENT_MEMORY),
+    number(
+        "maxmemory-clients",
+        0,
+        -100,
+        LONG_MAX,
+        Field(|c| &c.maxmemory_clients),
+    )
+    .unit(Unit::BytesOrPercent),
     number("repl-backlog-ttl", 3600, 0, LONG_MAX, Kept).no_effect(REPLICATION),
     number(
         "auto-aof-rewrite-min-size",

@@ -483,11 +483,7 @@ fn stream(
         match backlog.read_from(offset, CHUNK) {
             BacklogRead::OutOfRange => {
                 // Redis's output buffer limit for replicas does the same: the replica resyncs.
-                log!(
-                    Warning,
-                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                    info.describe(clock::now_ms(), None)
-                );
+                crate::clients::eviction::close_for_output_limit(info, clock::now_ms());
                 return Ok(());
             }
             BacklogRead::Bytes(bytes) if bytes.is_empty() => {
