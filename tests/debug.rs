@@ -214,3 +214,25 @@ fn aof_flush_sleep_delays_writes_without_losing_them() {
     assert_eq!(raw.cmd(&["DEBUG", "LOADAOF"]), "+OK\r\n");
     assert_eq!(raw.cmd(&["GET", "k"]), "$1\r\nv\r\n");
 }
+
+#[test]
+fn replybuffer_settings_are_checked_as_redis_checks_them() {
+    let server = debug_server();
+    let mut client = server.raw();
+    for value in ["never", "RESET", "100"] {
+        let reply = client.cmd(&["DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", value]);
+        assert_eq!(reply, "+OK\r\n");
+    }
+    assert_eq!(
+        client.cmd(&["DEBUG", "REPLYBUFFER", "peak-reset-time", "soon"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["DEBUG", "REPLYBUFFER", "RESIZING", "0"]),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        client.cmd(&["DEBUG", "REPLYBUFFER", "SHRINK", "1"]),
+        "-ERR unknown subcommand 'SHRINK'. Try DEBUG HELP.\r\n"
+    );
+}

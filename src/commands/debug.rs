@@ -108,11 +108,30 @@ pub fn debug(ctx: &mut Ctx, args: &Args) -> CommandResult {
             ok(ctx)
         }
         3..=5 if is_option(sub, "populate") => populate(ctx, args),
+        4 if is_option(sub, "replybuffer") => reply_buffer(ctx, arg(2), arg(3)),
         _ => Err(CommandError::err(format!(
             "unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(sub)
         ))),
     }
+}
+
+/// `DEBUG REPLYBUFFER PEAK-RESET-TIME <NEVER|RESET|ms>` and `REPLYBUFFER RESIZING <0|1>`:
+/// checked as Redis checks them, with nothing to change: thredis has no cron that resizes
+/// reply buffers (a connection's buffer shrinks as soon as a big reply is written, see
+/// `connection.rs`), so tests that set these run on as they would on Redis.
+fn reply_buffer(ctx: &mut Ctx, setting: &[u8], value: &[u8]) -> CommandResult {
+    if is_option(setting, "peak-reset-time") {
+        if !is_option(value, "never") && !is_option(value, "reset") {
+            number::parse_i64(value).ok_or(CommandError::NotInteger)?;
+        }
+    } else if !is_option(setting, "resizing") {
+        return Err(CommandError::err(format!(
+            "unknown subcommand '{}'. Try DEBUG HELP.",
+            String::from_utf8_lossy(&setting[..setting.len().min(128)])
+        )));
+    }
+    ok(ctx)
 }
 
 fn ok(ctx: &mut Ctx) -> CommandResult {
@@ -328,6 +347,12 @@ fn help(ctx: &mut Ctx) -> CommandResult {
             "    Flush the AOF buffers on disk and reload the AOF in memory.",
             "REPLICATE <string>",
             "    Replicates the provided string to replicas, allowing data divergence.",
+            "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+            "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+            "    In case NEVER is provided the last observed peak will never be reset",
+            "    In case RESET is provided the peak reset time will be restored to the default value",
+            "REPLYBUFFER RESIZING <0|1>",
+            "    Enable or disable the reply buffer resize cron job",
             "OBJECT <key>",
             "    Show low level info about the `key` and associated value.",
             "PAUSE-CRON <0|1>",
