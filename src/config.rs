@@ -212,6 +212,8 @@ pub struct Config {
     pub min_replicas_max_lag: AtomicI64,
     /// `repl-backlog-size`: the bytes of stream history kept for partial resyncs.
     pub repl_backlog_size: AtomicI64,
+    /// `repl-backlog-ttl`: seconds a master with no replicas keeps its backlog (0: for good).
+    pub repl_backlog_ttl: AtomicI64,
     /// `repl-timeout`: seconds a replica may stop reading before it is dropped.
     pub repl_timeout: AtomicI64,
     /// `shutdown-timeout`: seconds a shutdown waits for lagging replicas (0: it does not).
@@ -339,6 +341,7 @@ impl Default for Config {
             min_replicas_max_lag: Default::default(),
             repl_backlog_size: Default::default(),
             repl_timeout: Default::default(),
+            repl_backlog_ttl: Default::default(),
             shutdown_timeout: Default::default(),
             repl_ping_replica_period: Default::default(),
             repl_diskless_sync: Default::default(),

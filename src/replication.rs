@@ -54,6 +54,8 @@ pub struct Replication {
     pub own_keys: replica::own_keys::OwnKeys,
     /// When the cron thread last sent the replicas a keep-alive `PING`.
     last_ping_ms: AtomicI64,
+    /// Since when no replica is attached (0: some are), for `repl-backlog-ttl`.
+    no_replicas_since_ms: AtomicI64,
     /// The `FAILOVER` under way, if any.
     pub failover: failover::Failover,
     /// INFO's `sync_full`, `sync_partial_ok`, `sync_partial_err`: the syncs replicas asked of
@@ -113,6 +115,7 @@ impl Default for Replication {
             waits: wait::Waits::default(),
             own_keys: Default::default(),
             last_ping_ms: AtomicI64::new(0),
+            no_replicas_since_ms: AtomicI64::new(0),
             failover: Default::default(),
             syncs: SyncCounts::default(),
         }
@@ -352,9 +355,42 @@ pub fn backlog_size(server: &Server) -> usize {
     usize::try_from(size).unwrap_or(usize::MAX)
 }
 
-/// The stream's keep-alive, from the cron thread: every `repl-ping-replica-period` seconds a
-/// master with replicas sends them a `PING` through the stream (Redis's `replicationCron`), so
-/// their link stays alive and the offsets keep moving.
+/// `repl-backlog-ttl` (Redis's `replicationCron`): a master that has had no replica for that
+/// long frees its backlog, and takes a new replication ID with no second one, since its offset
+/// stops moving while no backlog is fed (a replica of the old history must sync in full).
+fn free_idle_backlog(server: &Server, now_ms: i64) {
+    let replication = &server.replication;
+    let since = replication.no_replicas_since_ms.load(Ordering::Relaxed);
+    if since == 0 {
+        replication
+            .no_replicas_since_ms
+            .store(now_ms, Ordering::Relaxed);
+        return;
+    }
+    let ttl_s = Config::get(&server.config.repl_backlog_ttl);
+    if ttl_s == 0 || !replication.backlog_active() || now_ms - since <= ttl_s * 1000 {
+        return;
+    }
+    // Under the lock, as the write path reads `backlog_active` there.
+    server.keyspace.write(0, now_ms, |_| {
+        if replication.replicas.count() > 0 {
+            return; // One attached meanwhile.
+        }
+        replication.backlog_active.store(false, Ordering::Relaxed);
+        replication.change_replid();
+        replication.backlog.restart_at(replication.offset());
+        replication.reselect();
+    });
+    log!(
+        Notice,
+        "Replication backlog freed after {ttl_s} seconds without connected replicas."
+    );
+}
+
+/// Replication's part of the cron thread (Redis's `replicationCron`): a writable replica
+/// expires its own keys; a master with no replica frees its backlog after `repl-backlog-ttl`;
+/// one with replicas sends them a `PING` through the stream every `repl-ping-replica-period`
+/// seconds, so their link stays alive and the offsets keep moving.
 pub fn cron(server: &Server, now_ms: i64) {
     let replication = &server.replication;
     failover::progress(server, now_ms);
@@ -363,12 +399,18 @@ pub fn cron(server: &Server, now_ms: i64) {
         if crate::switches::DebugSwitches::is_on(&server.switches.active_expire) {
             replica::own_keys::expire(server, now_ms);
         }
-    } else if replication.own_keys.count() > 0 {
+        return;
+    }
+    if replication.own_keys.count() > 0 {
         replication.own_keys.forget_all();
     }
+    if replication.replicas.count() == 0 {
+        free_idle_backlog(server, now_ms);
+        return;
+    }
+    replication.no_replicas_since_ms.store(0, Ordering::Relaxed);
     // During a failover a PING would move the offset the replicas must catch up with.
-    let failing_over = replication.failover.is_active();
-    if replication.link.is_replica() || replication.replicas.count() == 0 || failing_over {
+    if replication.failover.is_active() {
         return;
     }
     let period_ms = Config::get(&server.config.repl_ping_replica_period).max(1) * 1000;

@@ -555,6 +555,34 @@ fn debug_replicate_sends_a_command_to_the_replicas_only() {
     assert_eq!(client.cmd(&["EXISTS", "only"]), ":0\r\n");
 }
 
+#[test]
+fn a_master_without_replicas_frees_its_backlog_after_repl_backlog_ttl() {
+    let master = TestServer::with_args(&["--repl-backlog-ttl", "1"]);
+    let mut client = master.raw();
+    let replica = FakeReplica::synced(master.port, 6394);
+    let info = client.cmd(&["INFO", "replication"]);
+    assert!(info.contains("repl_backlog_active:1"), "{info}");
+    let replid = |info: &str| {
+        (info.lines())
+            .find_map(|line| line.strip_prefix("master_replid:"))
+            .map(str::to_string)
+    };
+    let first = replid(&info);
+    drop(replica);
+    assert!(master.logged("Replication backlog freed after 1 seconds without connected replicas."));
+    let info = client.cmd(&["INFO", "replication"]);
+    assert!(info.contains("repl_backlog_active:0"), "{info}");
+    assert_ne!(replid(&info), first, "a new history begins");
+    assert!(info.contains("master_replid2:0000000000000000000000000000000000000000"));
+    // The next replica creates it again.
+    let _again = FakeReplica::synced(master.port, 6395);
+    assert!(
+        client
+            .cmd(&["INFO", "replication"])
+            .contains("repl_backlog_active:1")
+    );
+}
+
 /// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
 fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
     wait_until(Duration::from_secs(10), || {

@@ -935,7 +935,13 @@ pub static PARAMS: &[Param] = &[
         Field(|c| &c.maxmemory_clients),
     )
     .unit(Unit::BytesOrPercent),
-    number("repl-backlog-ttl", 3600, 0, LONG_MAX, Kept).no_effect(REPLICATION),
+    number(
+        "repl-backlog-ttl",
+        3600,
+        0,
+        LONG_MAX,
+        Field(|c| &c.repl_backlog_ttl),
+    ),
     number(
         "auto-aof-rewrite-min-size",
         64 << 20,

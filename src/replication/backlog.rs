@@ -200,7 +200,7 @@ impl Backlog {
     /// `+FULLRESYNC <replid> <offset>` from our master).
     pub fn restart_at(&self, offset: i64) {
         let mut ring = self.ring();
-        ring.bytes.clear();
+        ring.bytes = VecDeque::new(); // Its memory too: the old history may have been large.
         ring.start = offset;
         drop(ring);
         self.grown.notify_all();
