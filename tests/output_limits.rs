@@ -8,7 +8,18 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{TestServer, resp, wait_until};
+use common::{Raw, TestServer, resp, wait_until};
+
+/// `client-output-buffer-limit normal 100000 0 0`: a hard limit only.
+fn limit_normal_clients_to_100_kb(admin: &mut Raw) {
+    let reply = admin.cmd(&[
+        "CONFIG",
+        "SET",
+        "client-output-buffer-limit",
+        "normal 100000 0 0",
+    ]);
+    assert_eq!(reply, "+OK\r\n");
+}
 
 #[test]
 fn a_reply_past_the_hard_limit_closes_the_client_without_a_byte_of_it() {
@@ -18,12 +29,7 @@ fn a_reply_past_the_hard_limit_closes_the_client_without_a_byte_of_it() {
     for _ in 0..150 {
         admin.cmd(&["RPUSH", "list", &item]);
     }
-    admin.cmd(&[
-        "CONFIG",
-        "SET",
-        "client-output-buffer-limit",
-        "normal 100000 0 0",
-    ]);
+    limit_normal_clients_to_100_kb(&mut admin);
     let mut client = server.raw();
     client.send(&resp(&["LRANGE", "list", "0", "-1"]));
     assert_eq!(client.read_to_close(), b"");
@@ -44,12 +50,7 @@ fn the_limit_applies_to_a_whole_pipelined_batch() {
     let server = TestServer::start();
     let mut admin = server.raw();
     admin.cmd(&["SET", "big", &"x".repeat(10_000)]);
-    admin.cmd(&[
-        "CONFIG",
-        "SET",
-        "client-output-buffer-limit",
-        "normal 100000 0 0",
-    ]);
+    limit_normal_clients_to_100_kb(&mut admin);
     let mut client = server.raw();
     // 150 KB of replies to requests sent at once: not even the first ones are sent.
     client.send(&resp(&["GET", "big"]).repeat(15));
