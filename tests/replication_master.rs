@@ -583,6 +583,31 @@ fn a_master_without_replicas_frees_its_backlog_after_repl_backlog_ttl() {
     );
 }
 
+#[test]
+fn a_replica_that_sends_a_command_with_a_reply_is_dropped() {
+    let master = TestServer::start();
+    let mut replica = FakeReplica::synced(master.port, 6396);
+    let mut client = master.raw();
+    replica.send(&["PING"]);
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["INFO", "replication"])
+        .contains("connected_slaves:0")));
+    assert!(master.logged("Replica generated a reply to command 'ping', disconnecting it: id="));
+    assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
+}
+
+#[test]
+fn psync_with_an_offset_that_is_not_a_number_is_refused_and_logged() {
+    let master = TestServer::start();
+    let mut client = master.raw();
+    assert_eq!(
+        client.cmd(&["PSYNC", "replicationid", "offset_str"]),
+        "-ERR value is not an integer or out of range\r\n"
+    );
+    assert!(master.logged("asks for synchronization but with a wrong offset"));
+    assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
+}
+
 /// The datasets of two servers are equal (DEBUG DIGEST), waiting for the replica to catch up.
 fn same_digest(master: &mut Raw, replica: &mut Raw) -> bool {
     wait_until(Duration::from_secs(10), || {

@@ -6,7 +6,7 @@
 
 use super::{Args, CommandError, CommandResult, Ctx, is_option, parse_int};
 use crate::log;
-use crate::replication::master::{RdbFilter, SyncRequest};
+use crate::replication::master::{self, RdbFilter, SyncRequest};
 use crate::replication::{failover, replica};
 
 /// `REPLCONF <option> <value> ...` (Redis's `replconfCommand`): what a replica tells its master
@@ -79,7 +79,13 @@ pub fn replconf(ctx: &mut Ctx, args: &Args) -> CommandResult {
 /// `PSYNC <replid> <offset>`: after this command the connection is the replica's feeder; the
 /// reply (`+FULLRESYNC` or `+CONTINUE`) is the feeder's first bytes.
 pub fn psync(ctx: &mut Ctx, args: &Args) -> CommandResult {
-    let offset = parse_int(args.arg(2))?;
+    let offset = parse_int(args.arg(2)).inspect_err(|_| {
+        let name = master::replica_name(&ctx.session.info, &ctx.session.replication);
+        log!(
+            Warning,
+            "Replica {name} asks for synchronization but with a wrong offset"
+        );
+    })?;
     let replid = String::from_utf8_lossy(args.arg(1)).into_owned();
     if args.len() > 3 && is_option(args.arg(3), "failover") && !ctx.session.info.modes.is_replica()
     {

@@ -97,7 +97,7 @@ pub fn serve(server: &Server, info: &ClientInfo, handshake: &Handshake, sync: Sy
 }
 
 /// Redis's `replicationGetSlaveName`: the replica's address with the port it listens on.
-fn replica_name(info: &ClientInfo, handshake: &Handshake) -> String {
+pub fn replica_name(info: &ClientInfo, handshake: &Handshake) -> String {
     format!(
         "{}:{}",
         replica_ip(info, handshake),
@@ -523,6 +523,19 @@ fn read_acks(server: &Server, info: &ClientInfo, closed: &Closed) {
         if let Some(offset) = ack_offset(&request) {
             server.replication.replicas.ack(info.id, offset);
             server.replication.wake_waiters(server);
+        } else if !request.arg(0).eq_ignore_ascii_case(b"replconf") {
+            // Anything but REPLCONF has a reply, which would land in the replication link: Redis
+            // drops such a replica (`logInvalidUseAndFreeClientAsync`).
+            let name = crate::commands::resolve(&request)
+                .map(|command| command.full_name().into_owned())
+                .unwrap_or_else(|_| "<unknown>".to_string());
+            log!(
+                Warning,
+                "Replica generated a reply to command '{name}', disconnecting it: {}",
+                info.describe(clock::now_ms(), Some(&request))
+            );
+            info.kill();
+            break;
         }
     }
     closed.close();
