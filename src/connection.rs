@@ -531,10 +531,13 @@ pub fn serve(server: &Server, info: Arc<ClientInfo>) {
         }
         session.skip_this_reply = std::mem::take(&mut session.skip_next_reply);
         if let Some(sync) = session.replication.sync.take() {
-            // PSYNC/SYNC: from now on this thread feeds the replica (`replication/master.rs`).
+            // PSYNC/SYNC: from now on this thread feeds the replica (`replication/master.rs`),
+            // and what it sent after the command, already read, goes to its ACK reader.
+            let pipelined = reader.get_ref().buffer().to_vec();
             let socket = reader.get_mut().get_mut();
             if socket.flush().is_ok() {
-                crate::replication::master::serve(server, &info, &session.replication, sync);
+                let handshake = &session.replication;
+                crate::replication::master::serve(server, &info, handshake, sync, pipelined);
             }
             return;
         }

@@ -593,6 +593,15 @@ fn a_replica_that_sends_a_command_with_a_reply_is_dropped() {
         .cmd(&["INFO", "replication"])
         .contains("connected_slaves:0")));
     assert!(master.logged("Replica generated a reply to command 'ping', disconnecting it: id="));
+    // The same when the command came in one write with the SYNC, read before the sync began.
+    let mut replica = FakeReplica::connect(master.port);
+    let mut both = resp(&["SYNC"]);
+    both.extend(resp(&["XINFO", "HELP"]));
+    replica.reader.get_mut().write_all(&both).unwrap();
+    assert!(wait_until(Duration::from_secs(5), || client
+        .cmd(&["INFO", "replication"])
+        .contains("connected_slaves:0")));
+    assert!(master.logged("Replica generated a reply to command 'xinfo|help', disconnecting"));
     assert_eq!(client.cmd(&["PING"]), "+PONG\r\n");
 }
 

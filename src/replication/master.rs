@@ -67,8 +67,15 @@ const BATCH_LINGER: Duration = Duration::from_micros(200);
 const IDLE_CHECK: Duration = Duration::from_millis(100);
 
 /// Serves the replica on `info`'s connection until it goes away: the sync, then the stream.
-/// Runs on the connection's thread, its pending replies already written.
-pub fn serve(server: &Server, info: &ClientInfo, handshake: &Handshake, sync: SyncRequest) {
+/// Runs on the connection's thread, its pending replies already written; `pipelined` is what
+/// the connection had read after the PSYNC or SYNC.
+pub fn serve(
+    server: &Server,
+    info: &ClientInfo,
+    handshake: &Handshake,
+    sync: SyncRequest,
+    pipelined: Vec<u8>,
+) {
     let name = replica_name(info, handshake);
     log!(Notice, "Replica {name} asks for synchronization");
     info.modes.set_replica(true);
@@ -77,7 +84,7 @@ pub fn serve(server: &Server, info: &ClientInfo, handshake: &Handshake, sync: Sy
         // The reader thread takes the ACKs; it ends when the socket closes (below, at the latest).
         let reader = std::thread::Builder::new()
             .name(format!("replica-acks-{}", info.id))
-            .spawn_scoped(scope, || read_acks(server, info, &closed));
+            .spawn_scoped(scope, || read_acks(server, info, &closed, pipelined));
         if reader.is_err() {
             log!(Warning, "Can't create a thread for replica {name}");
             return;
@@ -506,10 +513,13 @@ fn stream(
     Ok(())
 }
 
-/// The replica's side of the conversation once it is fed: `REPLCONF ACK <offset>` (anything
-/// else is ignored). Ends when the socket closes or the feeder stops.
-fn read_acks(server: &Server, info: &ClientInfo, closed: &Closed) {
-    let mut reader = RequestReader::new(BufReader::new(Socket(&info.stream)));
+/// The replica's side of the conversation once it is fed, starting with what it had
+/// `pipelined` behind its PSYNC: `REPLCONF ACK <offset>`; any other REPLCONF is ignored, and
+/// any other command drops the replica (below). Ends when the socket closes or the feeder
+/// stops.
+fn read_acks(server: &Server, info: &ClientInfo, closed: &Closed, pipelined: Vec<u8>) {
+    let input = io::Cursor::new(pipelined).chain(Socket(&info.stream));
+    let mut reader = RequestReader::new(BufReader::new(input));
     let mut request = Request::default();
     let limits = server.config.limits(false);
     while !closed.is_closed() {
