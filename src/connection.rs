@@ -251,10 +251,9 @@ impl Socket<'_> {
     /// is worth reading. Messages published meanwhile wait in the outbox: the client could not
     /// take them anyway.
     fn wait_for_room(&self) -> io::Result<bool> {
-        /// `poll`'s "writable" event (the same on Linux and Darwin).
-        const POLLOUT: i16 = 0x4;
         // `poll_two` watches a second descriptor for reading: the socket again, harmlessly.
-        let (events, _) = sys::poll_two(self.stream, sys::POLLIN | POLLOUT, self.stream, None)?;
+        let (events, _) =
+            sys::poll_two(self.stream, sys::POLLIN | sys::POLLOUT, self.stream, None)?;
         Ok(events & (sys::POLLIN | sys::POLLHUP | sys::POLLERR) != 0)
     }
 

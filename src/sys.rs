@@ -67,9 +67,11 @@ const AF_INET: c_int = 2;
 const IPPROTO_IPV6: c_int = 41;
 pub const SIGTERM: c_int = 15;
 
-/// `poll` events: data to read; the peer closed its side; hang-up; error.
+/// `poll` events: data to read; the peer closed its side; room to write (the same on Linux and
+/// Darwin); hang-up; error.
 pub const POLLIN: i16 = 0x1;
 pub use consts::POLLRDHUP;
+pub const POLLOUT: i16 = 0x4;
 pub const POLLERR: i16 = 0x8;
 pub const POLLHUP: i16 = 0x10;
 
