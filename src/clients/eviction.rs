@@ -97,8 +97,9 @@ pub fn enforce(server: &Server) {
             break;
         }
         log!(Notice, "Evicting client: {}", client.describe(now_ms, None));
-        client.kill();
+        // Counted first: once its socket is shut, anyone may ask INFO and must see it.
         server.clients.evicted.fetch_add(1, Ordering::Relaxed);
+        client.kill();
         total -= bytes as u64;
     }
 }
